@@ -1,0 +1,164 @@
+"""Opening the installation's SQLite file: pragmas, migrations, backups, sessions."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.orm import sessionmaker
+
+from jydesk.store.models import Installation
+from jydesk.store.unit_of_work import SYSTEM_ACTOR, Actor, StoreSession, Writer
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+DB_FILENAME = "jydesk.sqlite3"
+
+
+class SchemaTooNewError(RuntimeError):
+    """The file was written by a newer jydesk; opening it could damage it."""
+
+
+def _alembic_config(connection: Any | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def _set_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event emit BEGIN itself, so DDL (migrations) is transactional too.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.close()
+
+
+def make_engine(path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{path}", future=True)
+    event.listen(engine, "connect", _set_pragmas)
+    event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+    return engine
+
+
+class Store:
+    """An open local database. ``read()`` for queries, ``write(actor)`` for every change."""
+
+    def __init__(self, path: Path, engine: Engine) -> None:
+        self.path = path
+        self.data_dir = path.parent
+        self.engine = engine
+        self._sessions = sessionmaker(engine, class_=StoreSession, expire_on_commit=False)
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir / "attachments"
+
+    @contextmanager
+    def read(self) -> Iterator[StoreSession]:
+        """A session for queries; any attempt to flush a change raises."""
+        session = self._sessions()
+        try:
+            yield session
+        finally:
+            session.close()  # rolls the read transaction back; loaded objects stay usable
+
+    @contextmanager
+    def write(self, actor: Actor = SYSTEM_ACTOR, *, origin: str = "local") -> Iterator[Writer]:
+        """One transaction: rows, audit entries, outbox entries and search index together."""
+        session = self._sessions()
+        writer = Writer(session, actor, self.village_code(session), origin)
+        try:
+            yield writer
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.info.clear()
+            session.close()
+
+    def village_code(self, session: StoreSession | None = None) -> str | None:
+        if session is None:
+            with self.read() as s:
+                return self.village_code(s)
+        return session.execute(select(Installation.village_code)).scalar()
+
+    def installation(self) -> Installation | None:
+        with self.read() as s:
+            return s.get(Installation, 1)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def backup_copy(path: Path, label: str) -> Path:
+    """A consistent copy of the database beside it (SQLite online backup), returned."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.stem}.before-{label}-{stamp}{path.suffix}")
+    src = sqlite3.connect(path)
+    try:
+        dst = sqlite3.connect(target)
+        with dst:
+            src.backup(dst)
+        dst.close()
+    finally:
+        src.close()
+    return target
+
+
+def migrate(engine: Engine, path: Path, target: str = "head") -> None:
+    """Bring the schema to ``target``; copy the file aside first if it holds data."""
+    script = ScriptDirectory.from_config(_alembic_config())
+    current = current_revision(engine)
+    known = {rev.revision for rev in script.walk_revisions()}
+    if current is not None and current not in known:
+        raise SchemaTooNewError(
+            f"数据库文件 {path} 由更新版本的 jydesk 创建（结构版本 {current}），本程序无法打开。请升级 jydesk 后再试。"
+        )
+    wanted = script.get_current_head() if target == "head" else target
+    if current == wanted:
+        return
+    if current is not None and path.exists() and path.stat().st_size > 0:
+        backup_copy(path, current)
+    with engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), target)
+
+
+def open_store(data_dir: Path | str, *, migrate_to: str = "head") -> Store:
+    """Open (creating and upgrading as needed) the database in ``data_dir``."""
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / DB_FILENAME
+    engine = make_engine(path)
+    try:
+        migrate(engine, path, migrate_to)
+    except Exception:
+        engine.dispose()
+        raise
+    return Store(path, engine)
+
+

@@ -1,0 +1,259 @@
+"""The unit of work: the only write path into the local store.
+
+``with store.write(actor) as w:`` yields a :class:`Writer` over an ORM session. On flush,
+every new or changed syncable record is validated, and its audit entry and outbox entry are
+added to the same transaction; the search index is updated in it too. Commit happens when
+the block ends; any exception rolls everything back, so nothing is half-written.
+
+Changes that arrive from the city server are applied with ``origin="server"``: audited, but
+not put in the outbox (they are not local edits).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import Session
+
+from jydesk.domain.entities import DATA_PREFIX, SPECS
+from jydesk.domain.errors import FieldError, ValidationError
+from jydesk.domain.registry import validate_household, validate_person
+from jydesk.store import search
+from jydesk.store.models import AuditEntry, Household, OutboxEntry, Person, SyncRecord, User
+from jydesk.store.serialize import to_json
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is writing: a clerk (user id and display name) or the system."""
+
+    id: str
+    name: str
+
+
+SYSTEM_ACTOR = Actor("system", "系统")
+SERVER_ACTOR = Actor("server", "市级平台同步")
+
+
+class ReadOnlySessionError(RuntimeError):
+    """A write was attempted outside ``store.write()``."""
+
+
+class StoreSession(Session):
+    """Session class whose flushes are checked by the unit-of-work hooks below."""
+
+
+class Writer:
+    """The handle a write block gets: add records, soft-delete, record audit-only events."""
+
+    def __init__(self, session: StoreSession, actor: Actor, village_code: str | None, origin: str) -> None:
+        self.session = session
+        self.actor = actor
+        self.village_code = village_code
+        self.origin = origin
+        session.info["writer"] = self
+
+    def add(self, obj: Any) -> Any:
+        if isinstance(obj, SyncRecord) and not obj.village_code and self.village_code:
+            obj.village_code = self.village_code
+        self.session.add(obj)
+        return obj
+
+    def delete(self, obj: SyncRecord) -> None:
+        """Soft-delete a syncable record (it stays, marked deleted, and the deletion syncs)."""
+        obj.deleted = True
+
+    def audit(self, action: str, *, entity: str | None = None, record_id: str | None = None,
+              detail: str | None = None, changes: dict[str, Any] | None = None) -> None:
+        """An audit-only event: revealing an ID number, printing, logging in …"""
+        self.session.add(AuditEntry(actor_id=self.actor.id, actor_name=self.actor.name, action=action,
+                                    entity=entity, record_id=record_id, detail=detail, changes=changes))
+
+    def flush(self) -> None:
+        self.session.flush()
+
+
+def _spec_values(obj: SyncRecord) -> dict[str, Any]:
+    spec = SPECS[obj.__entity__]
+    values = {f: getattr(obj, f) for f in spec.fields}
+    if spec.has_data:
+        for key, value in (obj.data or {}).items():  # type: ignore[attr-defined]
+            values[DATA_PREFIX + key] = value
+    return values
+
+
+def _changed_values(obj: SyncRecord) -> dict[str, tuple[Any, Any]]:
+    """Field -> (old, new) for a dirty record, form values diffed per key."""
+    spec = SPECS[obj.__entity__]
+    state = inspect(obj)
+    changed: dict[str, tuple[Any, Any]] = {}
+    for name in spec.fields:
+        hist = state.attrs[name].history
+        if hist.has_changes():
+            old = hist.deleted[0] if hist.deleted else None
+            new = getattr(obj, name)
+            if to_json(old) != to_json(new):
+                changed[name] = (old, new)
+    if spec.has_data:
+        hist = state.attrs["data"].history
+        if hist.has_changes():
+            old = (hist.deleted[0] if hist.deleted else None) or {}
+            new = obj.data or {}  # type: ignore[attr-defined]
+            for key in sorted(set(old) | set(new)):
+                if to_json(old.get(key)) != to_json(new.get(key)):
+                    changed[DATA_PREFIX + key] = (old.get(key), new.get(key))
+    return changed
+
+
+def _validate(obj: SyncRecord, session: Session, writer: Writer) -> None:
+    if writer.origin == "local" and writer.village_code and obj.village_code != writer.village_code:
+        raise ValidationError(FieldError("village_code", "只能登记本村(社区)的记录"))
+    if isinstance(obj, Person):
+        values = validate_person({k: getattr(obj, k) for k in (
+            "name", "id_number", "relation", "phone", "disability_type", "disability_grade",
+            "monthly_income", "care_flags", "visit_tier_override", "visit_tier_override_reason")})
+        for key in ("name", "id_number", "phone", "disability_grade", "monthly_income", "care_flags",
+                    "birth_date", "sex"):
+            if getattr(obj, key) != values[key]:
+                setattr(obj, key, values[key])
+        if not obj.deleted:
+            with session.no_autoflush:
+                other = session.execute(
+                    select(Person.name).where(Person.id_number == obj.id_number, Person.id != obj.id,
+                                              Person.deleted.is_(False)).limit(1)
+                ).scalar()
+            if other is not None:
+                raise ValidationError(FieldError("id_number", f"该身份证号已登记（{other}），不能重复登记", "duplicate"))
+    elif isinstance(obj, Household):
+        values = validate_household({k: getattr(obj, k) for k in ("address", "group_no", "residence", "phone")})
+        for key, value in values.items():
+            if getattr(obj, key) != value:
+                setattr(obj, key, value)
+
+
+def _audit_changes(pairs: dict[str, tuple[Any, Any]]) -> dict[str, Any]:
+    return {k: [to_json(old), to_json(new)] for k, (old, new) in pairs.items()}
+
+
+@event.listens_for(StoreSession, "before_flush")
+def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
+    writer: Writer | None = session.info.get("writer")
+    if writer is None:
+        if session.new or session.dirty or session.deleted:
+            raise ReadOnlySessionError("本地数据只能通过 store.write() 写入")
+        return
+    reindex: set[SyncRecord] = session.info.setdefault("reindex", set())
+    for obj in list(session.deleted):
+        if isinstance(obj, SyncRecord):
+            raise ValidationError(FieldError("deleted", "业务记录不能物理删除，只能标记删除"))
+        if isinstance(obj, AuditEntry):
+            raise ValidationError(FieldError("audit", "审计日志不能删除"))
+    for obj in list(session.new):
+        if isinstance(obj, SyncRecord):
+            if obj.village_code is None and writer.village_code:
+                obj.village_code = writer.village_code
+            for col in ("server_revision", "deleted"):
+                if getattr(obj, col) is None:
+                    setattr(obj, col, 0 if col == "server_revision" else False)
+            _validate(obj, session, writer)
+            values = {k: v for k, v in _spec_values(obj).items() if v is not None and v != [] and v != {}}
+            _record(session, writer, obj, "create", values, {k: (None, v) for k, v in values.items()})
+            reindex.add(obj)
+        elif isinstance(obj, User):
+            writer.audit("create_user", entity="user", record_id=obj.id, detail=obj.username)
+    for obj in list(session.dirty):
+        if isinstance(obj, SyncRecord) and session.is_modified(obj):
+            _validate(obj, session, writer)
+            pairs = _changed_values(obj)
+            if not pairs:
+                continue
+            action = "delete" if "deleted" in pairs and obj.deleted else "update"
+            _record(session, writer, obj, action, {k: new for k, (_, new) in pairs.items()}, pairs)
+            reindex.add(obj)
+
+
+def _record(session: Session, writer: Writer, obj: SyncRecord, action: str,
+            fields: dict[str, Any], pairs: dict[str, tuple[Any, Any]]) -> None:
+    entity = obj.__entity__.value
+    session.add(AuditEntry(actor_id=writer.actor.id, actor_name=writer.actor.name, action=action,
+                           entity=entity, record_id=obj.id, changes=_audit_changes(pairs),
+                           detail=None if writer.origin == "local" else "来自市级平台"))
+    if writer.origin == "local":
+        session.add(OutboxEntry(entity=entity, record_id=obj.id,
+                                op="delete" if action == "delete" else "upsert",
+                                fields=to_json(fields), base_revision=obj.server_revision or 0,
+                                actor_id=writer.actor.id))
+
+
+@event.listens_for(StoreSession, "after_flush")
+def _after_flush(session: Session, _ctx: Any) -> None:
+    pending: set[SyncRecord] = session.info.pop("reindex", set())
+    if not pending:
+        return
+    conn = session.connection()
+    persons = [o for o in pending if isinstance(o, Person)]
+    households = [o for o in pending if isinstance(o, Household)]
+    if persons:
+        search.index_persons(conn, [(p.id, p.name, p.id_number, p.phone, p.deleted) for p in persons])
+    if households:
+        search.index_households(conn, [(h.id, h.address, h.deleted) for h in households])
+
+
+def bulk_insert(writer: Writer, model: type[SyncRecord], rows: list[dict[str, Any]]) -> list[str]:
+    """Insert many new records of one kind with Core statements, keeping the invariants:
+    each row validated, audited and put in the outbox in the writer's transaction, and indexed.
+    Returns the ids. Used by demo data and imports; single edits use the ORM path."""
+    from sqlalchemy import insert
+
+    from jydesk.domain.ids import new_id
+    from jydesk.store.models import utcnow
+
+    spec = SPECS[model.__entity__]
+    now = utcnow()
+    prepared: list[dict[str, Any]] = []
+    seen_ids: set[str] = set()
+    for raw in rows:
+        row = dict(raw)
+        if model is Person:
+            row = validate_person(row)
+            if row["id_number"] in seen_ids:
+                raise ValidationError(FieldError("id_number", f"身份证号 {row['id_number']} 重复", "duplicate"))
+            seen_ids.add(row["id_number"])
+        elif model is Household:
+            row = validate_household(row)
+        row.setdefault("id", new_id())
+        row.setdefault("village_code", writer.village_code)
+        row.setdefault("server_revision", 0)
+        row.setdefault("deleted", False)
+        row.setdefault("created_at", now)
+        row.setdefault("updated_at", now)
+        if spec.has_data:
+            row.setdefault("data", {})
+        prepared.append(row)
+    if not prepared:
+        return []
+    conn = writer.session.connection()
+    conn.execute(insert(model), prepared)
+    entity = model.__entity__.value
+    audits, outbox = [], []
+    for row in prepared:
+        fields = {k: row[k] for k in spec.fields if row.get(k) not in (None, [], {})}
+        if spec.has_data:
+            fields.update({DATA_PREFIX + k: v for k, v in row["data"].items()})
+        fields = to_json(fields)
+        audits.append({"at": now, "actor_id": writer.actor.id, "actor_name": writer.actor.name, "action": "create",
+                       "entity": entity, "record_id": row["id"], "changes": {k: [None, v] for k, v in fields.items()},
+                       "detail": None})
+        if writer.origin == "local":
+            outbox.append({"entity": entity, "record_id": row["id"], "op": "upsert", "fields": fields,
+                           "base_revision": 0, "created_at": now, "actor_id": writer.actor.id, "state": "pending"})
+    conn.execute(insert(AuditEntry), audits)
+    if outbox:
+        conn.execute(insert(OutboxEntry), outbox)
+    if model is Person:
+        search.index_persons(conn, [(r["id"], r["name"], r["id_number"], r.get("phone"), r["deleted"]) for r in prepared])
+    elif model is Household:
+        search.index_households(conn, [(r["id"], r["address"], r["deleted"]) for r in prepared])
+    return [r["id"] for r in prepared]
