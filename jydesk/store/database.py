@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.orm import sessionmaker
 
 from jydesk.store.models import Installation
@@ -67,6 +67,7 @@ class Store:
         self.data_dir = path.parent
         self.engine = engine
         self._sessions = sessionmaker(engine, class_=StoreSession, expire_on_commit=False)
+        self._village_code: str | None = None
 
     @property
     def attachments_dir(self) -> Path:
@@ -85,6 +86,8 @@ class Store:
     def write(self, actor: Actor = SYSTEM_ACTOR, *, origin: str = "local") -> Iterator[Writer]:
         """One transaction: rows, audit entries, outbox entries and search index together."""
         session = self._sessions()
+        # Foreign keys are checked at COMMIT, so rows of one transaction may arrive in any order.
+        session.execute(text("PRAGMA defer_foreign_keys=ON"))
         writer = Writer(session, actor, self.village_code(session), origin)
         try:
             yield writer
@@ -97,10 +100,13 @@ class Store:
             session.close()
 
     def village_code(self, session: StoreSession | None = None) -> str | None:
-        if session is None:
-            with self.read() as s:
-                return self.village_code(s)
-        return session.execute(select(Installation.village_code)).scalar()
+        """The installation's village (cached once set: it never changes afterwards)."""
+        if self._village_code is None:
+            if session is None:
+                with self.read() as s:
+                    return self.village_code(s)
+            self._village_code = session.execute(select(Installation.village_code)).scalar()
+        return self._village_code
 
     def installation(self) -> Installation | None:
         with self.read() as s:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, text
+from sqlalchemy import Connection, bindparam, delete, select, text
 
 from jydesk.domain.pinyin import initials
 from jydesk.store.models import Household, HouseholdSearchTerm, Person, PersonSearchTerm
@@ -75,12 +75,25 @@ def index_persons(conn: Connection, rows: Sequence[tuple[str, str, str | None, s
     for chunk in _chunks(ids, 500):
         conn.execute(delete(PersonSearchTerm).where(PersonSearchTerm.person_id.in_(chunk)))
     values = [
-        {"term": term, "rank": rank, "person_id": pid}
+        (term, rank, pid)
         for pid, name, idn, phone, deleted in rows if not deleted
         for term, rank in person_terms(name, idn, phone).items()
     ]
-    if values:
-        conn.execute(insert(PersonSearchTerm), values)
+    if values:  # plain executemany: the index is the bulk of every insert
+        conn.exec_driver_sql("INSERT INTO person_search (term, rank, person_id) VALUES (?, ?, ?)", values)
+
+
+def reindex_person(conn: Connection, person_id: str, old: tuple[str, str | None, str | None] | None,
+                   new: tuple[str, str | None, str | None] | None) -> None:
+    """Update one person's terms by difference: (name, id_number, phone) before and after (None: absent)."""
+    before = person_terms(*old) if old else {}
+    after = person_terms(*new) if new else {}
+    gone = [(t, r, person_id) for t, r in before.items() if after.get(t) != r]
+    added = [(t, r, person_id) for t, r in after.items() if before.get(t) != r]
+    if gone:
+        conn.exec_driver_sql("DELETE FROM person_search WHERE term = ? AND rank = ? AND person_id = ?", gone)
+    if added:
+        conn.exec_driver_sql("INSERT OR IGNORE INTO person_search (term, rank, person_id) VALUES (?, ?, ?)", added)
 
 
 def index_households(conn: Connection, rows: Sequence[tuple[str, str | None, bool]]) -> None:
@@ -88,10 +101,9 @@ def index_households(conn: Connection, rows: Sequence[tuple[str, str | None, boo
     ids = [r[0] for r in rows]
     for chunk in _chunks(ids, 500):
         conn.execute(delete(HouseholdSearchTerm).where(HouseholdSearchTerm.household_id.in_(chunk)))
-    values = [{"term": t, "household_id": hid} for hid, address, deleted in rows if not deleted
-              for t in address_terms(address)]
+    values = [(t, hid) for hid, address, deleted in rows if not deleted for t in address_terms(address)]
     if values:
-        conn.execute(insert(HouseholdSearchTerm), values)
+        conn.exec_driver_sql("INSERT INTO household_search (term, household_id) VALUES (?, ?)", values)
 
 
 def rebuild(conn: Connection) -> None:

@@ -56,8 +56,9 @@ class Writer:
         session.info["writer"] = self
 
     def add(self, obj: Any) -> Any:
-        if isinstance(obj, SyncRecord) and not obj.village_code and self.village_code:
-            obj.village_code = self.village_code
+        """Add a new record; a syncable one gets its id and village at once."""
+        if isinstance(obj, SyncRecord):
+            _fill_defaults(obj, self)
         self.session.add(obj)
         return obj
 
@@ -73,6 +74,26 @@ class Writer:
 
     def flush(self) -> None:
         self.session.flush()
+
+
+def _fill_defaults(obj: SyncRecord, writer: Writer) -> None:
+    from jydesk.domain.ids import new_id
+    from jydesk.store.models import utcnow
+
+    if obj.id is None:
+        obj.id = new_id()
+    if obj.village_code is None and writer.village_code:
+        obj.village_code = writer.village_code
+    if obj.server_revision is None:
+        obj.server_revision = 0
+    if obj.deleted is None:
+        obj.deleted = False
+    if obj.created_at is None:
+        obj.created_at = obj.updated_at = utcnow()
+    if getattr(obj, "data", ...) is None:
+        obj.data = {}  # type: ignore[attr-defined]
+    if isinstance(obj, Person) and obj.care_flags is None:
+        obj.care_flags = []
 
 
 def _spec_values(obj: SyncRecord) -> dict[str, Any]:
@@ -107,7 +128,11 @@ def _changed_values(obj: SyncRecord) -> dict[str, tuple[Any, Any]]:
     return changed
 
 
-def _validate(obj: SyncRecord, session: Session, writer: Writer) -> None:
+_INDEXED = {"name", "id_number", "phone", "address", "deleted"}
+
+
+def _validate(obj: SyncRecord, session: Session, writer: Writer, changed: set[str] | None = None) -> None:
+    """Domain validation of a new (changed=None) or changed record; normalises values in place."""
     if writer.origin == "local" and writer.village_code and obj.village_code != writer.village_code:
         raise ValidationError(FieldError("village_code", "只能登记本村(社区)的记录"))
     if isinstance(obj, Person):
@@ -118,7 +143,7 @@ def _validate(obj: SyncRecord, session: Session, writer: Writer) -> None:
                     "birth_date", "sex"):
             if getattr(obj, key) != values[key]:
                 setattr(obj, key, values[key])
-        if not obj.deleted:
+        if not obj.deleted and (changed is None or changed & {"id_number", "deleted"}):
             with session.no_autoflush:
                 other = session.execute(
                     select(Person.name).where(Person.id_number == obj.id_number, Person.id != obj.id,
@@ -152,11 +177,7 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
             raise ValidationError(FieldError("audit", "审计日志不能删除"))
     for obj in list(session.new):
         if isinstance(obj, SyncRecord):
-            if obj.village_code is None and writer.village_code:
-                obj.village_code = writer.village_code
-            for col in ("server_revision", "deleted"):
-                if getattr(obj, col) is None:
-                    setattr(obj, col, 0 if col == "server_revision" else False)
+            _fill_defaults(obj, writer)
             _validate(obj, session, writer)
             values = {k: v for k, v in _spec_values(obj).items() if v is not None and v != [] and v != {}}
             _record(session, writer, obj, "create", values, {k: (None, v) for k, v in values.items()})
@@ -165,13 +186,20 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
             writer.audit("create_user", entity="user", record_id=obj.id, detail=obj.username)
     for obj in list(session.dirty):
         if isinstance(obj, SyncRecord) and session.is_modified(obj):
-            _validate(obj, session, writer)
             pairs = _changed_values(obj)
             if not pairs:
                 continue
+            _validate(obj, session, writer, set(pairs))
+            pairs = _changed_values(obj)  # validation may have normalised values
             action = "delete" if "deleted" in pairs and obj.deleted else "update"
             _record(session, writer, obj, action, {k: new for k, (_, new) in pairs.items()}, pairs)
-            reindex.add(obj)
+            if _INDEXED & set(pairs):
+                if isinstance(obj, Person):
+                    old = {k: (pairs[k][0] if k in pairs else getattr(obj, k))
+                           for k in ("name", "id_number", "phone", "deleted")}
+                    session.info.setdefault("person_diffs", []).append((obj, old))
+                else:
+                    reindex.add(obj)
 
 
 def _record(session: Session, writer: Writer, obj: SyncRecord, action: str,
@@ -190,9 +218,15 @@ def _record(session: Session, writer: Writer, obj: SyncRecord, action: str,
 @event.listens_for(StoreSession, "after_flush")
 def _after_flush(session: Session, _ctx: Any) -> None:
     pending: set[SyncRecord] = session.info.pop("reindex", set())
-    if not pending:
+    diffs = session.info.pop("person_diffs", [])
+    if not pending and not diffs:
         return
     conn = session.connection()
+    for person, old in diffs:
+        search.reindex_person(
+            conn, person.id,
+            None if old["deleted"] else (old["name"], old["id_number"], old["phone"]),
+            None if person.deleted else (person.name, person.id_number, person.phone))
     persons = [o for o in pending if isinstance(o, Person)]
     households = [o for o in pending if isinstance(o, Household)]
     if persons:
@@ -205,6 +239,7 @@ def bulk_insert(writer: Writer, model: type[SyncRecord], rows: list[dict[str, An
     """Insert many new records of one kind with Core statements, keeping the invariants:
     each row validated, audited and put in the outbox in the writer's transaction, and indexed.
     Returns the ids. Used by demo data and imports; single edits use the ORM path."""
+    import orjson
     from sqlalchemy import insert
 
     from jydesk.domain.ids import new_id
@@ -231,6 +266,10 @@ def bulk_insert(writer: Writer, model: type[SyncRecord], rows: list[dict[str, An
         row.setdefault("updated_at", now)
         if spec.has_data:
             row.setdefault("data", {})
+        for column in model.__table__.columns:
+            if column.key not in row:
+                default = column.default
+                row[column.key] = default.arg if default is not None and default.is_scalar else None
         prepared.append(row)
     if not prepared:
         return []
@@ -249,9 +288,18 @@ def bulk_insert(writer: Writer, model: type[SyncRecord], rows: list[dict[str, An
         if writer.origin == "local":
             outbox.append({"entity": entity, "record_id": row["id"], "op": "upsert", "fields": fields,
                            "base_revision": 0, "created_at": now, "actor_id": writer.actor.id, "state": "pending"})
-    conn.execute(insert(AuditEntry), audits)
+    dumps = lambda v: orjson.dumps(v).decode()  # noqa: E731
+    conn.exec_driver_sql(
+        "INSERT INTO audit_log (at, actor_id, actor_name, action, entity, record_id, changes, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(str(a["at"]), a["actor_id"], a["actor_name"], a["action"], a["entity"], a["record_id"],
+          dumps(a["changes"]), a["detail"]) for a in audits])
     if outbox:
-        conn.execute(insert(OutboxEntry), outbox)
+        conn.exec_driver_sql(
+            "INSERT INTO outbox (entity, record_id, op, fields, base_revision, created_at, actor_id, state) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(o["entity"], o["record_id"], o["op"], dumps(o["fields"]), 0, str(o["created_at"]), o["actor_id"],
+              "pending") for o in outbox])
     if model is Person:
         search.index_persons(conn, [(r["id"], r["name"], r["id_number"], r.get("phone"), r["deleted"]) for r in prepared])
     elif model is Household:

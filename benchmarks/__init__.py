@@ -1,0 +1,1 @@
+"""Repeatable performance measurements; ``make bench`` runs every bench_*.py module's main()."""

@@ -1,0 +1,39 @@
+"""The command-line surface: demo data and search, run as real processes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+
+def jydesk(data_dir, *args, check=True):
+    proc = subprocess.run([sys.executable, "-m", "jydesk", "--data-dir", str(data_dir), *args],
+                          capture_output=True, text=True, timeout=120)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_demo_data_is_deterministic_per_seed_and_searchable(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    jydesk(a, "demo-data", "--households", "40", "--seed", "7")
+    jydesk(b, "demo-data", "--households", "40", "--seed", "7")
+    hits_a = json.loads(jydesk(a, "search", "z", "--limit", "100", "--json").stdout)
+    hits_b = json.loads(jydesk(b, "search", "z", "--limit", "100", "--json").stdout)
+    key = lambda hits: sorted((h["name"], h["id_number"]) for h in hits)  # noqa: E731
+    assert hits_a and key(hits_a) == key(hits_b)
+    first = hits_a[0]
+    assert set(first) >= {"person_id", "name", "id_number", "sex", "birth_date", "phone", "address", "matched"}
+    by_tail = json.loads(jydesk(a, "search", first["id_number"][-6:], "--json").stdout)
+    assert first["id_number"] in [h["id_number"] for h in by_tail]
+    again = jydesk(a, "demo-data", "--households", "5", "--if-empty")
+    assert "已有数据" in again.stdout
+
+
+def test_env_var_selects_the_data_folder_and_errors_are_one_chinese_line(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "jydesk", "search", "张"], capture_output=True, text=True,
+                          env={"JYDESK_DATA_DIR": str(tmp_path / "none"), "PATH": "/usr/bin:/bin"}, timeout=60)
+    assert proc.returncode != 0
+    assert proc.stderr.strip().startswith("错误：") and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
