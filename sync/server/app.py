@@ -1,0 +1,241 @@
+"""The HTTP API (FastAPI): thin routes over the services, errors as problem+json.
+
+Routes are listed in ``sync.protocol.models``. Handlers are plain ``def`` functions run in
+the worker thread pool; they parse, authenticate, rate-limit and call one service.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import orjson
+from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from jydesk.domain.entities import CaseStatus
+from jydesk.domain.regions import town_of_village
+from sync.protocol import models as m
+from sync.protocol.errors import ErrorCode
+from sync.server import batches, devices, pull, review, reviewers
+from sync.server.attachments import BlobStore
+from sync.server.config import Settings
+from sync.server.db import Database
+from sync.server.errors import ServiceError
+from sync.server.middleware import EncodingMiddleware
+from sync.server.ratelimit import RateLimiter
+from sync.server.records import utcnow
+
+log = logging.getLogger("jydesk.server")
+API = m.API_PREFIX
+SHA256_PATH = Path(pattern=r"^[0-9a-f]{64}$", description="文件的 SHA-256（小写十六进制）")
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    code: {"model": m.Problem, "content": {m.PROBLEM_CONTENT_TYPE: {}}, "description": desc}
+    for code, desc in ((400, "请求有误"), (401, "未登录或凭据无效"), (413, "内容过大"), (422, "内容不正确"),
+                       (429, "请求过于频繁"))
+}
+device_bearer = HTTPBearer(auto_error=False, scheme_name="device", description="Bearer <device_id>.<secret>")
+reviewer_bearer = HTTPBearer(auto_error=False, scheme_name="reviewer", description="Bearer <登录令牌>")
+PYDANTIC_MESSAGES = {
+    "missing": "缺少必填项", "json_invalid": "请求内容不是有效的 JSON", "string_too_long": "内容过长",
+    "string_too_short": "内容过短或为空", "string_pattern_mismatch": "格式不正确", "int_parsing": "应为整数",
+    "greater_than_equal": "数值过小", "less_than_equal": "数值过大", "datetime_parsing": "时间格式不正确",
+    "datetime_from_date_parsing": "时间格式不正确", "extra_forbidden": "不允许的字段", "enum": "不是可选的值",
+    "literal_error": "不是可选的值", "model_type": "应为对象", "list_type": "应为列表", "dict_type": "应为对象",
+    "string_type": "应为文字", "int_type": "应为整数", "bool_type": "应为 true 或 false",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    settings: Settings
+    db: Database
+    blobs: BlobStore
+    device_limiter: RateLimiter
+    anonymous_limiter: RateLimiter
+
+
+def json_response(value: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(value), status_code=status, media_type="application/json")
+
+
+def problem_response(error: ServiceError) -> Response:
+    return Response(orjson.dumps(error.problem()), status_code=error.status, media_type=m.PROBLEM_CONTENT_TYPE,
+                    headers=error.headers)
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def limit_anonymous(request: Request) -> None:
+    s = services(request)
+    wait = s.anonymous_limiter.take(_client_address(request))
+    if wait:
+        raise ServiceError(ErrorCode.RATE_LIMITED, 429, headers={"Retry-After": RateLimiter.retry_after(wait)})
+
+
+def current_device(request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(device_bearer)]
+                   ) -> devices.DeviceRecord:
+    s = services(request)
+    device = devices.authenticate(s.db, creds.credentials if creds else None)
+    wait = s.device_limiter.take(device.ref.id)
+    if wait:
+        raise ServiceError(ErrorCode.RATE_LIMITED, 429, headers={"Retry-After": RateLimiter.retry_after(wait)})
+    return device
+
+
+def current_reviewer(request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(reviewer_bearer)]
+                     ) -> reviewers.ReviewerRef:
+    return reviewers.authenticate(services(request).db, creds.credentials if creds else None)
+
+
+Device = Annotated[devices.DeviceRecord, Depends(current_device)]
+ReviewerDep = Annotated[reviewers.ReviewerRef, Depends(current_reviewer)]
+
+
+def _field_of(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts)
+
+
+def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
+    """The ASGI app; ``db`` defaults to one opened from ``settings.database_url``."""
+    db = db or Database(settings.database_url)
+    limits = settings.limits
+    app = FastAPI(title="jydesk 市级同步服务", version=str(m.PROTOCOL_VERSION), openapi_url=f"{API}/openapi.json",
+                  docs_url=f"{API}/docs", redoc_url=None,
+                  description="村(社区)民政专干桌面端与市级系统之间的同步接口。错误以 application/problem+json 返回。")
+    app.state.services = Services(
+        settings, db, BlobStore(db, settings.blob_dir, max_size=limits.max_attachment_bytes),
+        RateLimiter(limits.device_requests_per_minute, limits.device_burst),
+        RateLimiter(limits.anonymous_requests_per_minute, limits.anonymous_burst))
+    app.add_middleware(EncodingMiddleware, limits=limits)
+
+    @app.exception_handler(ServiceError)
+    async def _service_error(_request: Request, exc: ServiceError) -> Response:
+        return problem_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> Response:
+        errors = []
+        for e in exc.errors():
+            name = _field_of(tuple(e.get("loc", ())))
+            text = PYDANTIC_MESSAGES.get(e.get("type", ""), "格式不正确")
+            errors.append({"field": name or None, "code": e.get("type", "invalid"),
+                           "message": f"{name}：{text}" if name else text})
+        first = errors[0] if errors else {"field": None, "message": "请求内容格式不正确"}
+        return problem_response(ServiceError(ErrorCode.INVALID_REQUEST, 422, f"请求内容不正确：{first['message']}",
+                                             field=first["field"], errors=errors))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED}.get(exc.status_code, ErrorCode.INVALID_REQUEST)
+        return problem_response(ServiceError(code, exc.status_code, headers=dict(exc.headers or {})))
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(ServiceError(ErrorCode.INTERNAL, 500))
+
+    # -- devices ------------------------------------------------------------------------------
+
+    @app.get(f"{API}/health", tags=["系统"], summary="服务状态")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "protocol_version": m.PROTOCOL_VERSION}
+
+    @app.post(f"{API}/enroll", response_model=m.EnrollResult, responses=PROBLEMS, tags=["设备"],
+              summary="用一次性登记码登记本机", dependencies=[Depends(limit_anonymous)])
+    def enroll(body: m.EnrollRequest, request: Request) -> Response:
+        return json_response(devices.enroll(services(request).db, body.code, body.device_name))
+
+    @app.get(f"{API}/device", response_model=m.DeviceInfo, responses=PROBLEMS, tags=["设备"], summary="本机信息（检查连接）")
+    def device_info(device: Device) -> Response:
+        town = town_of_village(device.ref.village_code)
+        return json_response({"device_id": device.ref.id, "name": device.name, "village_code": device.ref.village_code,
+                              "town_name": town.name if town else "", "enrolled_at": device.enrolled_at,
+                              "server_time": utcnow(), "protocol_version": m.PROTOCOL_VERSION})
+
+    @app.post(f"{API}/batches", response_model=m.BatchResult, responses=PROBLEMS, tags=["同步"],
+              summary="上传一批修改（按批次编号幂等）")
+    def push(batch: m.Batch, request: Request, device: Device) -> Response:
+        if len(batch.changes) > limits.max_batch_changes:
+            raise ServiceError(ErrorCode.BATCH_TOO_LONG, 413,
+                               f"一批最多 {limits.max_batch_changes} 条修改，本批有 {len(batch.changes)} 条", field="changes")
+        return json_response(batches.apply_batch(services(request).db, device.ref, batch))
+
+    @app.get(f"{API}/changes", response_model=m.PullResult, responses=PROBLEMS, tags=["同步"],
+             summary="下载本村(社区)在同步位置之后的修改")
+    def changes(request: Request, device: Device,
+                cursor: Annotated[str, Query(max_length=32, description="上次返回的 cursor；首次为空")] = "",
+                limit: Annotated[int, Query(ge=1, le=m.MAX_PULL_LIMIT)] = 500) -> Response:
+        return json_response(pull.pull(services(request).db, device.ref.village_code, cursor, limit))
+
+    # -- attachments --------------------------------------------------------------------------
+
+    @app.post(f"{API}/attachments", response_model=m.UploadStatus, responses=PROBLEMS, tags=["附件"],
+              summary="开始或继续上传附件")
+    def upload_start(body: m.UploadStart, request: Request, device: Device) -> Response:
+        return json_response(services(request).blobs.start(body.sha256, body.size, body.mime))
+
+    @app.get(f"{API}/attachments/{{sha256}}", response_model=m.UploadStatus, responses=PROBLEMS, tags=["附件"],
+             summary="附件上传进度")
+    def upload_status(sha256: Annotated[str, SHA256_PATH], request: Request, device: Device) -> Response:
+        return json_response(services(request).blobs.status(sha256))
+
+    @app.put(f"{API}/attachments/{{sha256}}", response_model=m.UploadStatus, responses=PROBLEMS, tags=["附件"],
+             summary="从 offset 处上传一段附件内容",
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
+    async def upload_chunk(sha256: Annotated[str, SHA256_PATH], request: Request, device: Device,
+                           offset: Annotated[int, Query(ge=0)]) -> Response:
+        data = await request.body()
+        status = await run_in_threadpool(services(request).blobs.put, sha256, offset, data)
+        return json_response(status)
+
+    @app.get(f"{API}/attachments/{{sha256}}/content", responses=PROBLEMS, tags=["附件"], summary="下载附件",
+             response_class=FileResponse)
+    def download(sha256: Annotated[str, SHA256_PATH], request: Request, device: Device) -> FileResponse:
+        path, mime = services(request).blobs.content(sha256, device.ref.village_code)
+        return FileResponse(path, media_type=mime)
+
+    # -- review -------------------------------------------------------------------------------
+
+    @app.post(f"{API}/review/login", response_model=m.LoginResult, responses=PROBLEMS, tags=["审核"],
+              summary="审核人员登录", dependencies=[Depends(limit_anonymous)])
+    def login(body: m.LoginRequest, request: Request) -> Response:
+        s = services(request)
+        return json_response(reviewers.login(s.db, body.username, body.password, hours=s.settings.reviewer_token_hours))
+
+    @app.get(f"{API}/review/cases", response_model=m.CaseList, responses=PROBLEMS, tags=["审核"],
+             summary="待审核的申请")
+    def review_cases(request: Request, reviewer: ReviewerDep,
+                     status: Annotated[CaseStatus | None, Query(description="默认：已上报和审核中")] = None,
+                     village: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+                     limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> Response:
+        return json_response(review.list_cases(services(request).db, reviewer, status=status and str(status), village=village,
+                                               limit=limit, offset=offset))
+
+    @app.get(f"{API}/review/cases/{{case_id}}", response_model=m.CaseDetail, responses=PROBLEMS, tags=["审核"],
+             summary="申请详情")
+    def review_case(case_id: Annotated[str, Path(pattern=m.UUID_PATTERN)], request: Request,
+                    reviewer: ReviewerDep) -> Response:
+        return json_response(review.case_detail(services(request).db, reviewer, case_id))
+
+    @app.post(f"{API}/review/cases/{{case_id}}/decision", response_model=m.DecisionResult, responses=PROBLEMS,
+              tags=["审核"], summary="记录审批结果")
+    def review_decide(case_id: Annotated[str, Path(pattern=m.UUID_PATTERN)], body: m.DecisionRequest,
+                      request: Request, reviewer: ReviewerDep) -> Response:
+        return json_response(review.decide(services(request).db, reviewer, case_id, body))
+
+    return app

@@ -1,0 +1,479 @@
+"""Applying a pushed batch: once per batch id, one transaction, one result per change.
+
+Per change (see ``sync.protocol.models.ChangeStatus``): rejected changes write nothing
+and do not affect the others; fields changed since the client's ``base_revision`` by
+someone else are a conflict when the client changed them too (the server value is kept
+and both values are stored in ``conflicts``), and are sent back to adopt otherwise
+(merged). A change whose parent record has not arrived is held in ``held_changes`` and
+applied in the transaction that brings the parent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+import zstandard
+from sqlalchemy import Connection, insert, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
+
+from jydesk.domain import idnumber
+from jydesk.domain.entities import SERVER_STATUSES, SPECS, CaseStatus, Entity, EntitySpec
+from sync.protocol.errors import ErrorCode
+from sync.protocol.models import Batch, Change, ChangeStatus
+from sync.server import form_rules, validation
+from sync.server.db import Database
+from sync.server.errors import ServiceError
+from sync.server.models import Conflict, Device, HeldChange, Record, StoredBatch
+from sync.server.records import (
+    Key,
+    RecordState,
+    load_records,
+    lock_village,
+    new_field_revs,
+    set_village_seq,
+    utcnow,
+    write_records,
+)
+from sync.server.validation import LOCKED_STATUSES, UNDELETABLE_STATUSES, Problems
+
+ENTITY_NAMES = frozenset(e.value for e in Entity)
+#: References that are not parents: checked for the village when the target exists.
+EXTRA_REFERENCES: dict[Entity, dict[str, Entity]] = {Entity.FOLLOW_UP: {"visit_id": Entity.VISIT}}
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRef:
+    """The device a batch comes from: its id, compact origin number and village."""
+
+    id: str
+    no: int
+    village_code: str
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A change after the checks that need no database."""
+
+    index: int
+    entity: str
+    id: str
+    op: str
+    base_revision: int
+    fields: dict[str, Any]
+    client_ts: str
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def key(self) -> Key:
+        return (self.entity, self.id)
+
+    def as_held(self, origin: int) -> dict[str, Any]:
+        return {"op": self.op, "base_revision": self.base_revision, "fields": self.fields,
+                "client_ts": self.client_ts, "origin": origin}
+
+
+def content_hash(batch: Batch) -> str:
+    """A digest of the batch's content, independent of JSON key order and whitespace."""
+    return hashlib.sha256(orjson.dumps(_canonical(batch), option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _canonical(batch: Batch) -> dict[str, Any]:
+    return batch.model_dump(mode="json")
+
+
+def prepare(index: int, change: Change, village_code: str) -> Prepared:
+    """Entity, id, op and per-field checks of one change (no database needed)."""
+    problems = Problems()
+    entity, rid = change.entity, validation.canonical_uuid(change.id)
+    op = str(change.op)
+    p = Prepared(index, entity, rid or change.id, op, change.base_revision, {},
+                 change.client_ts.isoformat())
+    if entity not in ENTITY_NAMES:
+        problems.add(None, ErrorCode.UNKNOWN_ENTITY, f"未知的记录类型“{entity}”")
+    elif rid is None:
+        problems.add("id", ErrorCode.INVALID_ID, "记录编号应为 UUID")
+    else:
+        spec = SPECS[Entity(entity)]
+        if op == "delete":
+            if entity == Entity.CASE_EVENT:
+                problems.add(None, ErrorCode.DELETE_NOT_ALLOWED, "办理记录不能删除")
+            p.fields = {"deleted": True}
+        else:
+            p.fields = validation.check_change(spec, change.fields, village_code, problems)
+    p.errors = problems.items
+    return p
+
+
+def _result(p: Prepared, status: ChangeStatus, revision: int = 0, *, conflicts: list[dict[str, Any]] | None = None,
+            errors: list[dict[str, Any]] | None = None, server_fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"id": p.id, "entity": p.entity, "status": status.value, "revision": revision,
+            "conflicts": conflicts or [], "errors": errors or [], "server_fields": server_fields or {}}
+
+
+def _rejected(p: Prepared, field_name: str | None, code: str, message: str, revision: int = 0) -> dict[str, Any]:
+    return _result(p, ChangeStatus.REJECTED, revision, errors=[{"field": field_name, "code": str(code), "message": message}])
+
+
+class Applier:
+    """Applies prepared changes of one village inside one write transaction."""
+
+    def __init__(self, conn: Connection, village_code: str, batch_id: str, now: datetime) -> None:
+        self.conn = conn
+        self.village = village_code
+        self.batch_id = batch_id
+        self.now = now
+        self.records: dict[Key, RecordState] = {}
+        self.dirty: dict[Key, None] = {}  # insertion order = write order
+        self.created: list[Key] = []
+        self.held_blocker: dict[Key, Key] = {}  # record -> what its pending held changes wait for
+        self.id_numbers: dict[str, str] = {}  # person id_number -> person id, this village
+        self.conflicts: list[dict[str, Any]] = []
+        self.own_held: dict[int, int] = {}  # held-row id -> index of the change in this batch
+
+    # -- loading ------------------------------------------------------------------------------
+
+    def prefetch(self, prepared: Iterable[Prepared]) -> None:
+        keys: set[Key] = set()
+        id_numbers: set[str] = set()
+        for p in prepared:
+            if p.errors:
+                continue
+            keys.add(p.key)
+            spec = SPECS[Entity(p.entity)]
+            for name, target in self._references(spec, p.fields):
+                value = p.fields.get(name)
+                if isinstance(value, str) and value:
+                    keys.add((target, value))
+            if p.entity == Entity.PERSON and isinstance(p.fields.get("id_number"), str):
+                id_numbers.add(idnumber.normalise(p.fields["id_number"]))
+        self.records.update(load_records(self.conn, keys))
+        self._load_held(keys)
+        self._load_id_numbers(id_numbers)
+
+    def _references(self, spec: EntitySpec, fields: dict[str, Any]) -> list[tuple[str, str]]:
+        refs = [(name, target.value) for name, target in spec.references.items()]
+        refs += [(name, target.value) for name, target in EXTRA_REFERENCES.get(spec.name, {}).items()]
+        if spec.parent:
+            refs.append((spec.parent[0], spec.parent[1].value))
+        if spec.name == Entity.ATTACHMENT and fields.get("owner_entity") in validation.OWNER_ENTITIES:
+            refs.append(("owner_id", fields["owner_entity"]))
+        return refs
+
+    def _load_held(self, keys: set[Key]) -> None:
+        h = HeldChange.__table__.c
+        wanted = sorted(keys)
+        for i in range(0, len(wanted), 400):
+            stmt = (select(h.entity, h.record_id, h.parent_entity, h.parent_id)
+                    .where(h.released_at.is_(None), tuple_(h.entity, h.record_id).in_(wanted[i:i + 400]))
+                    .order_by(h.id))
+            for r in self.conn.execute(stmt):
+                self.held_blocker.setdefault((r.entity, r.record_id), (r.parent_entity, r.parent_id))
+
+    def _load_id_numbers(self, numbers: set[str]) -> None:
+        if not numbers:
+            return
+        t = Record.__table__.c
+        stmt = select(t.id, t.id_number).where(t.village_code == self.village, t.entity == Entity.PERSON.value,
+                                               t.deleted.is_(False), t.id_number.in_(sorted(numbers)))
+        for r in self.conn.execute(stmt):
+            self.id_numbers.setdefault(r.id_number, r.id)
+
+    # -- applying one change ------------------------------------------------------------------
+
+    def apply(self, p: Prepared, origin: int, device_id: str, *, releasing: int | None = None) -> dict[str, Any]:
+        """Apply one change; ``releasing`` is the id of the held row being applied, if any."""
+        if p.errors:
+            return _result(p, ChangeStatus.REJECTED, errors=p.errors)
+        spec = SPECS[Entity(p.entity)]
+        state = self.records.get(p.key)
+        if state is not None and state.village_code != self.village:
+            return _rejected(p, None, ErrorCode.FORBIDDEN_VILLAGE, "该记录属于其他村(社区)，本设备无权修改")
+        for name, target in self._references(spec, p.fields):
+            value = p.fields.get(name)
+            ref = self.records.get((target, value)) if isinstance(value, str) else None
+            if ref is not None and ref.village_code != self.village:
+                return _rejected(p, name, ErrorCode.FORBIDDEN_VILLAGE,
+                                 f"{validation.label(name)}指向其他村(社区)的记录，本设备无权引用")
+        blocker = self.held_blocker.get(p.key)
+        if blocker is not None and releasing is None:
+            return self._hold(p, blocker, origin, device_id)
+        if state is None and p.op == "delete":
+            return _result(p, ChangeStatus.APPLIED, 0)
+        outcome = self._merge(p, spec, state, origin)
+        if outcome.get("rejected"):
+            return outcome["rejected"]
+        parent_missing = self._missing_parent(spec, outcome["new"], outcome["applied"])
+        if parent_missing is not None:
+            return self._hold(p, parent_missing, origin, device_id, releasing=releasing)
+        return self._write(p, spec, state, outcome, origin, device_id)
+
+    def _merge(self, p: Prepared, spec: EntitySpec, state: RecordState | None, origin: int) -> dict[str, Any]:
+        fields = dict(p.fields)
+        current = state.current() if state else {}
+        base = p.base_revision
+        if state is not None and base > state.revision:
+            return {"rejected": _rejected(p, None, ErrorCode.INVALID_BASE_REVISION,
+                                          f"记录版本号 {base} 大于服务器上的版本 {state.revision}", state.revision)}
+        reviewer_keys = form_rules.owned_by_reviewers(fields.get("form_code") or current.get("form_code")) \
+            if spec.name == Entity.CASE else frozenset()
+        for name in [*spec.server_owned, *sorted(reviewer_keys & fields.keys())]:
+            if name in fields:
+                if fields[name] != current.get(name):
+                    return {"rejected": _rejected(p, name, ErrorCode.SERVER_OWNED,
+                                                  f"{validation.label(name)}只能由审核人员在市级系统中填写")}
+                del fields[name]
+        if spec.name == Entity.CASE:
+            rejected = self._case_rules(p, fields, current)
+            if rejected:
+                return {"rejected": rejected}
+        applied: dict[str, Any] = {}
+        conflicts: list[dict[str, Any]] = []
+        revs = state.field_revs if state else {}
+        for name, value in fields.items():
+            if value == current.get(name):
+                continue
+            rev, src = revs.get(name, (0, 0))
+            if rev > base and src != origin:
+                conflicts.append({"field": name, "server_value": current.get(name), "client_value": value})
+            else:
+                applied[name] = value
+        if state is not None and state.deleted and "deleted" not in fields:
+            rev, src = revs.get("deleted", (0, 0))
+            if rev > base and src != origin:
+                conflicts.append({"field": "deleted", "server_value": True, "client_value": False})
+        if p.op == "delete" and state is not None and not state.deleted:
+            others = [n for n, (rev, src) in revs.items() if rev > base and src != origin]
+            if others:
+                return {"rejected": None, "new": current, "applied": {}, "others": {n: current.get(n) for n in others},
+                        "conflicts": [{"field": "deleted", "server_value": False, "client_value": True}],
+                        "normalised": {}}
+        new = {**current, **applied}
+        problems = Problems()
+        old = None if state is None else current
+        if state is None and base > 0:
+            missing = [n for n in spec.required if validation.is_empty(new.get(n))]
+            if missing:
+                return {"rejected": _rejected(p, None, ErrorCode.UNKNOWN_RECORD,
+                                              "服务器上没有该记录，请上传完整记录（缺少："
+                                              + "、".join(validation.label(n) for n in missing) + "）")}
+        if p.op != "delete":
+            normalised = validation.check_record(Entity(p.entity), old, new, set(applied), problems)
+        else:
+            normalised = {}
+        if problems:
+            return {"rejected": _result(p, ChangeStatus.REJECTED, state.revision if state else 0, errors=problems.items)}
+        for name, value in normalised.items():
+            applied[name] = new[name] = value
+        applied = {n: v for n, v in applied.items() if v != current.get(n)}
+        if p.entity == Entity.PERSON and not new.get("deleted") and new.get("id_number"):
+            other = self.id_numbers.get(new["id_number"])
+            if other is not None and other != p.id:
+                return {"rejected": _rejected(p, "id_number", ErrorCode.DUPLICATE_ID_NUMBER,
+                                              f"本村(社区)已登记身份证号为 {new['id_number']} 的人员（记录 {other}），请勿重复登记")}
+        others = {n: current.get(n) for n, (rev, src) in revs.items()
+                  if rev > base and src != origin and n not in fields and n != "deleted"}
+        return {"rejected": None, "new": new, "applied": applied, "others": others, "conflicts": conflicts,
+                "normalised": {n: v for n, v in normalised.items() if n in applied}}
+
+    def _case_rules(self, p: Prepared, fields: dict[str, Any], current: dict[str, Any]) -> dict[str, Any] | None:
+        status = fields.get("status")
+        if status in SERVER_STATUSES:
+            if status != current.get("status"):
+                return _rejected(p, "status", ErrorCode.SERVER_STATUS, f"“{status}”只能由审核人员设置")
+            del fields["status"]
+        now_status = current.get("status")
+        if now_status in LOCKED_STATUSES and any(v != current.get(n) for n, v in fields.items()):
+            return _rejected(p, None, ErrorCode.CASE_LOCKED, f"申请已{now_status}，村(社区)不能再修改")
+        if fields.get("deleted") and now_status in UNDELETABLE_STATUSES:
+            return _rejected(p, "deleted", ErrorCode.CASE_LOCKED, f"申请已{now_status}，不能删除")
+        if "status" in fields and fields["status"] not in validation.CASE_STATUSES:
+            return _rejected(p, "status", ErrorCode.INVALID_CHOICE, f"办理状态“{fields['status']}”不正确")
+        if "status" not in fields and not current:
+            fields["status"] = CaseStatus.DRAFT.value
+        return None
+
+    def _missing_parent(self, spec: EntitySpec, new: dict[str, Any], applied: dict[str, Any]) -> Key | None:
+        if spec.parent is None:
+            return None
+        name, target = spec.parent
+        value = new.get(name)
+        if not value or name not in applied:
+            return None
+        key = (target.value, value)
+        return None if key in self.records else key
+
+    def _hold(self, p: Prepared, blocker: Key, origin: int, device_id: str, *, releasing: int | None = None) -> dict[str, Any]:
+        h = HeldChange.__table__
+        if releasing is not None:
+            self.conn.execute(update(h).where(h.c.id == releasing)
+                              .values(parent_entity=blocker[0], parent_id=blocker[1]))
+        else:
+            row_id = self.conn.execute(insert(h).values(
+                village_code=self.village, entity=p.entity, record_id=p.id, parent_entity=blocker[0],
+                parent_id=blocker[1], change=p.as_held(origin), device_id=device_id, batch_id=self.batch_id,
+                received_at=self.now).returning(h.c.id)).scalar_one()
+            if p.index >= 0:
+                self.own_held[row_id] = p.index
+        self.held_blocker.setdefault(p.key, blocker)
+        return _result(p, ChangeStatus.HELD, 0)
+
+    def _write(self, p: Prepared, spec: EntitySpec, state: RecordState | None, outcome: dict[str, Any],
+               origin: int, device_id: str) -> dict[str, Any]:
+        applied: dict[str, Any] = outcome["applied"]
+        conflicts: list[dict[str, Any]] = outcome["conflicts"]
+        if state is None:
+            state = RecordState(p.entity, p.id, self.village, created_at=self.now)
+            self.records[p.key] = state
+            self.created.append(p.key)
+        if applied:
+            state.revision += 1
+            for name, value in applied.items():
+                if name == "deleted":
+                    state.deleted = bool(value)
+                    if "deleted" in spec.fields:
+                        state.fields["deleted"] = bool(value)
+                else:
+                    state.fields[name] = value
+            new_field_revs(state, applied, state.revision, origin)
+            self.dirty.pop(p.key, None)
+            self.dirty[p.key] = None
+            if p.entity == Entity.PERSON:
+                self._track_id_number(state)
+        for c in conflicts:
+            self.conflicts.append({"village_code": self.village, "entity": p.entity, "record_id": p.id,
+                                   "field": c["field"], "server_value": c["server_value"],
+                                   "client_value": c["client_value"], "server_revision": state.revision,
+                                   "device_id": device_id, "batch_id": self.batch_id, "created_at": self.now})
+        server_fields = {**outcome["others"], **outcome["normalised"]}
+        if conflicts:
+            status = ChangeStatus.CONFLICT
+        elif outcome["others"]:
+            status = ChangeStatus.MERGED
+        else:
+            status = ChangeStatus.APPLIED
+        return _result(p, status, state.revision, conflicts=conflicts, server_fields=server_fields)
+
+    def _track_id_number(self, state: RecordState) -> None:
+        for number, pid in list(self.id_numbers.items()):
+            if pid == state.id:
+                del self.id_numbers[number]
+        number = state.fields.get("id_number")
+        if number and not state.deleted:
+            self.id_numbers[number] = state.id
+
+    # -- releasing held changes ---------------------------------------------------------------
+
+    def release_held(self, results: list[dict[str, Any]]) -> None:
+        """Apply held changes whose parent now exists, oldest first (and what they bring in
+        turn); results of this batch's own held changes are updated in place."""
+        h = HeldChange.__table__.c
+        while self.created:
+            keys, self.created = sorted(set(self.created)), []
+            rows = []
+            for i in range(0, len(keys), 400):
+                rows += self.conn.execute(
+                    select(h.id, h.entity, h.record_id, h.change, h.device_id)
+                    .where(h.released_at.is_(None), tuple_(h.parent_entity, h.parent_id).in_(keys[i:i + 400]))
+                ).all()
+            released: set[Key] = set()
+            for row in sorted(rows, key=lambda r: r.id):
+                change = row.change
+                p = Prepared(-1, row.entity, row.record_id, change["op"], change["base_revision"],
+                             dict(change["fields"]), change["client_ts"])
+                if p.key not in released:
+                    self.held_blocker.pop(p.key, None)
+                    released.add(p.key)
+                blocker = self.held_blocker.get(p.key)
+                if blocker is not None:  # an earlier change of this record is held again
+                    self._hold(p, blocker, int(change["origin"]), row.device_id, releasing=row.id)
+                    continue
+                self._load_for_release(p)
+                result = self.apply(p, int(change["origin"]), row.device_id, releasing=row.id)
+                if result["status"] != ChangeStatus.HELD.value:
+                    self.conn.execute(update(HeldChange.__table__).where(h.id == row.id)
+                                      .values(released_at=self.now, result=result))
+                if row.id in self.own_held:
+                    results[self.own_held[row.id]] = result
+
+    def _load_for_release(self, p: Prepared) -> None:
+        spec = SPECS[Entity(p.entity)]
+        keys = [p.key] + [(t, p.fields[n]) for n, t in self._references(spec, p.fields)
+                          if isinstance(p.fields.get(n), str)]
+        for key, state in load_records(self.conn, [k for k in keys if k not in self.records]).items():
+            self.records[key] = state
+        if p.entity == Entity.PERSON and isinstance(p.fields.get("id_number"), str):
+            self._load_id_numbers({idnumber.normalise(p.fields["id_number"])})
+
+    # -- finishing ----------------------------------------------------------------------------
+
+    def flush(self, last_seq: int) -> int:
+        """Write dirty records with fresh seqs and the conflicts; return the new last seq."""
+        states = []
+        for key in self.dirty:
+            last_seq += 1
+            state = self.records[key]
+            state.seq = last_seq
+            states.append(state)
+        write_records(self.conn, states, self.now)
+        if self.conflicts:
+            self.conn.execute(insert(Conflict), self.conflicts)
+        self.dirty.clear()
+        return last_seq
+
+
+def _stored(conn: Connection, batch_id: str) -> Any:
+    t = StoredBatch.__table__.c
+    return conn.execute(select(t.device_id, t.content_hash, t.results, t.received_at)
+                        .where(t.batch_id == batch_id)).first()
+
+
+def _replay(row: Any, batch: Batch, digest: str) -> dict[str, Any]:
+    if row.device_id != batch.device_id:
+        raise ServiceError(ErrorCode.BATCH_ID_REUSED, 409, "该批次编号已被其他设备使用")
+    if row.content_hash != digest:
+        raise ServiceError(ErrorCode.BATCH_ID_REUSED, 409)
+    return {"batch_id": batch.batch_id, "device_id": batch.device_id, "received_at": row.received_at,
+            "results": row.results, "replayed": True}
+
+
+def apply_batch(db: Database, device: DeviceRef, batch: Batch, *, source: str = "http") -> dict[str, Any]:
+    """Apply ``batch`` from ``device`` once; a repeat gets the stored result (``replayed``)."""
+    if batch.device_id.lower() != device.id.lower():
+        raise ServiceError(ErrorCode.DEVICE_MISMATCH, 403)
+    batch_id = batch.batch_id.lower()
+    digest = content_hash(batch)
+    with db.read() as conn:
+        row = _stored(conn, batch_id)
+    if row is not None:
+        return _replay(row, batch, digest)
+    prepared = [prepare(i, c, device.village_code) for i, c in enumerate(batch.changes)]
+    payload = zstandard.ZstdCompressor(level=3).compress(orjson.dumps(_canonical(batch)["changes"]))
+    try:
+        with db.write() as conn:
+            last_seq = lock_village(conn, device.village_code)
+            row = _stored(conn, batch_id)
+            if row is not None:
+                return _replay(row, batch, digest)
+            now = utcnow()
+            applier = Applier(conn, device.village_code, batch_id, now)
+            applier.prefetch(prepared)
+            results = [applier.apply(p, device.no, device.id) for p in prepared]
+            applier.release_held(results)
+            last_seq = applier.flush(last_seq)
+            set_village_seq(conn, device.village_code, last_seq)
+            conn.execute(insert(StoredBatch).values(
+                batch_id=batch_id, device_id=device.id, village_code=device.village_code, content_hash=digest,
+                change_count=len(prepared), received_at=now, source=source, results=results, payload=payload))
+            conn.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now))
+    except IntegrityError:
+        with db.read() as conn:
+            row = _stored(conn, batch_id)
+        if row is None:
+            raise
+        return _replay(row, batch, digest)
+    return {"batch_id": batch_id, "device_id": device.id, "received_at": now, "results": results, "replayed": False}

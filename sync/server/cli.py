@@ -1,0 +1,212 @@
+"""``jydesk-server``: run the city server and administer it.
+
+    jydesk-server serve [--database-url URL] [--host H] [--port P]
+    jydesk-server migrate
+    jydesk-server enroll-device --village CODE [--hours H]      prints a one-time code
+    jydesk-server revoke-device DEVICE_ID
+    jydesk-server list-devices [--village CODE] [--json]
+    jydesk-server create-reviewer --username U --name 姓名 (--town CODE | --city) [--password-stdin]
+    jydesk-server import-bundle FILE [--json]
+
+Every command takes ``--database-url`` (default $JYDESK_SERVER_DATABASE_URL, else a SQLite
+file in the data folder) and ``--data-dir`` (default $JYDESK_SERVER_DATA_DIR, else the
+platform's user data folder). Exit status 0 on success, else non-zero with one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from jydesk.domain.errors import ValidationError
+from sync.server.config import Settings
+from sync.server.db import Database
+
+
+class CliError(Exception):
+    pass
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(args.database_url, Path(args.data_dir) if args.data_dir else None)
+
+
+def _database(args: argparse.Namespace, *, migrate: bool = True) -> Database:
+    db = Database(_settings(args).database_url)
+    if migrate:
+        db.migrate()
+    return db
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sync.server.app import create_app
+
+    settings = _settings(args)
+    db = _database(args)
+    print(f"jydesk 市级同步服务：http://{args.host}:{args.port}{'/api/v1'}  数据库：{_safe_url(settings.database_url)}",
+          flush=True)
+    uvicorn.run(create_app(settings, db), host=args.host, port=args.port, log_level=args.log_level,
+                proxy_headers=True, timeout_keep_alive=30)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from sync.server.db import current_revision
+
+    db = _database(args)
+    print(f"数据库已是最新结构（版本 {current_revision(db.engine)}）")
+    return 0
+
+
+def cmd_enroll_device(args: argparse.Namespace) -> int:
+    from sync.server.devices import issue_code
+
+    issued = issue_code(_database(args), args.village, ttl_hours=args.hours)
+    if args.json:
+        print(json.dumps({"code": issued.code, "village_code": issued.village_code,
+                          "expires_at": issued.expires_at.isoformat()}))
+    else:
+        print(issued.code)
+        print(f"村(社区) {issued.village_code}，有效期至 {issued.expires_at:%Y-%m-%d %H:%M} (UTC)，只能使用一次", file=sys.stderr)
+    return 0
+
+
+def cmd_revoke_device(args: argparse.Namespace) -> int:
+    from sync.server.devices import revoke
+
+    if not revoke(_database(args), args.device_id):
+        raise CliError(f"没有找到未停用的设备 {args.device_id}")
+    print(f"设备 {args.device_id} 已停用")
+    return 0
+
+
+def cmd_list_devices(args: argparse.Namespace) -> int:
+    from sync.server.devices import list_devices
+
+    rows = list_devices(_database(args), args.village)
+    if args.json:
+        print(json.dumps(rows, default=str, ensure_ascii=False))
+        return 0
+    for r in rows:
+        state = "已停用" if r["revoked_at"] else "正常"
+        print(f"{r['id']}  {r['village_code']}  {state}  {r['name'] or '-'}  最近同步 {r['last_seen_at'] or '-'}")
+    return 0
+
+
+def cmd_create_reviewer(args: argparse.Namespace) -> int:
+    from sync.server.reviewers import create_reviewer
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("密码：")
+        if getpass.getpass("再次输入密码：") != password:
+            raise CliError("两次输入的密码不一致")
+    ref = create_reviewer(_database(args), args.username, args.name, password, town_code=args.town)
+    scope = f"乡镇(街道) {ref.town_code}" if ref.town_code else "全市"
+    print(f"已创建审核账号 {ref.username}（{ref.display_name}，范围：{scope}）")
+    return 0
+
+
+def cmd_import_bundle(args: argparse.Namespace) -> int:
+    from sync.server.bundle_import import import_bundle
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(f"找不到文件 {path}")
+    report = import_bundle(_database(args), path.read_bytes())
+    if args.json:
+        print(json.dumps(report, default=str, ensure_ascii=False))
+    else:
+        counts = "，".join(f"{k} {v}" for k, v in report["counts"].items()) or "无修改"
+        print(f"已导入设备 {report['device_id']}（{report['village_code']}）的 {report['batches']} 批数据"
+              f"（其中 {report['replayed']} 批此前已导入）：{counts}")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--database-url", help="数据库地址（默认：环境变量 JYDESK_SERVER_DATABASE_URL，或数据目录中的 SQLite 文件）")
+    common.add_argument("--data-dir", help="数据目录（附件、默认数据库；默认：JYDESK_SERVER_DATA_DIR 或系统用户数据目录）")
+    parser = argparse.ArgumentParser(prog="jydesk-server", description="简阳市民政市级同步服务")
+    sub = parser.add_subparsers(dest="command", metavar="命令", required=True)
+
+    p = sub.add_parser("serve", parents=[common], help="运行同步服务")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8420)
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser("migrate", parents=[common], help="创建或升级数据库结构")
+    p.set_defaults(handler=cmd_migrate)
+
+    p = sub.add_parser("enroll-device", parents=[common], help="为村(社区)生成一次性设备登记码")
+    p.add_argument("--village", required=True, help="12位村(社区)代码")
+    p.add_argument("--hours", type=float, default=72.0, help="有效小时数（默认72）")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_enroll_device)
+
+    p = sub.add_parser("revoke-device", parents=[common], help="停用设备")
+    p.add_argument("device_id")
+    p.set_defaults(handler=cmd_revoke_device)
+
+    p = sub.add_parser("list-devices", parents=[common], help="列出设备")
+    p.add_argument("--village")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_list_devices)
+
+    p = sub.add_parser("create-reviewer", parents=[common], help="创建乡镇或市级审核账号")
+    p.add_argument("--username", required=True)
+    p.add_argument("--name", required=True, help="姓名（显示在审批记录中）")
+    scope = p.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--town", help="9位乡镇(街道)代码：只能审核该乡镇的申请")
+    scope.add_argument("--city", action="store_true", help="全市范围")
+    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（一行）")
+    p.set_defaults(handler=cmd_create_reviewer)
+
+    p = sub.add_parser("import-bundle", parents=[common], help="导入U盘带来的数据包")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_import_bundle)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except (CliError, ValidationError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    except _service_errors() as exc:
+        print(f"错误：{getattr(exc, 'detail', None) or getattr(exc, 'message', str(exc))}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _service_errors() -> tuple[type[Exception], ...]:
+    from sqlalchemy.exc import OperationalError
+
+    from sync.bundle import BundleError
+    from sync.server.errors import ServiceError
+
+    return (ServiceError, BundleError, OperationalError)
+
+
+
+
+if __name__ == "__main__":
+    sys.exit(main())

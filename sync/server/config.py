@@ -1,0 +1,57 @@
+"""Server settings: database URL, data folder and limits (environment or CLI flags)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sync.protocol.models import MAX_BATCH_CHANGES
+
+
+def default_data_dir() -> Path:
+    """$JYDESK_SERVER_DATA_DIR, else the platform's user data folder for jydesk-server."""
+    env = os.environ.get("JYDESK_SERVER_DATA_DIR")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("jydesk-server", appauthor=False))
+
+
+def default_database_url(data_dir: Path | None = None) -> str:
+    """$JYDESK_SERVER_DATABASE_URL, else a SQLite file in the data folder."""
+    env = os.environ.get("JYDESK_SERVER_DATABASE_URL")
+    if env:
+        return env
+    return f"sqlite:///{(data_dir or default_data_dir()) / 'server.sqlite3'}"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_body_bytes: int = 8 * 1024 * 1024  # as received (compressed)
+    max_decoded_bytes: int = 32 * 1024 * 1024  # after decompression
+    max_batch_changes: int = MAX_BATCH_CHANGES
+    max_attachment_bytes: int = 200 * 1024 * 1024
+    device_requests_per_minute: int = 600
+    device_burst: int = 120
+    anonymous_requests_per_minute: int = 30  # enroll and login, per client address
+    anonymous_burst: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str
+    data_dir: Path
+    limits: Limits = field(default_factory=Limits)
+    enrollment_ttl_hours: float = 72.0
+    reviewer_token_hours: float = 12.0
+
+    @classmethod
+    def from_env(cls, database_url: str | None = None, data_dir: Path | None = None) -> Settings:
+        data_dir = data_dir or default_data_dir()
+        return cls(database_url=database_url or default_database_url(data_dir), data_dir=data_dir)
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "attachments"

@@ -1,0 +1,154 @@
+"""Device enrollment and authentication.
+
+An administrator makes a one-time code for a village (``jydesk-server enroll-device``);
+the clerk's installation exchanges it once, before it expires, for a device id and a
+secret. The server keeps only ``sha256(secret)``: the secret is 256 random bits, so a
+slow password hash (argon2) would add nothing against guessing but cost ~50 ms on every
+request; argon2 is used where secrets are human-chosen (reviewer passwords). The
+enrollment code itself is also stored hashed. For USB bundles the server keeps the
+device's bundle key, ``HMAC(secret, "jydesk-bundle-v1")`` — a derived key that cannot
+be used to call the API.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from jydesk.domain.ids import new_id
+from jydesk.domain.regions import town_of_village, validate_village_code
+from sync.bundle import bundle_key
+from sync.protocol.errors import ErrorCode
+from sync.protocol.wire import split_device_token
+from sync.server.batches import DeviceRef
+from sync.server.db import Database
+from sync.server.errors import ServiceError
+from sync.server.models import Device, EnrollmentCode
+from sync.server.records import utcnow
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no I/L/O/0/1: read aloud over the phone
+CODE_LENGTH = 12
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def format_code(raw: str) -> str:
+    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCode:
+    code: str
+    village_code: str
+    expires_at: datetime
+
+
+def issue_code(db: Database, village_code: str, *, ttl_hours: float = 72.0) -> IssuedCode:
+    """A new one-time enrollment code for ``village_code`` (ValidationError if not a 简阳 village)."""
+    village_code = validate_village_code(village_code)
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    now = utcnow()
+    expires = now + timedelta(hours=ttl_hours)
+    with db.write() as conn:
+        conn.execute(insert(EnrollmentCode).values(code_hash=sha256_hex(raw), village_code=village_code,
+                                                   created_at=now, expires_at=expires))
+    return IssuedCode(format_code(raw), village_code, expires)
+
+
+def enroll(db: Database, code: str, device_name: str = "") -> dict[str, Any]:
+    """Exchange a one-time code for a device id and secret (EnrollResult as a dict)."""
+    code_hash = sha256_hex(normalise_code(code))
+    now = utcnow()
+    secret = secrets.token_urlsafe(32)
+    device_id = new_id()
+    with db.write() as conn:
+        c = EnrollmentCode.__table__.c
+        claimed = conn.execute(
+            update(EnrollmentCode).where(c.code_hash == code_hash, c.used_at.is_(None), c.expires_at > now)
+            .values(used_at=now, device_id=device_id).returning(c.village_code)).first()
+        if claimed is None:
+            row = conn.execute(select(c.used_at, c.expires_at).where(c.code_hash == code_hash)).first()
+            if row is None:
+                raise ServiceError(ErrorCode.ENROLLMENT_CODE_INVALID, 400, field="code")
+            if row.used_at is not None:
+                raise ServiceError(ErrorCode.ENROLLMENT_CODE_USED, 409, field="code")
+            raise ServiceError(ErrorCode.ENROLLMENT_CODE_EXPIRED, 410, field="code")
+        village = claimed.village_code
+        conn.execute(insert(Device).values(
+            id=device_id, village_code=village, name=device_name.strip()[:100], secret_hash=sha256_hex(secret),
+            bundle_key=bundle_key(secret).hex(), enrolled_at=now))
+    town = town_of_village(village)
+    return {"device_id": device_id, "secret": secret, "village_code": village,
+            "town_name": town.name if town else "", "server_time": now}
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRecord:
+    ref: DeviceRef
+    name: str
+    enrolled_at: datetime
+    revoked_at: datetime | None
+    last_seen_at: datetime | None
+    bundle_key: bytes
+
+
+def get_device(db: Database, device_id: str) -> DeviceRecord | None:
+    t = Device.__table__.c
+    with db.read() as conn:
+        row = conn.execute(select(Device.__table__).where(t.id == device_id.lower())).first()
+    if row is None:
+        return None
+    return DeviceRecord(DeviceRef(row.id, row.no, row.village_code), row.name, row.enrolled_at, row.revoked_at,
+                        row.last_seen_at, bytes.fromhex(row.bundle_key))
+
+
+def authenticate(db: Database, token: str | None) -> DeviceRecord:
+    """The device a bearer token ``<device_id>.<secret>`` belongs to; 401 otherwise."""
+    parts = split_device_token(token or "")
+    if parts is None or len(parts[0]) > 64:
+        raise ServiceError(ErrorCode.UNAUTHORIZED, 401, headers={"WWW-Authenticate": "Bearer"})
+    device_id, secret = parts
+    t = Device.__table__.c
+    with db.read() as conn:
+        row = conn.execute(select(Device.__table__).where(t.id == device_id.lower())).first()
+    if row is None or not hmac.compare_digest(row.secret_hash, sha256_hex(secret)):
+        raise ServiceError(ErrorCode.UNAUTHORIZED, 401, headers={"WWW-Authenticate": "Bearer"})
+    if row.revoked_at is not None:
+        raise ServiceError(ErrorCode.DEVICE_REVOKED, 401, headers={"WWW-Authenticate": "Bearer"})
+    return DeviceRecord(DeviceRef(row.id, row.no, row.village_code), row.name, row.enrolled_at, row.revoked_at,
+                        row.last_seen_at, bytes.fromhex(row.bundle_key))
+
+
+def revoke(db: Database, device_id: str) -> bool:
+    """Revoke a device; its secret stops working at once. False if no such active device."""
+    t = Device.__table__.c
+    with db.write() as conn:
+        done = conn.execute(update(Device).where(t.id == device_id.lower(), t.revoked_at.is_(None))
+                            .values(revoked_at=utcnow()))
+    return done.rowcount == 1
+
+
+def list_devices(db: Database, village_code: str | None = None) -> list[dict[str, Any]]:
+    t = Device.__table__.c
+    stmt = select(t.id, t.village_code, t.name, t.enrolled_at, t.revoked_at, t.last_seen_at).order_by(t.no)
+    if village_code:
+        stmt = stmt.where(t.village_code == village_code)
+    with db.read() as conn:
+        return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
+def count_devices(db: Database) -> int:
+    with db.read() as conn:
+        return int(conn.execute(select(func.count()).select_from(Device)).scalar_one())

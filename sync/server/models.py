@@ -1,0 +1,213 @@
+"""Server storage: SQLAlchemy 2 typed models (PostgreSQL in production, SQLite embedded).
+
+Records of every entity share one table: the flat field dict of the wire format
+(``fields``), per-field revisions (``field_revs``: field -> [revision, origin]) to tell a
+merge from a conflict, and ``seq``, the village's change-log position of the record's
+latest write, which pull walks. ``VillageLog.last_seq`` is the per-village counter whose
+row lock serialises writers of one village (see ``records.py``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on both backends (SQLite keeps no zone: naive values are UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+Timestamp = UtcDateTime()
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JsonType, list[Any]: JsonType, Any: JsonType, datetime: Timestamp}
+
+
+class Device(Base):
+    """An enrolled installation. ``no`` is a compact origin number used in ``field_revs``."""
+
+    __tablename__ = "devices"
+
+    no: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    village_code: Mapped[str] = mapped_column(String(12), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    bundle_key: Mapped[str] = mapped_column(String(64))
+    enrolled_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+
+
+class EnrollmentCode(Base):
+    __tablename__ = "enrollment_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    village_code: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    device_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class Reviewer(Base):
+    __tablename__ = "reviewers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    scope: Mapped[str] = mapped_column(String(8))  # "city" | "town"
+    town_code: Mapped[str | None] = mapped_column(String(9))
+    created_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None]
+
+
+class ReviewerToken(Base):
+    __tablename__ = "reviewer_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("reviewers.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class VillageLog(Base):
+    """The per-village change counter; its row lock orders every write of the village."""
+
+    __tablename__ = "village_log"
+
+    village_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Record(Base):
+    __tablename__ = "records"
+    __table_args__ = (
+        Index("ix_records_village_seq", "village_code", "seq", unique=True),
+        Index("ix_records_review", "entity", "status", "village_code"),
+        Index("ix_records_id_number", "village_code", "id_number"),
+        Index("ix_records_parent", "parent_id"),
+    )
+
+    entity: Mapped[str] = mapped_column(String(20), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    village_code: Mapped[str] = mapped_column(String(12))
+    revision: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    fields: Mapped[dict[str, Any]]
+    field_revs: Mapped[dict[str, Any]]
+    status: Mapped[str | None] = mapped_column(String(10))  # cases: copy of fields["status"]
+    id_number: Mapped[str | None] = mapped_column(String(18))  # persons: copy for the duplicate check
+    parent_id: Mapped[str | None] = mapped_column(String(36))  # household of a person/case, person of a visit…
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class StoredBatch(Base):
+    """An applied batch: its content hash (to refuse a reused id), its stored answer and
+    the changes as received (zstd-compressed JSON) — the server's record of what came in."""
+
+    __tablename__ = "batches"
+
+    batch_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(36), index=True)
+    village_code: Mapped[str] = mapped_column(String(12))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    change_count: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(10), default="http")  # "http" | "bundle"
+    results: Mapped[list[Any]]
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class HeldChange(Base):
+    """A change whose parent record has not arrived yet; applied when it does."""
+
+    __tablename__ = "held_changes"
+    __table_args__ = (
+        Index("ix_held_parent", "parent_entity", "parent_id", "released_at"),
+        Index("ix_held_record", "entity", "record_id", "released_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    village_code: Mapped[str] = mapped_column(String(12))
+    entity: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[str] = mapped_column(String(36))
+    parent_entity: Mapped[str | None] = mapped_column(String(20))
+    parent_id: Mapped[str | None] = mapped_column(String(36))
+    change: Mapped[dict[str, Any]]
+    device_id: Mapped[str] = mapped_column(String(36))
+    batch_id: Mapped[str] = mapped_column(String(36))
+    received_at: Mapped[datetime]
+    released_at: Mapped[datetime | None]
+    result: Mapped[dict[str, Any] | None]
+
+
+class Conflict(Base):
+    """Both values of a field changed on both sides; kept for the clerk and the auditor."""
+
+    __tablename__ = "conflicts"
+    __table_args__ = (Index("ix_conflicts_record", "entity", "record_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    village_code: Mapped[str] = mapped_column(String(12), index=True)
+    entity: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[str] = mapped_column(String(36))
+    field: Mapped[str] = mapped_column(String(100))
+    server_value: Mapped[Any] = mapped_column(JsonType, nullable=True)
+    client_value: Mapped[Any] = mapped_column(JsonType, nullable=True)
+    server_revision: Mapped[int] = mapped_column(Integer)
+    device_id: Mapped[str] = mapped_column(String(36))
+    batch_id: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime]
+
+
+class Blob(Base):
+    """An attachment's bytes, stored once per sha256 under the data folder."""
+
+    __tablename__ = "blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    mime: Mapped[str] = mapped_column(String(100))
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]

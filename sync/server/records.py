@@ -1,0 +1,121 @@
+"""Record storage primitives shared by batch apply, reviewer decisions and pull.
+
+Ordering: every write transaction of a village first takes :func:`lock_village`, an
+upsert of the village's ``village_log`` row that holds its row lock until commit, and
+numbers its writes ``last_seq + 1 …``. A second writer of the same village waits for the
+first to commit and then numbers after it, so ``seq`` order is commit order: a pull that
+has seen seq N can never later meet a newly committed seq below N.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from jydesk.domain.entities import SPECS, Entity
+from sync.server.models import Record, VillageLog
+
+Key = tuple[str, str]  # (entity, id)
+_CHUNK = 400
+_COLUMNS = ("entity", "id", "village_code", "revision", "seq", "deleted", "fields", "field_revs", "status",
+            "id_number", "parent_id", "created_at", "updated_at")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def insert_for(conn: Connection) -> Any:
+    """The dialect's INSERT construct (with ``on_conflict_do_*``)."""
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def lock_village(conn: Connection, village_code: str) -> int:
+    """Take the village's write lock for this transaction; return its last seq."""
+    ins = insert_for(conn)(VillageLog).values(village_code=village_code, last_seq=0)
+    stmt = ins.on_conflict_do_update(index_elements=["village_code"],
+                                     set_={"last_seq": VillageLog.__table__.c.last_seq}).returning(VillageLog.last_seq)
+    return int(conn.execute(stmt).scalar_one())
+
+
+def set_village_seq(conn: Connection, village_code: str, last_seq: int) -> None:
+    conn.execute(update(VillageLog).where(VillageLog.village_code == village_code).values(last_seq=last_seq))
+
+
+@dataclass(slots=True)
+class RecordState:
+    """A record as held in memory during one write transaction."""
+
+    entity: str
+    id: str
+    village_code: str
+    revision: int = 0
+    deleted: bool = False
+    fields: dict[str, Any] = field(default_factory=dict)
+    field_revs: dict[str, list[int]] = field(default_factory=dict)
+    created_at: datetime | None = None
+    seq: int = 0
+    stored: bool = False  # a row exists in the database
+
+    @property
+    def key(self) -> Key:
+        return (self.entity, self.id)
+
+    def current(self) -> dict[str, Any]:
+        """The flat field dict plus the ``deleted`` flag (a pseudo-field for every entity)."""
+        return {**self.fields, "deleted": self.deleted}
+
+    def row(self, now: datetime) -> dict[str, Any]:
+        spec = SPECS[Entity(self.entity)]
+        fields = self.fields if "deleted" in spec.fields else {k: v for k, v in self.fields.items() if k != "deleted"}
+        parent = spec.parent
+        return {
+            "entity": self.entity, "id": self.id, "village_code": self.village_code, "revision": self.revision,
+            "seq": self.seq, "deleted": self.deleted, "fields": fields, "field_revs": self.field_revs,
+            "status": fields.get("status") if self.entity == Entity.CASE else None,
+            "id_number": fields.get("id_number") if self.entity == Entity.PERSON else None,
+            "parent_id": fields.get(parent[0]) if parent else None,
+            "created_at": self.created_at or now, "updated_at": now,
+        }
+
+
+def _chunks(items: list[Key]) -> Iterator[list[Key]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i:i + _CHUNK]
+
+
+def load_records(conn: Connection, keys: Iterable[Key]) -> dict[Key, RecordState]:
+    """The stored records among ``keys`` (any village: callers check the village)."""
+    wanted = sorted(set(keys))
+    found: dict[Key, RecordState] = {}
+    t = Record.__table__.c
+    for chunk in _chunks(wanted):
+        stmt = select(t.entity, t.id, t.village_code, t.revision, t.deleted, t.fields, t.field_revs,
+                      t.created_at, t.seq).where(tuple_(t.entity, t.id).in_(chunk))
+        for r in conn.execute(stmt):
+            found[(r.entity, r.id)] = RecordState(r.entity, r.id, r.village_code, r.revision, r.deleted,
+                                                  dict(r.fields), dict(r.field_revs), r.created_at, r.seq, True)
+    return found
+
+
+def write_records(conn: Connection, states: list[RecordState], now: datetime) -> None:
+    """Insert or update ``states`` in one executemany upsert."""
+    if not states:
+        return
+    table = Record.__table__
+    stmt = insert_for(conn)(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["entity", "id"],
+        set_={c: stmt.excluded[c] for c in _COLUMNS if c not in ("entity", "id", "created_at")},
+    )
+    conn.execute(stmt, [s.row(now) for s in states])
+
+
+def new_field_revs(state: RecordState, changed: Iterable[str], revision: int, origin: int) -> None:
+    for name in changed:
+        state.field_revs[name] = [revision, origin]

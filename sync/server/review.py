@@ -1,0 +1,167 @@
+"""Review by town and city staff: list submitted cases, look at one, record a decision.
+
+A decision writes the case's server-owned fields and status and a 办理记录 (case_event)
+in one village-ordered transaction, so the village receives both on its next pull.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import func, select
+
+from jydesk.domain.entities import CaseStatus, Entity
+from jydesk.domain.ids import new_id
+from sync.protocol.errors import ErrorCode
+from sync.protocol.models import DecisionKind, DecisionRequest
+from sync.server.db import Database
+from sync.server.errors import ServiceError
+from sync.server.models import Record
+from sync.server.records import (
+    RecordState,
+    load_records,
+    lock_village,
+    new_field_revs,
+    set_village_seq,
+    utcnow,
+    write_records,
+)
+from sync.server.reviewers import ReviewerRef
+
+CHINA = timezone(timedelta(hours=8))
+REVIEWABLE = (CaseStatus.SUBMITTED.value, CaseStatus.REVIEWING.value)
+OUTCOME = {DecisionKind.APPROVE: CaseStatus.APPROVED, DecisionKind.REFUSE: CaseStatus.REFUSED,
+           DecisionKind.RETURN: CaseStatus.RETURNED}
+MAX_AMOUNT = Decimal("100000")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def _out(row: Any) -> dict[str, Any]:
+    return {"entity": row.entity, "id": row.id, "village_code": row.village_code, "revision": row.revision,
+            "fields": row.fields, "deleted": row.deleted, "updated_at": row.updated_at}
+
+
+def _scope(stmt: Any, reviewer: ReviewerRef) -> Any:
+    if reviewer.scope != "city":
+        stmt = stmt.where(Record.village_code.like(f"{reviewer.town_code}%"))
+    return stmt
+
+
+def list_cases(db: Database, reviewer: ReviewerRef, *, status: str | None = None, village: str | None = None,
+               limit: int = 50, offset: int = 0) -> dict[str, Any]:
+    t = Record.__table__.c
+    statuses = [status] if status else list(REVIEWABLE)
+    where = [t.entity == Entity.CASE.value, t.deleted.is_(False), t.status.in_(statuses)]
+    if village:
+        where.append(t.village_code == village)
+    stmt = _scope(select(Record.__table__).where(*where), reviewer)
+    count = _scope(select(func.count()).select_from(Record).where(*where), reviewer)
+    with db.read() as conn:
+        total = int(conn.execute(count).scalar_one())
+        rows = conn.execute(stmt.order_by(t.updated_at, t.id).limit(max(1, min(limit, 500)))
+                            .offset(max(0, offset))).all()
+    return {"cases": [_out(r) for r in rows], "total": total}
+
+
+def _one(conn: Any, entity: str, rid: str) -> Any:
+    t = Record.__table__.c
+    return conn.execute(select(Record.__table__).where(t.entity == entity, t.id == rid)).first()
+
+
+def case_detail(db: Database, reviewer: ReviewerRef, case_id: str) -> dict[str, Any]:
+    t = Record.__table__.c
+    with db.read() as conn:
+        case = _one(conn, Entity.CASE.value, case_id.lower())
+        if case is None or not reviewer.may_see(case.village_code):
+            raise ServiceError(ErrorCode.NOT_FOUND, 404, "找不到该申请", entity="case", record_id=case_id)
+        hh_id = case.fields.get("household_id")
+        household = _one(conn, Entity.HOUSEHOLD.value, hh_id) if hh_id else None
+        members = conn.execute(select(Record.__table__).where(
+            t.entity == Entity.PERSON.value, t.parent_id == hh_id, t.village_code == case.village_code,
+            t.deleted.is_(False)).order_by(t.created_at)).all() if hh_id else []
+        events = conn.execute(select(Record.__table__).where(
+            t.entity == Entity.CASE_EVENT.value, t.parent_id == case.id).order_by(t.seq)).all()
+        attachments = [r for r in conn.execute(select(Record.__table__).where(
+            t.entity == Entity.ATTACHMENT.value, t.village_code == case.village_code, t.deleted.is_(False)))
+            if r.fields.get("owner_id") == case.id]
+    return {"case": _out(case), "household": _out(household) if household else None,
+            "members": [_out(m) for m in members], "events": [_out(e) for e in events],
+            "attachments": [_out(a) for a in attachments]}
+
+
+def _check(req: DecisionRequest) -> dict[str, Any]:
+    """The case fields a decision sets; ServiceError naming the field if incomplete."""
+    kind = DecisionKind(req.decision)
+    reason = (req.reason or "").strip()
+    values: dict[str, Any] = {"decision": kind.value, "decision_amount": None, "decision_start_month": None,
+                              "decision_reason": reason or None}
+    if kind is DecisionKind.APPROVE:
+        try:
+            amount = Decimal((req.amount or "").strip())
+        except InvalidOperation:
+            amount = Decimal(-1)
+        if not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
+            raise ServiceError(ErrorCode.DECISION_INVALID, 422, "批准时须填写核定金额（元/月，大于0，最多两位小数）",
+                               field="amount")
+        m = _MONTH.match((req.start_month or "").strip())
+        if not m or not 1 <= int(m.group(2)) <= 12 or not 2000 <= int(m.group(1)) <= 2100:
+            raise ServiceError(ErrorCode.DECISION_INVALID, 422, "批准时须填写起始月份（如 2025-07）", field="start_month")
+        values["decision_amount"] = f"{amount:.2f}"
+        values["decision_start_month"] = m.group(0)
+    elif not reason:
+        what = "不予批准的理由" if kind is DecisionKind.REFUSE else "需要补正的内容"
+        raise ServiceError(ErrorCode.DECISION_INVALID, 422, f"请填写{what}", field="reason")
+    return values
+
+
+def decide(db: Database, reviewer: ReviewerRef, case_id: str, req: DecisionRequest) -> dict[str, Any]:
+    values = _check(req)
+    kind = DecisionKind(req.decision)
+    case_id = case_id.lower()
+    with db.read() as conn:
+        found = _one(conn, Entity.CASE.value, case_id)
+    if found is None or not reviewer.may_see(found.village_code):
+        raise ServiceError(ErrorCode.NOT_FOUND, 404, "找不到该申请", entity="case", record_id=case_id)
+    village = found.village_code
+    now = utcnow()
+    with db.write() as conn:
+        last_seq = lock_village(conn, village)
+        state = load_records(conn, [(Entity.CASE.value, case_id)])[(Entity.CASE.value, case_id)]
+        status = state.fields.get("status")
+        if state.deleted or status not in REVIEWABLE:
+            raise ServiceError(ErrorCode.CASE_NOT_REVIEWABLE, 409, f"该申请当前状态为“{status}”，不能审批",
+                               entity="case", record_id=case_id)
+        if req.base_revision is not None and req.base_revision != state.revision:
+            raise ServiceError(ErrorCode.REVISION_CHANGED, 409, entity="case", record_id=case_id)
+        values["status"] = OUTCOME[kind].value
+        values["decision_on"] = now.astimezone(CHINA).date().isoformat()
+        values["decided_by"] = reviewer.display_name
+        changed = [k for k, v in values.items() if state.fields.get(k) != v]
+        state.revision += 1
+        state.fields.update(values)
+        new_field_revs(state, changed, state.revision, reviewer.origin)
+        event = RecordState(Entity.CASE_EVENT.value, new_id(), village, revision=1, created_at=now)
+        event.fields = {
+            "village_code": village, "case_id": case_id, "from_status": status, "to_status": values["status"],
+            "at": now.isoformat(timespec="seconds"),
+            "actor": f"{reviewer.display_name}（{'市级' if reviewer.scope == 'city' else '乡镇'}审核）",
+            "note": _note(kind, values),
+        }
+        new_field_revs(event, event.fields, 1, reviewer.origin)
+        state.seq, event.seq = last_seq + 1, last_seq + 2
+        write_records(conn, [state, event], now)
+        set_village_seq(conn, village, last_seq + 2)
+        state_row = state.row(now)
+    return {"case": {"entity": "case", "id": case_id, "village_code": village, "revision": state.revision,
+                     "fields": state_row["fields"], "deleted": False, "updated_at": now},
+            "event_id": event.id}
+
+
+def _note(kind: DecisionKind, values: dict[str, Any]) -> str:
+    if kind is DecisionKind.APPROVE:
+        return f"批准：每月 {values['decision_amount']} 元，自 {values['decision_start_month']} 起"
+    label = "不予批准" if kind is DecisionKind.REFUSE else "退回补正"
+    return f"{label}：{values['decision_reason']}"
