@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint install clean screenshot
+.PHONY: run test bench lint install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
