@@ -50,6 +50,7 @@ class ErrorCode(StrEnum):
     IMMUTABLE = "immutable"
     DELETE_NOT_ALLOWED = "delete_not_allowed"
     CASE_LOCKED = "case_locked"
+    INVALID_TRANSITION = "invalid_transition"
     DUPLICATE_ID_NUMBER = "duplicate_id_number"
     UNKNOWN_FORM = "unknown_form"
     # attachments
@@ -97,7 +98,8 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.UNKNOWN_RECORD: "服务器上没有该记录，请重新上传完整记录",
     ErrorCode.IMMUTABLE: "该类记录保存后不能修改",
     ErrorCode.DELETE_NOT_ALLOWED: "该类记录不能删除",
-    ErrorCode.CASE_LOCKED: "申请已上报或已审批，不能删除或撤回",
+    ErrorCode.CASE_LOCKED: "申请已上报或已审批，村(社区)不能再修改或删除",
+    ErrorCode.INVALID_TRANSITION: "申请不能从当前状态直接转为该状态",
     ErrorCode.DUPLICATE_ID_NUMBER: "本村(社区)已登记该身份证号的人员",
     ErrorCode.UNKNOWN_FORM: "未知的申请表类型",
     ErrorCode.OFFSET_MISMATCH: "上传位置与服务器已收到的字节数不一致",

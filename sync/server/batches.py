@@ -21,8 +21,8 @@ import zstandard
 from sqlalchemy import Connection, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
-from jydesk.domain import idnumber
-from jydesk.domain.entities import SERVER_STATUSES, SPECS, CaseStatus, Entity, EntitySpec
+from jydesk.domain import casework, idnumber
+from jydesk.domain.entities import SPECS, CaseStatus, Entity, EntitySpec
 from sync.protocol.errors import ErrorCode
 from sync.protocol.models import Batch, Change, ChangeStatus
 from sync.server import form_rules, validation
@@ -39,9 +39,10 @@ from sync.server.records import (
     utcnow,
     write_records,
 )
-from sync.server.validation import LOCKED_STATUSES, UNDELETABLE_STATUSES, Problems
+from sync.server.validation import REVIEWER_STATUSES, Problems
 
 ENTITY_NAMES = frozenset(e.value for e in Entity)
+
 #: References that are not parents: checked for the village when the target exists.
 EXTRA_REFERENCES: dict[Entity, dict[str, Entity]] = {Entity.FOLLOW_UP: {"visit_id": Entity.VISIT}}
 
@@ -281,18 +282,27 @@ class Applier:
                 "normalised": {n: v for n, v in normalised.items() if n in applied}}
 
     def _case_rules(self, p: Prepared, fields: dict[str, Any], current: dict[str, Any]) -> dict[str, Any] | None:
-        status = fields.get("status")
-        if status in SERVER_STATUSES:
-            if status != current.get("status"):
-                return _rejected(p, "status", ErrorCode.SERVER_STATUS, f"“{status}”只能由审核人员设置")
-            del fields["status"]
+        """Who may set which status, and what the village may still change (jydesk.domain.casework)."""
         now_status = current.get("status")
-        if now_status in LOCKED_STATUSES and any(v != current.get(n) for n, v in fields.items()):
-            return _rejected(p, None, ErrorCode.CASE_LOCKED, f"申请已{now_status}，村(社区)不能再修改")
-        if fields.get("deleted") and now_status in UNDELETABLE_STATUSES:
-            return _rejected(p, "deleted", ErrorCode.CASE_LOCKED, f"申请已{now_status}，不能删除")
-        if "status" in fields and fields["status"] not in validation.CASE_STATUSES:
-            return _rejected(p, "status", ErrorCode.INVALID_CHOICE, f"办理状态“{fields['status']}”不正确")
+        target = fields.get("status")
+        if target is not None and target == now_status:
+            del fields["status"]
+            target = None
+        if target is not None:
+            if target in REVIEWER_STATUSES:
+                return _rejected(p, "status", ErrorCode.SERVER_STATUS, f"“{target}”只能由乡镇/市级审核人员设置")
+            if target not in validation.CASE_STATUSES:
+                return _rejected(p, "status", ErrorCode.INVALID_CHOICE, f"办理状态“{target}”不正确")
+        if (now_status is not None and now_status not in casework.EDITABLE_STATUSES
+                and any(v != current.get(n) for n, v in fields.items())):
+            return _rejected(p, "status" if target else None, ErrorCode.CASE_LOCKED,
+                                 f"申请已{now_status}，村(社区)不能再修改，如需更正请由审核人员退回补正")
+        if target is not None and now_status is not None:
+            allowed = _allowed_targets({**current, **fields}, now_status)
+            if allowed is not None and target not in allowed:
+                why = ("、".join(f"“{a}”" for a in allowed)) or "（无：下一步由审核人员办理）"
+                return _rejected(p, "status", ErrorCode.INVALID_TRANSITION,
+                                 f"申请当前为“{now_status}”，不能直接转为“{target}”，只能转为{why}")
         if "status" not in fields and not current:
             fields["status"] = CaseStatus.DRAFT.value
         return None
@@ -477,3 +487,16 @@ def apply_batch(db: Database, device: DeviceRef, batch: Batch, *, source: str = 
             raise
         return _replay(row, batch, digest)
     return {"batch_id": batch_id, "device_id": device.id, "received_at": now, "results": results, "replayed": False}
+
+
+def _allowed_targets(record: dict[str, Any], status: str) -> list[str] | None:
+    """Statuses the village may move a case to from ``status``; None if the form is unknown."""
+    try:
+        defn = form_rules.definition(record.get("form_code") or "")
+    except KeyError:
+        return None
+    days = 7 if defn is None else casework.publicity_days(
+        record.get("form_code") or "", defn.publicity_days, form_rules.form_values(record),
+        casework.as_date(record.get("applied_on")))
+    facts = casework.CaseFacts(form_code=record.get("form_code") or "", status=CaseStatus(status))
+    return [str(t) for t in casework.allowed_targets(facts, days)]

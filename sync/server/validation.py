@@ -30,10 +30,8 @@ from sync.protocol.errors import ErrorCode
 from sync.server import form_rules as forms
 
 CASE_STATUSES = frozenset(s.value for s in CaseStatus)
-#: Case statuses in which the village can no longer change or delete the case.
-LOCKED_STATUSES = frozenset(s.value for s in SERVER_STATUSES)
-#: Statuses from which a case may no longer be deleted by the village.
-UNDELETABLE_STATUSES = LOCKED_STATUSES | {CaseStatus.SUBMITTED.value}
+#: Statuses only reviewers set (审核中/已批准/不予批准, and 退回补正 which sends a case back).
+REVIEWER_STATUSES = frozenset({*SERVER_STATUSES, CaseStatus.RETURNED})
 VISIT_METHODS = ("入户", "电话", "视频")
 FOLLOW_UP_STATUSES = ("未办结", "已办结")
 OWNER_ENTITIES = (Entity.CASE.value, Entity.VISIT.value, Entity.PERSON.value, Entity.HOUSEHOLD.value)
@@ -199,12 +197,6 @@ def _choice(choices: tuple[str, ...] | frozenset[str], *, allow_none: bool = Tru
         return value
 
     return check
-
-
-def _case_status(value: Any) -> str:
-    if value in SERVER_STATUSES:
-        raise _Bad(f"“{value}”只能由审核人员设置", ErrorCode.SERVER_STATUS)
-    return _choice(CASE_STATUSES, allow_none=False)(value)
 
 
 def _int_like(value: Any) -> int | str | None:
@@ -382,7 +374,7 @@ def _follow_up_rule(new: dict[str, Any], changed: set[str]) -> tuple[dict[str, A
 
 
 def _case_event_rule(new: dict[str, Any], changed: set[str]) -> tuple[dict[str, Any], list[FieldError]]:
-    if new.get("to_status") in SERVER_STATUSES:
+    if new.get("to_status") in REVIEWER_STATUSES and "to_status" in changed:
         return {}, [FieldError("to_status", "审批结果只能由审核人员记录", ErrorCode.SERVER_STATUS)]
     return {}, []
 
