@@ -1,0 +1,532 @@
+"""Home visits over the local store: plans, the due list, recording visits, follow-ups, coverage.
+
+The rules (ISO weeks, due/overdue/done) are in :mod:`jydesk.domain.visits`; tiers in
+:mod:`jydesk.domain.care`. A person's plan uses their CURRENT care flags and override with
+their age at the END of the week concerned (someone turning 80 during a week counts as 80+
+for that week). Only ``store.write(actor)`` writes: a visit, its follow-up items and its photo
+links are saved in one transaction (rows + audit + outbox).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from jydesk.domain.care import CareAssessment, Tier, age_from_birth, assess, validate_override
+from jydesk.domain.entities import Entity
+from jydesk.domain.errors import FieldError, ValidationError
+from jydesk.domain.visits import (
+    VISIT_METHODS,
+    Coverage,
+    IsoWeek,
+    VisitStatus,
+    WeekStatus,
+    tier_label,
+    urgency_key,
+    week_status,
+    weeks_ending,
+)
+from jydesk.store.database import Store
+from jydesk.store.models import FollowUp, Household, Installation, Person, Visit
+from jydesk.store.unit_of_work import Actor
+
+if TYPE_CHECKING:
+    from jydesk.printing import RosterRow
+
+FOLLOW_UP_OPEN = "未办结"
+FOLLOW_UP_CLOSED = "已办结"
+FOLLOW_UP_MAX = 500
+VISIT_COLUMNS = ("visited_on", "method", "visitors", "next_visit_on", "follow_up_needed")
+# Visit form keys kept in columns, not in the JSON data (see VisitEntry.from_form).
+
+
+# ---------------------------------------------------------------- plans
+
+
+@lru_cache(maxsize=4096)
+def _assess_cached(flags: tuple[str, ...], age: int | None, grade: int | None, override: str | None,
+                   reason: str | None) -> CareAssessment:
+    return assess(set(flags), age, disability_grade=grade, override=override, override_reason=reason)
+
+
+def assess_person(flags: Iterable[str] | None, birth_date: date | None, on: date, *, disability_grade: int | None = None,
+                  override: str | None = None, override_reason: str | None = None) -> CareAssessment:
+    """The visit tier of one person on ``on`` (age from the birth date in the 身份证号)."""
+    return _assess_cached(tuple(sorted(flags or ())), age_from_birth(birth_date, on), disability_grade,
+                          override or None, override_reason)
+
+
+@dataclass(frozen=True, slots=True)
+class VisitPlan:
+    """Who, how often and why."""
+
+    person_id: str
+    name: str
+    age: int | None
+    assessment: CareAssessment
+    override: str | None
+    override_reason: str | None
+
+    @property
+    def tier(self) -> Tier:
+        return self.assessment.tier
+
+    @property
+    def label(self) -> str:
+        return tier_label(self.tier)
+
+
+def visit_plan(session: Session, person_id: str, on: date) -> VisitPlan:
+    """The plan of one person on a date; LookupError if there is no such person."""
+    p = session.get(Person, person_id)
+    if p is None or p.deleted:
+        raise LookupError(f"人员 {person_id} 不存在")
+    assessment = assess_person(p.care_flags, p.birth_date, on, disability_grade=p.disability_grade,
+                               override=p.visit_tier_override, override_reason=p.visit_tier_override_reason)
+    return VisitPlan(p.id, p.name, age_from_birth(p.birth_date, on), assessment, p.visit_tier_override,
+                     p.visit_tier_override_reason)
+
+
+def set_plan_override(store: Store, actor: Actor, person_id: str, tier: str | None, reason: str | None) -> None:
+    """Set (or with ``tier=None`` clear) a clerk's override of one person's visit tier.
+
+    A reason is required and both values are audited by the unit of work (old -> new).
+    """
+    tier = tier or None
+    reason = (reason or "").strip() or None
+    validate_override(tier, reason)
+    if reason and len(reason) > 200:
+        raise ValidationError(FieldError("visit_tier_override_reason", "调整理由不能超过200个字"))
+    with store.write(actor) as w:
+        person = w.session.get(Person, person_id)
+        if person is None or person.deleted:
+            raise ValidationError(FieldError("person_id", "该人员不存在或已删除", "missing"))
+        if tier is None:
+            reason = None
+        if person.visit_tier_override != tier:
+            person.visit_tier_override = tier
+        if person.visit_tier_override_reason != reason:
+            person.visit_tier_override_reason = reason
+
+
+# ---------------------------------------------------------------- the due list
+
+
+@dataclass(frozen=True, slots=True)
+class DueItem:
+    """One person on the visit list of a week."""
+
+    person_id: str
+    name: str
+    sex: str | None
+    age: int | None
+    tier: Tier
+    tier_reason: str
+    overridden: bool
+    address: str
+    group_no: int | None
+    phone: str
+    week_status: WeekStatus
+    days_since_last: int | None  # on the reference day (today, within the week)
+    days_overdue: int  # overdue: days from the due date to the week's Monday; else 0
+    open_follow_ups: int
+
+    @property
+    def status(self) -> VisitStatus:
+        return self.week_status.status
+
+    @property
+    def due_in_week(self) -> bool:
+        return self.week_status.due_in_week
+
+    @property
+    def last_visit(self) -> date | None:
+        """The latest visit before the reference day (inside the week or before it)."""
+        return self.week_status.visited_on or self.week_status.last_visit
+
+    @property
+    def tier_label(self) -> str:
+        return tier_label(self.tier)
+
+
+@dataclass(slots=True)
+class _Candidate:
+    person_id: str
+    name: str
+    sex: str | None
+    birth_date: date | None
+    flags: tuple[str, ...]
+    grade: int | None
+    override: str | None
+    override_reason: str | None
+    address: str
+    group_no: int | None
+    phone: str
+
+    def assessment(self, on: date) -> CareAssessment:
+        return _assess_cached(self.flags, age_from_birth(self.birth_date, on), self.grade, self.override,
+                              self.override_reason)
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _candidates(session: Session, latest: date) -> list[_Candidate]:
+    """People who may have a visit tier on some day up to ``latest`` (over-inclusive; assess decides)."""
+    sixty = _years_before(latest, 60)
+    eighty = _years_before(latest, 80)
+    stmt = (
+        select(Person.id, Person.name, Person.sex, Person.birth_date, Person.care_flags, Person.disability_grade,
+               Person.visit_tier_override, Person.visit_tier_override_reason, Person.phone,
+               Household.address, Household.group_no, Household.phone)
+        .outerjoin(Household, Household.id == Person.household_id)
+        .where(Person.deleted.is_(False))
+        .where(or_(
+            Person.visit_tier_override.is_not(None),
+            (Person.birth_date <= sixty) & or_(
+                func.json_array_length(Person.care_flags) > 0,
+                Person.disability_grade.in_((1, 2)),
+                Person.birth_date <= eighty,
+            ),
+        ))
+    )
+    return [
+        _Candidate(r[0], r[1], r[2], r[3], tuple(sorted(r[4] or ())), r[5], r[6], r[7], r[9] or "", r[10],
+                   r[8] or r[11] or "")
+        for r in session.execute(stmt)
+    ]
+
+
+@dataclass(slots=True)
+class _History:
+    """One person's visits: dates ascending and the 下次探访日期 recorded on each."""
+
+    days: list[date] = field(default_factory=list)
+    planned: list[date | None] = field(default_factory=list)
+
+    def status(self, tier: Tier, week: IsoWeek) -> WeekStatus:
+        before = bisect_left(self.days, week.monday)
+        inside = bisect_right(self.days, week.sunday)
+        last = self.days[before - 1] if before else None
+        planned = self.planned[before - 1] if before else None
+        visited = self.days[inside - 1] if inside > before else None
+        return week_status(tier, week, last, planned_next=planned, visited_on=visited)
+
+
+_NO_VISITS = _History()
+
+
+def _histories(session: Session, until: date, person_ids: set[str] | None = None) -> dict[str, _History]:
+    stmt = (select(Visit.person_id, Visit.visited_on, Visit.next_visit_on)
+            .where(Visit.deleted.is_(False), Visit.visited_on <= until)
+            .order_by(Visit.person_id, Visit.visited_on))
+    result: dict[str, _History] = {}
+    for pid, day, planned in session.execute(stmt):
+        if person_ids is not None and pid not in person_ids:
+            continue
+        h = result.get(pid)
+        if h is None:
+            h = result[pid] = _History()
+        h.days.append(day)
+        h.planned.append(planned)
+    return result
+
+
+def _open_follow_up_counts(session: Session) -> dict[str, int]:
+    stmt = (select(FollowUp.person_id, func.count())
+            .where(FollowUp.deleted.is_(False), FollowUp.status == FOLLOW_UP_OPEN)
+            .group_by(FollowUp.person_id))
+    return {pid: n for pid, n in session.execute(stmt)}
+
+
+def _reference_day(week: IsoWeek, today: date) -> date:
+    return min(max(today, week.monday), week.sunday)
+
+
+def due_list(session: Session, week: IsoWeek | str, today: date, *, include_extra: bool = True) -> list[DueItem]:
+    """Everyone due, overdue or visited in ``week``, most urgent first.
+
+    ``include_extra``: also list people visited in the week who were not due (extra visits).
+    ``today`` gives the reference day for "days since the last visit".
+    """
+    week = IsoWeek.parse(week) if isinstance(week, str) else week
+    ref = _reference_day(week, today)
+    candidates = _candidates(session, week.sunday)
+    histories = _histories(session, week.sunday, {c.person_id for c in candidates})
+    follow_ups = _open_follow_up_counts(session)
+    items: list[DueItem] = []
+    for c in candidates:
+        a = c.assessment(week.sunday)
+        if a.tier is Tier.NONE:
+            continue
+        st = histories.get(c.person_id, _NO_VISITS).status(a.tier, week)
+        if not st.due_in_week and not (include_extra and st.visited_on):
+            continue
+        seen = st.visited_on if st.visited_on and st.visited_on <= ref else st.last_visit
+        items.append(DueItem(
+            c.person_id, c.name, c.sex, age_from_birth(c.birth_date, week.sunday), a.tier, a.reason, a.overridden,
+            c.address, c.group_no, c.phone, st, (ref - seen).days if seen else None,
+            (week.monday - st.due_on).days if st.status is VisitStatus.OVERDUE else 0,
+            follow_ups.get(c.person_id, 0)))
+    items.sort(key=lambda i: urgency_key(i.status, i.tier, i.week_status.last_visit, i.name))
+    return items
+
+
+# ---------------------------------------------------------------- the printed roster
+
+
+def due_roster(session: Session, week: str | IsoWeek) -> list[RosterRow]:
+    """本周探访名单: exactly the people due in ``week`` (as ``jydesk.printing.RosterRow``),
+    ordered by 组 and address so the clerk can walk the village."""
+    from jydesk.printing import RosterRow  # the printed row type (imported late: reportlab is heavy)
+
+    week = IsoWeek.parse(week) if isinstance(week, str) else week
+    items = [i for i in due_list(session, week, week.monday, include_extra=False) if i.due_in_week]
+    items.sort(key=lambda i: (i.group_no is None, i.group_no or 0, i.address, i.name, i.person_id))
+    rows = []
+    for i in items:
+        notes = []
+        st = i.week_status
+        if st.status is VisitStatus.OVERDUE:
+            notes.append(f"已超期{i.days_overdue}天")
+        elif st.last_visit is None:
+            notes.append("从未探访")
+        if st.visited_on:
+            notes.append(f"已于{st.visited_on.month}月{st.visited_on.day}日探访")
+        if i.open_follow_ups:
+            notes.append(f"{i.open_follow_ups}项待跟进")
+        rows.append(RosterRow(name=i.name, sex=i.sex or "", age=i.age, address=i.address, phone=i.phone,
+                             tier=i.tier_label, last_visit=st.last_visit, due=st.due_on, note="；".join(notes)))
+    return rows
+
+
+def village_name(session: Session) -> str:
+    return session.execute(select(Installation.village_name)).scalar() or ""
+
+
+# ---------------------------------------------------------------- coverage
+
+
+def coverage_history(session: Session, end_week: IsoWeek | str, count: int = 12) -> list[Coverage]:
+    """探访率 of the high-risk group for ``count`` weeks ending with ``end_week``, oldest first."""
+    end_week = IsoWeek.parse(end_week) if isinstance(end_week, str) else end_week
+    weeks = weeks_ending(end_week, count)
+    candidates = _candidates(session, end_week.sunday)
+    histories = _histories(session, end_week.sunday, {c.person_id for c in candidates})
+    result = []
+    for week in weeks:
+        done = due = 0
+        for c in candidates:
+            if c.assessment(week.sunday).tier is not Tier.HIGH:
+                continue
+            st = histories.get(c.person_id, _NO_VISITS).status(Tier.HIGH, week)
+            if st.due_in_week:
+                due += 1
+                done += st.status is VisitStatus.DONE
+        result.append(Coverage(week, done, due))
+    return result
+
+
+def coverage(session: Session, week: IsoWeek | str) -> Coverage:
+    """This week's 探访率 of the high-risk group (done / due)."""
+    return coverage_history(session, week, 1)[0]
+
+
+# ---------------------------------------------------------------- recording a visit
+
+
+@dataclass(slots=True)
+class VisitEntry:
+    """What the quick-entry dialog collects for one visit."""
+
+    person_id: str
+    visited_on: date
+    method: str = "入户"
+    visitors: str = ""
+    next_visit_on: date | None = None
+    data: dict[str, Any] = field(default_factory=dict)  # the visit form's other values (JSON-friendly)
+    follow_ups: list[str] = field(default_factory=list)  # findings that need follow-up, one item each
+    photos: list[Path] = field(default_factory=list)
+
+    @classmethod
+    def from_form(cls, person_id: str, values: Mapping[str, Any], *, follow_ups: Sequence[str] = (),
+                  photos: Sequence[Path | str] = ()) -> VisitEntry:
+        """Split the visit form's values into the record's columns and its JSON data."""
+        data = {k: v for k, v in values.items() if k not in VISIT_COLUMNS}
+        return cls(person_id=person_id, visited_on=_date(values.get("visited_on"), "visited_on", "探访日期"),
+                   method=str(values.get("method") or "入户"), visitors=str(values.get("visitors") or ""),
+                   next_visit_on=_date(values.get("next_visit_on"), "next_visit_on", "下次探访日期", optional=True),
+                   data=data, follow_ups=list(follow_ups), photos=[Path(p) for p in photos])
+
+
+def _date(value: Any, key: str, label: str, *, optional: bool = False) -> Any:
+    if value in (None, ""):
+        if optional:
+            return None
+        raise ValidationError(FieldError(key, f"{label}不能为空", "required"))
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError(FieldError(key, f"{label}“{value}”不是有效日期（格式：2026-05-01）", "format")) from None
+
+
+def _check_entry(entry: VisitEntry, today: date) -> list[str]:
+    """Validate ``entry`` (raising ValidationError listing every bad field); return the follow-up items."""
+    errors: list[FieldError] = []
+    if entry.visited_on > today:
+        errors.append(FieldError("visited_on", "探访日期不能晚于今天"))
+    elif entry.visited_on < today - timedelta(days=366):
+        errors.append(FieldError("visited_on", "探访日期不能早于一年前"))
+    if entry.method not in VISIT_METHODS:
+        errors.append(FieldError("method", f"探访方式应为{'、'.join(VISIT_METHODS)}之一"))
+    visitors = entry.visitors.strip()
+    if not visitors:
+        errors.append(FieldError("visitors", "探访人不能为空", "required"))
+    elif len(visitors) > 100:
+        errors.append(FieldError("visitors", "探访人不能超过100个字"))
+    if entry.next_visit_on is not None and entry.next_visit_on < entry.visited_on:
+        errors.append(FieldError("next_visit_on", "下次探访日期不能早于本次探访日期"))
+    items = [f.strip() for f in entry.follow_ups if f and f.strip()]
+    for index, item in enumerate(items):
+        if len(item) > FOLLOW_UP_MAX:
+            errors.append(FieldError("follow_ups", f"第{index + 1}项跟进事项不能超过{FOLLOW_UP_MAX}个字"))
+    errors.extend(_form_errors(entry))
+    if errors:
+        raise ValidationError(errors)
+    return items
+
+
+def _form_errors(entry: VisitEntry) -> list[FieldError]:
+    """The visit form definition's own checks on the whole record, when the definition exists."""
+    from jydesk.domain.forms import UnknownFormError, get_definition
+    from jydesk.domain.forms.validation import validate
+
+    try:
+        defn = get_definition("visit")
+    except UnknownFormError:
+        return []
+    values = dict(entry.data)
+    values.update({"visited_on": entry.visited_on.isoformat(), "method": entry.method, "visitors": entry.visitors,
+                   "next_visit_on": entry.next_visit_on.isoformat() if entry.next_visit_on else None})
+    values = {k: v for k, v in values.items() if defn.has_field(k) or k in entry.data}
+    return validate(defn, values)
+
+
+def record_visit(store: Store, actor: Actor, entry: VisitEntry, *, today: date | None = None) -> str:
+    """Save one visit with its follow-up items and photos in one transaction; return its id.
+
+    Raises ValidationError (Chinese messages naming the field) and saves nothing if any
+    value is refused.
+    """
+    from jydesk.store.attachments import attach, store_photo
+
+    today = today or date.today()
+    items = _check_entry(entry, today)
+    photos = [store_photo(store.attachments_dir, p) for p in entry.photos]
+    with store.write(actor) as w:
+        person = w.session.get(Person, entry.person_id)
+        if person is None or person.deleted:
+            raise ValidationError(FieldError("person_id", "被探访人不存在或已被删除", "missing"))
+        visit = w.add(Visit(person_id=person.id, visited_on=entry.visited_on, method=entry.method,
+                            visitors=entry.visitors.strip(), follow_up_needed=bool(items),
+                            next_visit_on=entry.next_visit_on, data=dict(entry.data)))
+        for item in items:
+            w.add(FollowUp(visit_id=visit.id, person_id=person.id, description=item, status=FOLLOW_UP_OPEN))
+        for photo in photos:
+            attach(w, Entity.VISIT, visit.id, photo)
+        return visit.id
+
+
+# ---------------------------------------------------------------- follow-up items
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpRow:
+    id: str
+    person_id: str
+    person_name: str
+    visit_id: str | None
+    visited_on: date | None
+    description: str
+    status: str
+    closed_on: date | None
+    closed_note: str | None
+
+
+def follow_ups(session: Session, *, person_id: str | None = None, open_only: bool = True) -> list[FollowUpRow]:
+    """Follow-up items (open ones by default), oldest visit first."""
+    stmt = (select(FollowUp.id, FollowUp.person_id, Person.name, FollowUp.visit_id, Visit.visited_on,
+                   FollowUp.description, FollowUp.status, FollowUp.closed_on, FollowUp.closed_note)
+            .join(Person, Person.id == FollowUp.person_id)
+            .outerjoin(Visit, Visit.id == FollowUp.visit_id)
+            .where(FollowUp.deleted.is_(False))
+            .order_by(Visit.visited_on, FollowUp.id))
+    if person_id is not None:
+        stmt = stmt.where(FollowUp.person_id == person_id)
+    if open_only:
+        stmt = stmt.where(FollowUp.status == FOLLOW_UP_OPEN)
+    return [FollowUpRow(*r) for r in session.execute(stmt)]
+
+
+def close_follow_up(store: Store, actor: Actor, follow_up_id: str, note: str, *, closed_on: date | None = None) -> None:
+    """Mark a follow-up item done, saying how it was handled (处理/转介 情况)."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError(FieldError("closed_note", "请填写处理情况", "required"))
+    if len(note) > FOLLOW_UP_MAX:
+        raise ValidationError(FieldError("closed_note", f"处理情况不能超过{FOLLOW_UP_MAX}个字"))
+    closed_on = closed_on or date.today()
+    with store.write(actor) as w:
+        item = w.session.get(FollowUp, follow_up_id)
+        if item is None or item.deleted:
+            raise ValidationError(FieldError("follow_up", "该跟进事项不存在或已被删除", "missing"))
+        if item.status == FOLLOW_UP_CLOSED:
+            raise ValidationError(FieldError("follow_up", "该跟进事项已经办结"))
+        item.status, item.closed_on, item.closed_note = FOLLOW_UP_CLOSED, closed_on, note
+
+
+# ---------------------------------------------------------------- visit history
+
+
+@dataclass(frozen=True, slots=True)
+class VisitRow:
+    id: str
+    person_id: str
+    visited_on: date
+    method: str
+    visitors: str | None
+    follow_up_needed: bool
+    next_visit_on: date | None
+    data: dict[str, Any]
+
+
+def visits_of(session: Session, person_id: str, limit: int = 50) -> list[VisitRow]:
+    """A person's visits, newest first."""
+    rows = session.execute(select(Visit).where(Visit.person_id == person_id, Visit.deleted.is_(False))
+                           .order_by(Visit.visited_on.desc(), Visit.id.desc()).limit(limit)).scalars()
+    return [VisitRow(v.id, v.person_id, v.visited_on, v.method, v.visitors, v.follow_up_needed, v.next_visit_on,
+                     dict(v.data or {})) for v in rows]
+
+
+def visits_in_week(session: Session, week: IsoWeek | str) -> list[VisitRow]:
+    """Every visit dated inside ``week``, by date (for printing the week's filled sheets)."""
+    week = IsoWeek.parse(week) if isinstance(week, str) else week
+    rows = session.execute(select(Visit).where(Visit.deleted.is_(False), Visit.visited_on >= week.monday,
+                                               Visit.visited_on <= week.sunday)
+                           .order_by(Visit.visited_on, Visit.id)).scalars()
+    return [VisitRow(v.id, v.person_id, v.visited_on, v.method, v.visitors, v.follow_up_needed, v.next_visit_on,
+                     dict(v.data or {})) for v in rows]
