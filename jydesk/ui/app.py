@@ -1,0 +1,92 @@
+"""Starting the desktop app: Qt set-up (zh_CN translations, font, style), first-run set-up or login,
+then the main window.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "简阳市民政专干业务系统"
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication with Chinese Qt dialogs, the bundled font and the stylesheet (idempotent)."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    assert isinstance(app, QApplication)
+    if app.property("jydesk_ready"):
+        return app
+    app.setApplicationName("jydesk")
+    app.setApplicationDisplayName(APP_NAME)
+    app.setOrganizationName("jydesk")
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    install_translations(app)
+    from jydesk.ui.style import apply_style
+
+    apply_style(app)
+    app.setProperty("jydesk_ready", True)
+    return app
+
+
+def install_translations(app: QApplication) -> list[QTranslator]:
+    """Load Qt's own zh_CN translations (qtbase: standard buttons, file dialogs, context menus)."""
+    path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    loaded = []
+    for name in ("qtbase_zh_CN", "qt_zh_CN"):
+        translator = QTranslator(app)
+        if translator.load(name, path):
+            app.installTranslator(translator)
+            loaded.append(translator)
+        else:
+            log.warning("未找到 Qt 中文翻译 %s（%s）", name, path)
+    return loaded
+
+
+def run_app(data_dir: Path) -> int:
+    """The desktop app on ``data_dir``: set-up on first run, login, main window. Exit status."""
+    app = create_application()
+    from jydesk.store import SchemaTooNewError, open_store
+    from jydesk.store.accounts import user_count
+
+    try:
+        store = open_store(data_dir)
+    except SchemaTooNewError as exc:
+        QMessageBox.critical(None, APP_NAME, str(exc))
+        return 1
+    except Exception as exc:  # unreadable folder, damaged file …
+        log.exception("打开数据库失败")
+        QMessageBox.critical(None, APP_NAME, f"无法打开数据文件夹 {data_dir}：\n{exc}")
+        return 1
+    try:
+        actor, username = None, ""
+        if store.installation() is None or user_count(store) == 0:
+            from jydesk.ui.dialogs.setup import SetupDialog
+
+            setup = SetupDialog(store)
+            if setup.exec() != SetupDialog.DialogCode.Accepted or setup.actor is None:
+                return 0
+            actor, username = setup.actor, setup.username
+        if actor is None:
+            from jydesk.ui.dialogs.login import LoginDialog
+            from jydesk.ui.main_window import village_caption
+
+            login = LoginDialog(store, village=village_caption(store))
+            if login.exec() != LoginDialog.DialogCode.Accepted or login.actor is None:
+                return 0
+            actor, username = login.actor, login.username
+        from jydesk.ui.main_window import MainWindow
+
+        window = MainWindow(store, actor, username=username)
+        window.show()
+        QTimer.singleShot(0, window.offer_drafts)
+        return app.exec()
+    finally:
+        store.close()

@@ -1,0 +1,1 @@
+"""Record editors used inside panels."""

@@ -1,0 +1,20 @@
+"""The dockable panels. To add one: write ``jydesk/ui/panels/<name>.py`` with a ``Panel``
+subclass (id, Chinese title, default area, optional ``nav_entries``) and add it to PANELS.
+
+The order of PANELS is the order docks are placed in the default layout.
+"""
+
+from __future__ import annotations
+
+from jydesk.ui.panels.base import NavEntry, Panel
+from jydesk.ui.panels.detail import DetailPanel
+from jydesk.ui.panels.navigation import NavigationPanel
+from jydesk.ui.panels.record_list import RecordListPanel
+
+PANELS: list[type[Panel]] = [
+    NavigationPanel,
+    RecordListPanel,
+    DetailPanel,
+]
+
+__all__ = ["PANELS", "NavEntry", "Panel"]

@@ -1,0 +1,83 @@
+"""The base class of every dockable panel.
+
+A panel is one ``Panel`` subclass in its own module under ``jydesk/ui/panels/`` plus one line
+in ``PANELS`` (``jydesk/ui/panels/__init__.py``). The main window wraps it in a qtads dock,
+adds it to the 视图 menu, saves/restores its place per clerk, and calls the hooks below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from PySide6.QtWidgets import QWidget
+
+from jydesk.ui.context import AppContext
+
+Area = Literal["left", "right", "center", "top", "bottom"]
+
+
+@dataclass(frozen=True, slots=True)
+class NavEntry:
+    """A line in the 导航 panel: choosing it shows the owning panel and emits ``hub.navigate(key)``."""
+
+    key: str
+    title: str
+    group: str  # heading it is listed under, e.g. "户籍"
+    order: int = 100
+
+
+class Panel(QWidget):
+    """A dockable panel. Subclasses set the class attributes and build their widgets in ``__init__``."""
+
+    panel_id: ClassVar[str]  # stable, used in saved layouts: never rename
+    title: ClassVar[str]  # Chinese dock title
+    area: ClassVar[Area] = "center"
+    # Put this panel as a tab beside another panel (by id) in the default layout, if present.
+    tab_with: ClassVar[str | None] = None
+    # Default size share of the area's splitter (relative weight).
+    stretch: ClassVar[int] = 1
+    visible_by_default: ClassVar[bool] = True
+    nav_entries: ClassVar[tuple[NavEntry, ...]] = ()
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setObjectName(f"panel-{self.panel_id}")
+
+    # ---- hooks the main window calls (override as needed) ----
+
+    def show_entry(self, key: str) -> None:
+        """One of this panel's ``nav_entries`` was chosen."""
+
+    def focus_search(self) -> bool:
+        """Give the panel's search box the focus (Ctrl+F); False if it has none."""
+        return False
+
+    def has_unsaved_changes(self) -> bool:
+        return False
+
+    def save(self) -> bool:
+        """Save pending input (Ctrl+S). True if saved or nothing to save."""
+        return True
+
+    def discard_changes(self) -> None:
+        """Forget pending input (after the clerk chose not to save)."""
+
+    def unsaved_summary(self) -> str:
+        """What is unsaved, in Chinese, for the 'save changes?' question."""
+        return self.title
+
+    def save_draft(self) -> None:
+        """Write pending input to the drafts table (on lock, periodically, for crash recovery)."""
+
+    def restore_draft(self, kind: str, key: str, payload: dict) -> bool:
+        """Reopen a draft of a kind this panel owns; True if it was taken."""
+        return False
+
+    def clear_for_other_clerk(self) -> None:
+        """Another clerk takes over: drop in-memory input (its draft is already saved)."""
+        self.discard_changes()
+
+    def on_actor_changed(self) -> None:
+        """``ctx.actor`` is a different clerk now."""

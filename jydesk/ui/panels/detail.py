@@ -1,0 +1,201 @@
+"""详情: the household editor panel (opens what the lists select; new household with Ctrl+N)."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QLabel, QMessageBox, QStackedWidget, QVBoxLayout
+
+from jydesk.store import registry
+from jydesk.store.registry import HouseholdForm
+from jydesk.ui.context import AppContext
+from jydesk.ui.editors.household_editor import HouseholdEditor
+from jydesk.ui.panels.base import Panel
+
+log = logging.getLogger(__name__)
+
+DRAFT_KIND = "household"
+DRAFT_DELAY_MS = 5_000  # a draft is written this long after the last keystroke
+
+
+class DetailPanel(Panel):
+    panel_id = "detail"
+    title = "详情"
+    area = "right"
+    stretch = 5
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__(ctx)
+        self.editor = HouseholdEditor(ctx)
+        self.placeholder = QLabel("在列表中选择一户或一人查看、修改；\n按 Ctrl+N 新建户。")
+        self.placeholder.setObjectName("emptyState")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(self.editor)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+
+        self.draft_timer = QTimer(self)
+        self.draft_timer.setSingleShot(True)
+        self.draft_timer.setInterval(DRAFT_DELAY_MS)
+        self.draft_timer.timeout.connect(self.save_draft)
+        self._draft_key: str | None = None
+        self._emitting = False
+
+        ctx.hub.open_record.connect(self.open_record)
+        ctx.hub.new_record.connect(self.new_record)
+        ctx.hub.record_saved.connect(self._saved_elsewhere)
+        self.editor.saved.connect(self._after_save)
+        self.editor.dirty_changed.connect(self._dirty_changed)
+        self.editor.person.changed.connect(self.draft_timer.start)
+        for key in ("address", "group_no", "phone", "note"):
+            getattr(self.editor, key).textEdited.connect(lambda _t: self.draft_timer.start())
+
+    # ---- opening ----
+
+    def open_record(self, entity: str, record_id: str) -> None:
+        if entity not in ("household", "person"):
+            return
+        person_id = record_id if entity == "person" else None
+        household_id = record_id if entity == "household" else registry.household_of_person(self.ctx.store, record_id)
+        if household_id is None:
+            return
+        if self.stack.currentWidget() is self.editor and self.editor.household_id == household_id:
+            if person_id:
+                index = next((i for i, m in enumerate(self.editor.form().members) if m.id == person_id), -1)
+                if index >= 0:
+                    self.editor.select_member(index)
+            return
+        if not self.confirm_leave():
+            return
+        try:
+            self.editor.open_household(household_id, person_id)
+        except LookupError as exc:
+            QMessageBox.warning(self, "打开户信息", str(exc))
+            return
+        self._draft_key = None
+        self.stack.setCurrentWidget(self.editor)
+
+    def new_record(self, entity: str) -> None:
+        if entity != "household" or not self.confirm_leave():
+            return
+        self.editor.new_household()
+        self._draft_key = None
+        self.stack.setCurrentWidget(self.editor)
+        self.editor.address.setFocus()
+
+    def confirm_leave(self) -> bool:
+        """Ask what to do with unsaved input before it is replaced. False: stay."""
+        if not self.editor.is_dirty():
+            return True
+        box = QMessageBox(QMessageBox.Icon.Question, "保存修改", "当前户有尚未保存的修改，是否保存？", parent=self)
+        save = box.addButton("保存", QMessageBox.ButtonRole.AcceptRole)
+        drop = box.addButton("不保存", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(save)
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is save:
+            return self.save()
+        if clicked is drop:
+            self.discard_changes()
+            return True
+        return False
+
+    # ---- Panel hooks ----
+
+    def has_unsaved_changes(self) -> bool:
+        return self.editor.is_dirty()
+
+    def unsaved_summary(self) -> str:
+        return self.editor.heading.text()
+
+    def save(self) -> bool:
+        if not self.editor.is_dirty():
+            return True
+        return self.editor.save()
+
+    def discard_changes(self) -> None:
+        self.draft_timer.stop()
+        self._drop_draft()
+        self.editor.discard()
+
+    def clear_for_other_clerk(self) -> None:
+        self.draft_timer.stop()
+        self._draft_key = None
+        self.editor.load(HouseholdForm())
+        self.stack.setCurrentWidget(self.placeholder)
+
+    def current_draft_key(self) -> str:
+        key = self.editor.household_id or self.editor.new_key or "new"
+        return registry.draft_id(self.ctx.actor.id, DRAFT_KIND, key)
+
+    def save_draft(self) -> None:
+        self.draft_timer.stop()
+        if not self.editor.is_dirty():
+            return
+        key = self.current_draft_key()
+        payload = {"form": self.editor.form().to_payload(), "member": self.editor.current_member,
+                   "revealed": sorted(self.editor.revealed), "new_key": self.editor.new_key}
+        try:
+            registry.save_draft(self.ctx.store, self.ctx.actor, key, DRAFT_KIND, payload)
+        except Exception:
+            log.exception("保存草稿失败")
+            return
+        self._draft_key = key
+
+    def restore_draft(self, kind: str, key: str, payload: dict) -> bool:
+        if kind != DRAFT_KIND:
+            return False
+        form = HouseholdForm.from_payload(payload.get("form", {}))
+        baseline: HouseholdForm | None = None
+        if form.id:
+            try:
+                baseline = registry.load_household(self.ctx.store, form.id)
+            except LookupError:
+                form.id = None  # deleted meanwhile: keep the input as a new household
+        if baseline is None:
+            baseline = HouseholdForm(members=[])
+        self.editor.load(form, baseline=baseline, member=int(payload.get("member") or 0),
+                         revealed=set(payload.get("revealed") or ()), new_key=payload.get("new_key") or "")
+        self._draft_key = key
+        self.stack.setCurrentWidget(self.editor)
+        return True
+
+    # ---- after saving ----
+
+    def _after_save(self, household_id: str) -> None:
+        self.draft_timer.stop()
+        self._drop_draft()
+        self._emitting = True
+        try:
+            self.ctx.hub.record_saved.emit("household", household_id)
+        finally:
+            self._emitting = False
+        self.ctx.hub.outbox_changed.emit()
+        self.ctx.hub.status_message.emit("已保存本户信息")
+
+    def _drop_draft(self) -> None:
+        keys = {self._draft_key, self.current_draft_key()} - {None}
+        for key in keys:
+            try:
+                registry.discard_draft(self.ctx.store, self.ctx.actor, key)  # type: ignore[arg-type]
+            except Exception:
+                log.exception("删除草稿失败")
+        self._draft_key = None
+
+    def _dirty_changed(self, dirty: bool) -> None:
+        if not dirty:
+            self.draft_timer.stop()
+
+    def _saved_elsewhere(self, entity: str, record_id: str) -> None:
+        if self._emitting:
+            return
+        if entity == "household" and record_id == self.editor.household_id and not self.editor.is_dirty():
+            try:
+                self.editor.open_household(record_id)
+            except LookupError:
+                self.stack.setCurrentWidget(self.placeholder)
