@@ -243,7 +243,7 @@ class _Builder:
             return display(spec, self.values.get(spec.key)) or BLANK_INLINE
 
         body = _PLACEHOLDER.sub(fill, section.text)
-        cell = self._cell(0, width, tx.tokens(body), align="left", valign="top", border=False, indent=2.0,
+        cell = self._cell(0, width, _paragraphs(body), align="left", valign="top", border=False,
                           label=section.title or "说明", full_text=body, one_line_floor=0.0)
         low = self._lines_height(section.lines) if section.lines else 0.0
         return [grid.Row([cell], low, self.geo.body_height)]
@@ -264,19 +264,18 @@ class _Builder:
                 if spec.type in (FieldType.CHOICE, FieldType.BOOL):
                     items.extend(_choice_tokens(spec, value))
                 else:
-                    items.extend(tx.tokens(f"{spec.label}：{display(spec, value) or BLANK_INLINE}"))
+                    shown = display(spec, value)
+                    items.extend(tx.tokens(f"{spec.label}：{shown + spec.unit if shown else BLANK_INLINE + spec.unit}"))
         if body_text:
             if items:
                 items.append(tx.NEWLINE)
             items.extend(tx.tokens(body_text))
         bottom: list[tx.Token] = []
         for signer in section.signers:
-            bottom.extend(tx.tokens(f"{signer}："))
-            bottom.append(tx.gap(SIGN_GAP))
+            bottom += [tx.word(f"{signer}："), tx.gap(SIGN_GAP)]
         if section.seal:
-            bottom.extend(tx.tokens("（盖章）"))
-            bottom.append(tx.gap(3))
-        bottom.extend(tx.tokens(_date_text(section, when)))
+            bottom += [tx.word("（盖章）"), tx.gap(3)]
+        bottom.append(tx.word(_date_text(section, when)))
         lines = section.lines or 3
         height = self._lines_height(lines) + grid.BOTTOM_GAP + self.size * tx.LEADING
         cell = self._cell(0, width, items, align="left", valign="top", bottom=bottom, label=section.title,
@@ -287,11 +286,10 @@ class _Builder:
         when = next((self.values.get(f.key) for f in section.fields if f.type is FieldType.DATE), None)
         bottom: list[tx.Token] = []
         for signer in section.signers:
-            bottom.extend(tx.tokens(f"{signer}："))
-            bottom.append(tx.gap(SIGN_GAP + 2))
-        bottom.extend(tx.tokens(_date_text(section, when)))
+            bottom += [tx.word(f"{signer}："), tx.gap(SIGN_GAP + 2)]
+        bottom.append(tx.word(_date_text(section, when)))
         main_width = width - FINGERPRINT_WIDTH if section.fingerprint else width
-        cells = [self._cell(0, main_width, tx.tokens(section.text), align="left", valign="top", indent=2.0,
+        cells = [self._cell(0, main_width, _paragraphs(section.text), align="left", valign="top",
                             bottom=bottom, label=section.title or "声明", full_text=section.text,
                             one_line_floor=0.0)]
         low = self._lines_height(section.lines or 2) + grid.BOTTOM_GAP + self.size * tx.LEADING
@@ -300,6 +298,16 @@ class _Builder:
                                     fingerprint=True))
             low = max(low, 30 * mm)
         return [grid.Row(cells, low, max(low, self.geo.body_height / 3))]
+
+
+def _paragraphs(text: str, indent: float = 2.0) -> list[tx.Token]:
+    """Running text: each paragraph starts on a new line, indented two characters."""
+    items: list[tx.Token] = []
+    for paragraph in text.split("\n"):
+        if items:
+            items.append(tx.NEWLINE)
+        items += [tx.gap(indent), *tx.tokens(paragraph.strip())]
+    return items
 
 
 def _date_text(section: SectionSpec, value: Any) -> str:

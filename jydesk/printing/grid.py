@@ -52,7 +52,8 @@ class Cell:
             else:
                 height += tx.needed_height(items, inner, self.size)
         if self.bottom:
-            height += BOTTOM_GAP + tx.needed_height(self.bottom, inner, self.size)
+            one_line = tx.one_line_size(self.bottom, inner, self.size, 9.0)
+            height += BOTTOM_GAP + (self.size * tx.LEADING if one_line else tx.needed_height(self.bottom, inner, self.size))
         return height
 
     def _indented(self) -> list[tx.Token]:
@@ -63,7 +64,7 @@ class Cell:
         inner_w = self.width - 2 * PAD_X
         inner_h = height - 2 * PAD_Y
         if self.bottom:
-            self.bottom_fitted = tx.fit(self.bottom, inner_w, inner_h, self.size)
+            self.bottom_fitted = tx.fit(self.bottom, inner_w, inner_h, self.size, one_line_floor=9.0)
             inner_h -= self.bottom_fitted.height + BOTTOM_GAP
         if self.items:
             self.fitted = tx.fit(self._indented(), inner_w, max(inner_h, 0.0), self.size,

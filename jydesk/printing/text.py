@@ -78,27 +78,36 @@ def wrap(items: list[Token], width: float) -> tuple[list[Line], bool]:
     current: Line = []
     used = 0.0
     split = False
+    soft = False  # the current line began at a wrap, not at a hard break
     pending = list(reversed(items))
     while pending:
         token = pending.pop()
         if token.kind == BREAK:
             lines.append(current)
-            current, used = [], 0.0
+            current, used, soft = [], 0.0, False
             continue
-        if token.kind == SPACE and not current and lines:
+        if token.kind == SPACE and not current and soft:
             continue  # no space at the start of a wrapped line
         if used + token.width <= width + 1e-6:
             current.append(token)
             used += token.width
             continue
+        soft = True
         if token.kind == SPACE:
             lines.append(current)
             current, used = [], 0.0
             continue
         if token.kind == TEXT and token.text[0] in _CLOSING and current:
-            current.append(token)  # 避头: punctuation stays with the line it closes
-            lines.append(current)
-            current, used = [], 0.0
+            # 避头: a closing mark never starts a line; the character before it moves down with it
+            if len(current) > 1 and current[-1].kind == TEXT:
+                carried_char = current.pop()
+                lines.append(current)
+                current = [carried_char, token]
+                used = carried_char.width + token.width
+            else:
+                current.append(token)
+                lines.append(current)
+                current, used = [], 0.0
             continue
         if token.width > width and token.kind == TEXT and len(token.text) > 1:
             split = True

@@ -194,9 +194,10 @@ def _check_kind(section: SectionSpec, where: _Where) -> None:
     if section.kind is SectionKind.OPINION:
         if types.count(FieldType.LONGTEXT) > 1 or types.count(FieldType.DATE) > 1:
             raise where.fail("意见分节最多一个长文本（意见）和一个日期字段")
-        allowed = {FieldType.LONGTEXT, FieldType.DATE, FieldType.CHOICE, FieldType.BOOL, FieldType.TEXT}
+        allowed = {FieldType.LONGTEXT, FieldType.DATE, FieldType.CHOICE, FieldType.BOOL, FieldType.TEXT,
+                   FieldType.MONEY, FieldType.INTEGER}
         if any(t not in allowed for t in types):
-            raise where.fail("意见分节只能包含意见（长文本）、日期、单选、是/否和文本字段")
+            raise where.fail("意见分节只能包含意见（长文本）、日期、单选、是/否、文本、金额和整数字段")
     if section.kind is SectionKind.SIGNATURE and any(t is not FieldType.DATE for t in types):
         raise where.fail("签名分节只能包含一个日期字段")
     if section.kind is SectionKind.OPINION and not section.title:

@@ -44,8 +44,9 @@ def validate(defn: FormDefinition, values: Mapping[str, Any]) -> list[FieldError
     expected_env = dict(typed)
     for spec in defn.compute_order:
         _check_computed(spec, typed, expected_env, errors)
+    rule_env = {**expected_env, **typed}  # computed values stand in for blank computed fields
     for rule in defn.rules:
-        _apply_rule(rule, defn.field, typed, rule.field, "", errors)
+        _apply_rule(rule, defn.field, rule_env, rule.field, "", errors)
     return _dedupe(errors)
 
 
