@@ -26,7 +26,7 @@ never visited, then the longest time since the last visit, then name.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -48,11 +48,15 @@ class IsoWeek:
 
     year: int
     week: int
+    monday: date = field(init=False, compare=False, repr=False)
+    sunday: date = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not 1 <= self.week <= _weeks_in_year(self.year):
             raise ValidationError(FieldError(
                 "week", f"{self.year}年没有第{self.week}周（该年共{_weeks_in_year(self.year)}周）", "range"))
+        object.__setattr__(self, "monday", date.fromisocalendar(self.year, self.week, 1))
+        object.__setattr__(self, "sunday", date.fromisocalendar(self.year, self.week, 7))
 
     @classmethod
     def parse(cls, text: str) -> IsoWeek:
@@ -67,14 +71,6 @@ class IsoWeek:
         """The ISO week containing ``day``."""
         iso = day.isocalendar()
         return cls(iso.year, iso.week)
-
-    @property
-    def monday(self) -> date:
-        return date.fromisocalendar(self.year, self.week, 1)
-
-    @property
-    def sunday(self) -> date:
-        return date.fromisocalendar(self.year, self.week, 7)
 
     def shift(self, weeks: int) -> IsoWeek:
         """The week ``weeks`` later (negative: earlier)."""

@@ -10,21 +10,22 @@ links are saved in one transaction (rows + audit + outbox).
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_, select
+import orjson
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jydesk.domain.care import CareAssessment, Tier, age_from_birth, assess, validate_override
 from jydesk.domain.entities import Entity
 from jydesk.domain.errors import FieldError, ValidationError
+from jydesk.domain.forms import FormDefinition, get_definition
 from jydesk.domain.visits import (
-    VISIT_METHODS,
     Coverage,
     IsoWeek,
     VisitStatus,
@@ -34,8 +35,9 @@ from jydesk.domain.visits import (
     week_status,
     weeks_ending,
 )
+from jydesk.store.cases import prefill_context
 from jydesk.store.database import Store
-from jydesk.store.models import FollowUp, Household, Installation, Person, Visit
+from jydesk.store.models import FollowUp, Installation, Person, Visit
 from jydesk.store.unit_of_work import Actor
 
 if TYPE_CHECKING:
@@ -44,8 +46,8 @@ if TYPE_CHECKING:
 FOLLOW_UP_OPEN = "未办结"
 FOLLOW_UP_CLOSED = "已办结"
 FOLLOW_UP_MAX = 500
-VISIT_COLUMNS = ("visited_on", "method", "visitors", "next_visit_on", "follow_up_needed")
-# Visit form keys kept in columns, not in the JSON data (see VisitEntry.from_form).
+# Keys of the visit form kept in the visits table's columns; the others go to its JSON data.
+VISIT_COLUMNS = ("person_id", "visited_on", "method", "visitors", "next_visit_on", "follow_up_needed")
 
 
 # ---------------------------------------------------------------- plans
@@ -172,8 +174,14 @@ class _Candidate:
     phone: str
 
     def assessment(self, on: date) -> CareAssessment:
-        return _assess_cached(self.flags, age_from_birth(self.birth_date, on), self.grade, self.override,
+        return _assess_cached(self.flags, _age(self.birth_date, on), self.grade, self.override,
                               self.override_reason)
+
+
+def _age(birth: date | None, on: date) -> int | None:
+    if birth is None:
+        return None
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
 def _years_before(day: date, years: int) -> date:
@@ -183,30 +191,36 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+# Raw SQL on the hot path: 100k people, ~20k in the target group (see benchmarks/bench_visits.py).
+_CANDIDATES_SQL = (
+    "SELECT p.id, p.name, p.sex, p.birth_date, p.care_flags, p.disability_grade, p.visit_tier_override, "
+    "p.visit_tier_override_reason, p.phone, h.address, h.group_no, h.phone "
+    "FROM persons p LEFT JOIN households h ON h.id = p.household_id "
+    "WHERE p.deleted = 0 AND (p.visit_tier_override IS NOT NULL OR (p.birth_date <= ? AND ("
+    "json_array_length(p.care_flags) > 0 OR p.disability_grade IN (1, 2) OR p.birth_date <= ?)))"
+)
+
+
 def _candidates(session: Session, latest: date) -> list[_Candidate]:
     """People who may have a visit tier on some day up to ``latest`` (over-inclusive; assess decides)."""
-    sixty = _years_before(latest, 60)
-    eighty = _years_before(latest, 80)
-    stmt = (
-        select(Person.id, Person.name, Person.sex, Person.birth_date, Person.care_flags, Person.disability_grade,
-               Person.visit_tier_override, Person.visit_tier_override_reason, Person.phone,
-               Household.address, Household.group_no, Household.phone)
-        .outerjoin(Household, Household.id == Person.household_id)
-        .where(Person.deleted.is_(False))
-        .where(or_(
-            Person.visit_tier_override.is_not(None),
-            (Person.birth_date <= sixty) & or_(
-                func.json_array_length(Person.care_flags) > 0,
-                Person.disability_grade.in_((1, 2)),
-                Person.birth_date <= eighty,
-            ),
-        ))
-    )
-    return [
-        _Candidate(r[0], r[1], r[2], r[3], tuple(sorted(r[4] or ())), r[5], r[6], r[7], r[9] or "", r[10],
-                   r[8] or r[11] or "")
-        for r in session.execute(stmt)
-    ]
+    rows = session.connection().exec_driver_sql(
+        _CANDIDATES_SQL, (_years_before(latest, 60).isoformat(), _years_before(latest, 80).isoformat())).all()
+    flag_cache: dict[str, tuple[str, ...]] = {}
+    result = []
+    for r in rows:
+        raw_flags = r[4] or "[]"
+        flags = flag_cache.get(raw_flags)
+        if flags is None:
+            flags = flag_cache[raw_flags] = tuple(sorted(orjson.loads(raw_flags)))
+        result.append(_Candidate(r[0], r[1], r[2], _as_date(r[3]), flags, r[5], r[6], r[7], r[9] or "", r[10],
+                                 r[8] or r[11] or ""))
+    return result
 
 
 @dataclass(slots=True)
@@ -229,18 +243,18 @@ _NO_VISITS = _History()
 
 
 def _histories(session: Session, until: date, person_ids: set[str] | None = None) -> dict[str, _History]:
-    stmt = (select(Visit.person_id, Visit.visited_on, Visit.next_visit_on)
-            .where(Visit.deleted.is_(False), Visit.visited_on <= until)
-            .order_by(Visit.person_id, Visit.visited_on))
+    rows = session.connection().exec_driver_sql(
+        "SELECT person_id, visited_on, next_visit_on FROM visits WHERE deleted = 0 AND visited_on <= ? "
+        "ORDER BY person_id, visited_on", (until.isoformat(),)).all()
     result: dict[str, _History] = {}
-    for pid, day, planned in session.execute(stmt):
+    for pid, day, planned in rows:
         if person_ids is not None and pid not in person_ids:
             continue
         h = result.get(pid)
         if h is None:
             h = result[pid] = _History()
-        h.days.append(day)
-        h.planned.append(planned)
+        h.days.append(date.fromisoformat(day))
+        h.planned.append(_as_date(planned))
     return result
 
 
@@ -276,7 +290,7 @@ def due_list(session: Session, week: IsoWeek | str, today: date, *, include_extr
             continue
         seen = st.visited_on if st.visited_on and st.visited_on <= ref else st.last_visit
         items.append(DueItem(
-            c.person_id, c.name, c.sex, age_from_birth(c.birth_date, week.sunday), a.tier, a.reason, a.overridden,
+            c.person_id, c.name, c.sex, _age(c.birth_date, week.sunday), a.tier, a.reason, a.overridden,
             c.address, c.group_no, c.phone, st, (ref - seen).days if seen else None,
             (week.monday - st.due_on).days if st.status is VisitStatus.OVERDUE else 0,
             follow_ups.get(c.person_id, 0)))
@@ -347,108 +361,128 @@ def coverage(session: Session, week: IsoWeek | str) -> Coverage:
 # ---------------------------------------------------------------- recording a visit
 
 
+VISIT_FORM = "visit"
+
+
+def visit_form() -> FormDefinition:
+    """The ``visit`` form definition (forms/visit.toml): fields, validation and print layout."""
+    return get_definition(VISIT_FORM)
+
+
+def new_visit_values(store: Store, person_id: str, *, clerk: str, today: date | None = None) -> dict[str, Any]:
+    """The quick-entry defaults: the person's details from the registry, today, this clerk, 入户."""
+    today = today or date.today()
+    context = prefill_context(store, None, person_id, clerk=clerk, today=today)
+    if not context["applicant"]:
+        raise ValidationError(FieldError("person_id", "被探访人不存在或已被删除", "missing"))
+    values = visit_form().prefill(context)
+    values.setdefault("visited_on", today.isoformat())
+    values.setdefault("method", "入户")
+    values.setdefault("visitors", clerk)
+    values["person_id"] = person_id
+    return values
+
+
 @dataclass(slots=True)
 class VisitEntry:
-    """What the quick-entry dialog collects for one visit."""
+    """One visit as the quick-entry dialog collects it."""
 
     person_id: str
-    visited_on: date
-    method: str = "入户"
-    visitors: str = ""
-    next_visit_on: date | None = None
-    data: dict[str, Any] = field(default_factory=dict)  # the visit form's other values (JSON-friendly)
-    follow_ups: list[str] = field(default_factory=list)  # findings that need follow-up, one item each
+    values: dict[str, Any]  # the visit form's values (keys of forms/visit.toml)
+    follow_ups: list[str] = field(default_factory=list)  # follow-up items; default: 发现问题, line by line
     photos: list[Path] = field(default_factory=list)
 
-    @classmethod
-    def from_form(cls, person_id: str, values: Mapping[str, Any], *, follow_ups: Sequence[str] = (),
-                  photos: Sequence[Path | str] = ()) -> VisitEntry:
-        """Split the visit form's values into the record's columns and its JSON data."""
-        data = {k: v for k, v in values.items() if k not in VISIT_COLUMNS}
-        return cls(person_id=person_id, visited_on=_date(values.get("visited_on"), "visited_on", "探访日期"),
-                   method=str(values.get("method") or "入户"), visitors=str(values.get("visitors") or ""),
-                   next_visit_on=_date(values.get("next_visit_on"), "next_visit_on", "下次探访日期", optional=True),
-                   data=data, follow_ups=list(follow_ups), photos=[Path(p) for p in photos])
+    def follow_up_items(self) -> list[str]:
+        """The follow-up items to open: the ones given, else (需要跟进 ticked) the lines of 发现问题."""
+        items = [f.strip() for f in self.follow_ups if f and f.strip()]
+        if not items and self.values.get("follow_up_needed") in (True, "true", "是"):
+            items = [line.strip() for line in str(self.values.get("problems") or "").splitlines() if line.strip()]
+        return items
 
 
-def _date(value: Any, key: str, label: str, *, optional: bool = False) -> Any:
-    if value in (None, ""):
-        if optional:
-            return None
-        raise ValidationError(FieldError(key, f"{label}不能为空", "required"))
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError(FieldError(key, f"{label}“{value}”不是有效日期（格式：2026-05-01）", "format")) from None
-
-
-def _check_entry(entry: VisitEntry, today: date) -> list[str]:
-    """Validate ``entry`` (raising ValidationError listing every bad field); return the follow-up items."""
-    errors: list[FieldError] = []
-    if entry.visited_on > today:
-        errors.append(FieldError("visited_on", "探访日期不能晚于今天"))
-    elif entry.visited_on < today - timedelta(days=366):
-        errors.append(FieldError("visited_on", "探访日期不能早于一年前"))
-    if entry.method not in VISIT_METHODS:
-        errors.append(FieldError("method", f"探访方式应为{'、'.join(VISIT_METHODS)}之一"))
-    visitors = entry.visitors.strip()
-    if not visitors:
-        errors.append(FieldError("visitors", "探访人不能为空", "required"))
-    elif len(visitors) > 100:
-        errors.append(FieldError("visitors", "探访人不能超过100个字"))
-    if entry.next_visit_on is not None and entry.next_visit_on < entry.visited_on:
-        errors.append(FieldError("next_visit_on", "下次探访日期不能早于本次探访日期"))
-    items = [f.strip() for f in entry.follow_ups if f and f.strip()]
+def _check_entry(defn: FormDefinition, entry: VisitEntry, today: date) -> tuple[dict[str, Any], list[str]]:
+    """Validated, normalised form values and the follow-up items; ValidationError naming every bad field."""
+    values = {k: v for k, v in entry.values.items() if k != "person_id"}
+    # the date bounds are checked below against ``today`` (the form's "today" is the wall clock)
+    errors = [e for e in defn.validate(values) if not (e.field == "visited_on" and e.code == "range")]
+    visited_on = _lenient_date(values.get("visited_on"))
+    if visited_on is not None:
+        if visited_on > today:
+            errors.append(FieldError("visited_on", "“探访日期”不能晚于今天"))
+        elif visited_on < today - timedelta(days=366):
+            errors.append(FieldError("visited_on", "“探访日期”不能早于一年前"))
+    items = entry.follow_up_items()
     for index, item in enumerate(items):
         if len(item) > FOLLOW_UP_MAX:
             errors.append(FieldError("follow_ups", f"第{index + 1}项跟进事项不能超过{FOLLOW_UP_MAX}个字"))
-    errors.extend(_form_errors(entry))
+    if values.get("follow_up_needed") in (True, "true", "是") and not items:
+        errors.append(FieldError("follow_up_needed", "勾选了“需要跟进”，请填写跟进事项或“发现问题”", "required"))
     if errors:
-        raise ValidationError(errors)
-    return items
+        raise ValidationError(_dedupe(errors))
+    return defn.normalise(values), items
 
 
-def _form_errors(entry: VisitEntry) -> list[FieldError]:
-    """The visit form definition's own checks on the whole record, when the definition exists."""
-    from jydesk.domain.forms import UnknownFormError, get_definition
-    from jydesk.domain.forms.validation import validate
-
+def _lenient_date(value: Any) -> date | None:
     try:
-        defn = get_definition("visit")
-    except UnknownFormError:
-        return []
-    values = dict(entry.data)
-    values.update({"visited_on": entry.visited_on.isoformat(), "method": entry.method, "visitors": entry.visitors,
-                   "next_visit_on": entry.next_visit_on.isoformat() if entry.next_visit_on else None})
-    values = {k: v for k, v in values.items() if defn.has_field(k) or k in entry.data}
-    return validate(defn, values)
+        return _as_date(value) if isinstance(value, date) or not value else date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _dedupe(errors: list[FieldError]) -> list[FieldError]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for e in errors:
+        if (e.field, e.message) not in seen:
+            seen.add((e.field, e.message))
+            out.append(e)
+    return out
 
 
 def record_visit(store: Store, actor: Actor, entry: VisitEntry, *, today: date | None = None) -> str:
     """Save one visit with its follow-up items and photos in one transaction; return its id.
 
-    Raises ValidationError (Chinese messages naming the field) and saves nothing if any
-    value is refused.
+    Person details the form prints (姓名, 住址 …) that the entry leaves out are taken from the
+    registry. Raises ValidationError (Chinese messages naming each field) and saves nothing
+    if any value is refused.
     """
     from jydesk.store.attachments import attach, store_photo
 
     today = today or date.today()
-    items = _check_entry(entry, today)
+    defn = visit_form()
+    with store.read() as s:
+        person = s.get(Person, entry.person_id)
+        if person is None or person.deleted:
+            raise ValidationError(FieldError("person_id", "被探访人不存在或已被删除", "missing"))
+    defaults = new_visit_values(store, entry.person_id, clerk=actor.name, today=today)
+    entry = VisitEntry(entry.person_id, {**defaults, **entry.values}, entry.follow_ups, entry.photos)
+    clean, items = _check_entry(defn, entry, today)
     photos = [store_photo(store.attachments_dir, p) for p in entry.photos]
+    data = {k: v for k, v in clean.items() if k not in VISIT_COLUMNS and k != "person_id" and v not in (None, "", [])}
     with store.write(actor) as w:
         person = w.session.get(Person, entry.person_id)
         if person is None or person.deleted:
             raise ValidationError(FieldError("person_id", "被探访人不存在或已被删除", "missing"))
-        visit = w.add(Visit(person_id=person.id, visited_on=entry.visited_on, method=entry.method,
-                            visitors=entry.visitors.strip(), follow_up_needed=bool(items),
-                            next_visit_on=entry.next_visit_on, data=dict(entry.data)))
+        visit = w.add(Visit(person_id=person.id, visited_on=_as_date(clean["visited_on"]), method=clean["method"],
+                            visitors=clean["visitors"], follow_up_needed=bool(items),
+                            next_visit_on=_as_date(clean.get("next_visit_on")), data=data))
         for item in items:
             w.add(FollowUp(visit_id=visit.id, person_id=person.id, description=item, status=FOLLOW_UP_OPEN))
         for photo in photos:
             attach(w, Entity.VISIT, visit.id, photo)
         return visit.id
+
+
+def visit_values(session: Session, visit_id: str) -> dict[str, Any]:
+    """A saved visit as the form's values (columns and data together), for printing or viewing."""
+    v = session.get(Visit, visit_id)
+    if v is None or v.deleted:
+        raise LookupError(f"探访记录 {visit_id} 不存在")
+    values = dict(v.data or {})
+    values.update({"person_id": v.person_id, "visited_on": v.visited_on.isoformat(), "method": v.method,
+                   "visitors": v.visitors, "follow_up_needed": bool(v.follow_up_needed),
+                   "next_visit_on": v.next_visit_on.isoformat() if v.next_visit_on else None})
+    return {k: val for k, val in values.items() if val is not None}
 
 
 # ---------------------------------------------------------------- follow-up items

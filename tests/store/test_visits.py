@@ -23,9 +23,12 @@ from jydesk.store.visits import (
     coverage_history,
     due_list,
     follow_ups,
+    new_visit_values,
     record_visit,
     set_plan_override,
+    visit_form,
     visit_plan,
+    visit_values,
     visits_of,
 )
 
@@ -61,9 +64,9 @@ def statuses(store: Store, week: IsoWeek = WEEK, today: date = TODAY) -> dict[st
         return {i.name: i.status for i in due_list(s, week, today)}
 
 
-def _entry(person_id: str, day: date = TODAY, **kw: object) -> VisitEntry:
-    return VisitEntry.from_form(person_id, {"visited_on": day.isoformat(), "method": "入户", "visitors": "李专干",
-                                            **kw.pop("values", {})}, **kw)  # type: ignore[arg-type]
+def _entry(person_id: str, day: date = TODAY, values: dict[str, object] | None = None,
+           follow_ups: list[str] | None = None, photos: list[Path] | None = None) -> VisitEntry:
+    return VisitEntry(person_id, {"visited_on": day.isoformat(), **(values or {})}, follow_ups or [], photos or [])
 
 
 # ---------------------------------------------------------------- plans
@@ -189,9 +192,21 @@ def test_override_needs_a_reason_and_a_known_tier(store: Store, clerk: Actor) ->
 # ---------------------------------------------------------------- recording visits and follow-ups
 
 
+def test_new_visit_values_default_to_today_this_clerk_and_home_visit(store: Store) -> None:
+    pid = add_person(store, "默认值", date(1940, 2, 3), ["重病"], group=5, phone="13912345678")
+    values = new_visit_values(store, pid, clerk="李专干", today=TODAY)
+    assert values["visited_on"] == TODAY.isoformat() and values["visitors"] == "李专干" and values["method"] == "入户"
+    assert values["person_name"] == "默认值" and values["person_age"] == 86
+    assert values["person_address"] == "默认值家 5组" and values["person_phone"] == "13912345678"
+    assert values["care_flags"] == ["重病"] and values["village_name"] == "安象街社区"
+    with pytest.raises(ValidationError):
+        new_visit_values(store, "missing", clerk="李专干")
+
+
 def test_record_visit_with_follow_ups_in_one_transaction(store: Store, clerk: Actor) -> None:
     pid = add_person(store, "探访对象", date(1940, 1, 1), ["重病"])
-    vid = record_visit(store, clerk, _entry(pid, values={"health_note": "血压偏高", "next_visit_on": "2026-05-15"},
+    vid = record_visit(store, clerk, _entry(pid, values={"illness": "血压偏高", "next_visit_on": "2026-05-15",
+                                                         "mobility": "需辅助"},
                                             follow_ups=["联系家庭医生上门", "  ", "申请临时救助"]), today=TODAY)
     with store.read() as s:
         visit = s.get(Visit, vid)
@@ -199,7 +214,14 @@ def test_record_visit_with_follow_ups_in_one_transaction(store: Store, clerk: Ac
         audits = s.execute(select(AuditEntry.entity).where(AuditEntry.actor_id == clerk.id)).scalars().all()
         queued = s.execute(select(OutboxEntry.entity).where(OutboxEntry.actor_id == clerk.id)).scalars().all()
     assert visit is not None and visit.follow_up_needed and visit.visitors == "李专干"
-    assert visit.next_visit_on == date(2026, 5, 15) and visit.data == {"health_note": "血压偏高"}
+    assert visit.next_visit_on == date(2026, 5, 15) and visit.method == "入户"
+    assert visit.data["illness"] == "血压偏高" and visit.data["mobility"] == "需辅助"
+    assert visit.data["person_name"] == "探访对象"  # the printed details are kept with the visit
+    assert "visited_on" not in visit.data and "person_id" not in visit.data
+    with store.read() as s:
+        values = visit_values(s, vid)
+    assert values["visited_on"] == TODAY.isoformat() and values["follow_up_needed"] is True
+    assert visit_form().validate({k: v for k, v in values.items() if k != "person_id"}) == []
     assert [i.description for i in items] == ["联系家庭医生上门", "申请临时救助"]
     assert all(i.visit_id == vid and i.visited_on == TODAY for i in items)
     assert sorted(audits) == sorted(queued) == ["follow_up", "follow_up", "visit"]
@@ -208,16 +230,19 @@ def test_record_visit_with_follow_ups_in_one_transaction(store: Store, clerk: Ac
 
 def test_record_visit_refuses_bad_input_naming_each_field(store: Store, clerk: Actor) -> None:
     pid = add_person(store, "坏数据", date(1940, 1, 1), ["重病"])
-    entry = VisitEntry(pid, TODAY + timedelta(days=1), method="上门", visitors=" ",
-                       next_visit_on=TODAY, follow_ups=["x" * 501])
+    entry = _entry(pid, TODAY + timedelta(days=1), {"method": "上门", "visitors": " ", "next_visit_on": TODAY.isoformat(),
+                                                   "problems": "屋顶漏雨"}, follow_ups=["x" * 501])
     with pytest.raises(ValidationError) as err:
         record_visit(store, clerk, entry, today=TODAY)
     fields = {e.field for e in err.value.errors}
-    assert fields >= {"visited_on", "method", "visitors", "next_visit_on", "follow_ups"}
-    assert "探访日期不能晚于今天" in err.value.message
+    assert fields >= {"visited_on", "method", "visitors", "next_visit_on", "follow_ups", "handling"}
+    assert "“探访日期”不能晚于今天" in err.value.message
     with pytest.raises(ValidationError) as err:
-        VisitEntry.from_form(pid, {"visited_on": "5月13日"})
-    assert err.value.errors[0].field == "visited_on"
+        record_visit(store, clerk, _entry(pid, values={"visited_on": "5月13号"}), today=TODAY)
+    assert [e.field for e in err.value.errors] == ["visited_on"]
+    with pytest.raises(ValidationError) as err:
+        record_visit(store, clerk, _entry(pid, values={"follow_up_needed": True}), today=TODAY)
+    assert [e.field for e in err.value.errors] == ["follow_up_needed"]
     with pytest.raises(ValidationError) as err:
         record_visit(store, clerk, _entry("no-such-person"), today=TODAY)
     assert err.value.errors[0].field == "person_id"
@@ -228,9 +253,11 @@ def test_record_visit_refuses_bad_input_naming_each_field(store: Store, clerk: A
 
 def test_close_follow_up(store: Store, clerk: Actor) -> None:
     pid = add_person(store, "跟进", date(1940, 1, 1), ["重病"])
-    record_visit(store, clerk, _entry(pid, follow_ups=["屋顶漏雨"]), today=TODAY)
+    record_visit(store, clerk, _entry(pid, values={"follow_up_needed": True, "problems": "屋顶漏雨\n\n",
+                                                   "handling": "已报村委"}), today=TODAY)
     with store.read() as s:
         (item,) = follow_ups(s)
+    assert item.description == "屋顶漏雨"
     with pytest.raises(ValidationError) as err:
         close_follow_up(store, clerk, item.id, "")
     assert err.value.errors[0].field == "closed_note"
