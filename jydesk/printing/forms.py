@@ -15,6 +15,7 @@ from jydesk.printing.fonts import prime, register
 from jydesk.printing.form_layout import build, fixed_wording
 
 Progress = Callable[[int, int], None]
+BatchItem = tuple[FormDefinition, Mapping[str, Any] | None, str]
 
 
 def new_canvas(buffer: io.BytesIO, title: str) -> Canvas:
@@ -32,37 +33,37 @@ def render_form(defn: FormDefinition, values: Mapping[str, Any] | None, *, numbe
 
     ``number`` is the 编号 printed top right; ``printed_on`` the footer's 打印日期 (today).
     """
-    buffer = io.BytesIO()
-    canvas = new_canvas(buffer, defn.title)
-    prime(canvas, [fixed_wording(defn)])
-    _draw(canvas, defn, values, number=number, blank=blank, printed_on=printed_on)
-    canvas.save()
-    return buffer.getvalue()
+    pdf, _ = render_pages([(defn, None if blank else values, number)], printed_on=printed_on)
+    return pdf
 
 
-def render_batch(items: Iterable[tuple[FormDefinition, Mapping[str, Any], str]], progress: Progress | None = None,
-                 *, printed_on: date | None = None) -> bytes:
+def render_batch(items: Iterable[BatchItem], progress: Progress | None = None, *,
+                 printed_on: date | None = None) -> bytes:
     """One PDF holding every (definition, values, 编号) in order; pages are numbered per form.
 
-    ``progress(done, total)`` is called after each form (total is 0 when ``items`` is an
-    iterator of unknown length).
+    ``progress(done, total)`` is called after each form.
     """
-    entries = list(items) if not isinstance(items, list | tuple) else items
+    pdf, _ = render_pages(items, progress, printed_on=printed_on)
+    return pdf
+
+
+def render_pages(items: Iterable[BatchItem], progress: Progress | None = None, *,
+                 printed_on: date | None = None) -> tuple[bytes, int]:
+    """Like :func:`render_batch`, also returning the number of pages (None values: blank form)."""
+    entries = list(items)
     total = len(entries)
     buffer = io.BytesIO()
-    canvas = new_canvas(buffer, entries[0][0].title if total else "批量打印")
+    canvas = new_canvas(buffer, entries[0][0].title if total == 1 else "批量打印")
     prime(canvas, [fixed_wording(d) for d in {id(e[0]): e[0] for e in entries}.values()])
+    on = printed_on or date.today()
+    pages = 0
     for done, (defn, values, number) in enumerate(entries, 1):
-        _draw(canvas, defn, values, number=number, blank=False, printed_on=printed_on)
+        doc = build(defn, values, blank=values is None, number=number, printed_on=on)
+        pages += document.draw(canvas, doc)
         if progress is not None:
             progress(done, total)
     if not total:
         canvas.showPage()
+        pages = 1
     canvas.save()
-    return buffer.getvalue()
-
-
-def _draw(canvas: Canvas, defn: FormDefinition, values: Mapping[str, Any] | None, *, number: str, blank: bool,
-          printed_on: date | None) -> int:
-    doc = build(defn, values, blank=blank or values is None, number=number, printed_on=printed_on or date.today())
-    return document.draw(canvas, doc)
+    return buffer.getvalue(), pages
