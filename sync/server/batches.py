@@ -68,6 +68,7 @@ class Prepared:
     fields: dict[str, Any]
     client_ts: str
     errors: list[dict[str, Any]] = field(default_factory=list)
+    sent: dict[str, Any] = field(default_factory=dict)  # the values as received, before normalising
 
     @property
     def key(self) -> Key:
@@ -106,6 +107,7 @@ def prepare(index: int, change: Change, village_code: str) -> Prepared:
             p.fields = {"deleted": True}
         else:
             p.fields = validation.check_change(spec, change.fields, village_code, problems)
+            p.sent = change.fields
     p.errors = problems.items
     return p
 
@@ -278,8 +280,11 @@ class Applier:
                                               f"本村(社区)已登记身份证号为 {new['id_number']} 的人员（记录 {other}），请勿重复登记")}
         others = {n: current.get(n) for n, (rev, src) in revs.items()
                   if rev > base and src != origin and n not in fields and n != "deleted"}
+        clashed = {c["field"] for c in conflicts}
+        sent = p.sent or p.fields
+        normalised = {n: new.get(n) for n in fields if n not in clashed and n in sent and sent[n] != new.get(n)}
         return {"rejected": None, "new": new, "applied": applied, "others": others, "conflicts": conflicts,
-                "normalised": {n: v for n, v in normalised.items() if n in applied}}
+                "normalised": normalised}
 
     def _case_rules(self, p: Prepared, fields: dict[str, Any], current: dict[str, Any]) -> dict[str, Any] | None:
         """Who may set which status, and what the village may still change (jydesk.domain.casework)."""

@@ -33,13 +33,17 @@ def available() -> bool:
 
 
 def definition(code: str) -> Any:
-    """The form definition for ``code``; None if the engine is absent; KeyError if unknown."""
+    """The form definition for ``code``; None if the engine is absent; KeyError if unknown.
+
+    A broken forms/ directory is not the device's fault: its DefinitionError propagates
+    (the server answers 500 and logs it) instead of refusing the device's cases.
+    """
     engine = _engine()
     if engine is None:
         return None
     try:
         return engine.get_definition(code)
-    except (KeyError, LookupError, ValueError, FileNotFoundError) as exc:
+    except engine.UnknownFormError as exc:
         raise KeyError(code) from exc
 
 

@@ -110,23 +110,27 @@ class LiveServer:
         self.sock.close()
 
 
-_village_numbers = itertools.count(1)
-_id_numbers = itertools.count(1)
+class Unique:
+    """Fresh village codes and 身份证号 for one database (tests stay apart by village).
 
+    Kept on the fixture, not in module globals: test modules that import this file get
+    their own copy of the module, and two counters would hand out the same village.
+    """
 
-def new_village() -> str:
-    """A valid village code not used by any other test of this session."""
-    n = next(_village_numbers)
-    town = towns()[n % len(towns())]
-    return f"{town.code}{(n // len(towns())) % 999 + 1:03d}"
+    def __init__(self) -> None:
+        self._villages = itertools.count(1)
+        self._id_numbers = itertools.count(1)
 
+    def village(self) -> str:
+        n = next(self._villages)
+        town = towns()[n % len(towns())]
+        return f"{town.code}{(n // len(towns())) % 999 + 1:03d}"
 
-def new_id_number() -> str:
-    """A valid 18-digit 身份证号, different on every call."""
-    n = next(_id_numbers)
-    born = date(1940, 1, 1) + timedelta(days=(n * 37) % 20000)
-    first17 = f"510185{born:%Y%m%d}{n % 1000:03d}"
-    return first17 + check_digit(first17)
+    def id_number(self) -> str:
+        n = next(self._id_numbers)
+        born = date(1940, 1, 1) + timedelta(days=(n * 37) % 20000)
+        first17 = f"510185{born:%Y%m%d}{n % 1000:03d}"
+        return first17 + check_digit(first17)
 
 
 def ts() -> str:
@@ -145,6 +149,7 @@ class DeviceClient:
     device_id: str
     secret: str
     village: str
+    unique: Unique
     cursor: str = ""
     revisions: dict[tuple[str, str], int] = field(default_factory=dict)
 
@@ -190,7 +195,7 @@ class DeviceClient:
 
     def person(self, household_id: str | None = None, **fields: Any) -> tuple[str, dict[str, Any]]:
         rid = new_id()
-        values = {"village_code": self.village, "name": "张三", "id_number": new_id_number(), **fields}
+        values = {"village_code": self.village, "name": "张三", "id_number": self.unique.id_number(), **fields}
         if household_id:
             values["household_id"] = household_id
         return rid, change("person", rid, values)
@@ -202,18 +207,25 @@ class ServerEnv:
     settings: Settings
     db: Database
     url: str
+    unique: Unique = field(default_factory=Unique)
+
+    def new_village(self) -> str:
+        return self.unique.village()
+
+    def new_id_number(self) -> str:
+        return self.unique.id_number()
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=60)
 
     def enroll(self, village: str | None = None, http: httpx.Client | None = None) -> DeviceClient:
-        village = village or new_village()
+        village = village or self.new_village()
         code = issue_code(self.db, village).code
         http = http or self.client()
         r = http.post("/api/v1/enroll", json={"code": code, "device_name": "测试电脑"})
         assert r.status_code == 200, r.text
         body = r.json()
-        return DeviceClient(http, body["device_id"], body["secret"], village)
+        return DeviceClient(http, body["device_id"], body["secret"], village, self.unique)
 
     def count(self, **where: Any) -> int:
         t = Record.__table__.c

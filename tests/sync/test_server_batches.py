@@ -12,7 +12,7 @@ from sqlalchemy import select
 from jydesk.domain.ids import new_id
 from sync.protocol.models import BatchResult
 from sync.server.models import Conflict, HeldChange, StoredBatch
-from tests.sync.conftest import ServerEnv, change, new_id_number
+from tests.sync.conftest import ServerEnv, change
 
 
 def test_same_batch_twice_is_applied_once(server: ServerEnv, device) -> None:
@@ -34,7 +34,7 @@ def test_same_batch_twice_is_applied_once(server: ServerEnv, device) -> None:
 
 
 def test_same_batch_id_with_other_content_is_refused(server: ServerEnv, device) -> None:
-    hid, hh = device.household()
+    _, hh = device.household()
     batch_id = str(uuid.uuid4())
     assert device.push([hh], batch_id)[0]["status"] == "applied"
     _, other = device.household(address="另一个地址")
@@ -50,7 +50,7 @@ def test_one_bad_change_does_not_sink_the_good_ones(server: ServerEnv, device) -
     good_id, good = device.person(hid)
     bad_id, bad = device.person(hid, id_number="510185194503150021")  # wrong check digit
     unknown = change("person", new_id(), {"village_code": device.village, "name": "王五",
-                                           "id_number": new_id_number(), "shoe_size": 42})
+                                           "id_number": server.new_id_number(), "shoe_size": 42})
     missing = change("household", new_id(), {"village_code": device.village})
     results = device.push([hh, good, bad, unknown, missing])
     assert [r["status"] for r in results] == ["applied", "applied", "rejected", "rejected", "rejected"]
@@ -201,7 +201,7 @@ def test_child_before_parent_in_one_batch_is_applied(server: ServerEnv, device) 
 
 
 def test_duplicate_id_number_in_a_village_is_refused(server: ServerEnv, device) -> None:
-    number = new_id_number()
+    number = server.new_id_number()
     _, first = device.person(id_number=number)
     _, second = device.person(id_number=number, name="重复")
     res = device.push([first, second])

@@ -1,0 +1,89 @@
+"""Resumable upload of attachment bytes, after the attachment records have reached the server.
+
+For each local attachment not yet uploaded whose record the server has acknowledged, the
+client announces ``(sha256, size)``, learns how many bytes the server already holds, and sends
+the rest in chunks from exactly that offset. An interrupted upload resumes where the server
+stopped; a file the server already has (any device) costs one request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from jydesk.store.attachments import blob_path
+from jydesk.store.database import Store
+from jydesk.store.models import Attachment, OutboxEntry
+from jydesk.store.unit_of_work import SERVER_ACTOR
+from sync.client.errors import RequestRefused
+from sync.client.transport import Transport
+from sync.protocol.models import UploadStart, UploadStatus
+
+CHUNK = 256 * 1024
+SLOW_CHUNK = 32 * 1024
+
+
+@dataclass
+class UploadSummary:
+    uploaded: int = 0
+    bytes_sent: int = 0
+    missing: list[str] = field(default_factory=list)
+
+
+def due(store: Store) -> list[tuple[str, str, int, str]]:
+    """(attachment id, sha256, size, mime) of blobs to upload, oldest first."""
+    with store.read() as s:
+        waiting = {rid for (rid,) in s.execute(select(OutboxEntry.record_id).where(OutboxEntry.entity == "attachment"))}
+        rows = s.execute(select(Attachment.id, Attachment.sha256, Attachment.size, Attachment.mime).where(
+            Attachment.uploaded.is_(False), Attachment.deleted.is_(False), Attachment.server_revision > 0)
+            .order_by(Attachment.id)).all()
+    return [(r.id, r.sha256, r.size, r.mime or "application/octet-stream") for r in rows if r.id not in waiting]
+
+
+def upload_one(transport: Transport, store: Store, sha256: str, size: int, mime: str) -> int:
+    """Upload one blob (resuming); return the bytes sent. Raises FileNotFoundError if it is gone."""
+    path = blob_path(store.attachments_dir, sha256)
+    if not path.exists():
+        raise FileNotFoundError(path)
+    status = UploadStatus.model_validate(transport.json("POST", "/attachments",
+                                                        UploadStart(sha256=sha256, size=size, mime=mime)))
+    sent = 0
+    restarted = False
+    with open(path, "rb") as fh:
+        while not status.complete:
+            fh.seek(status.received)
+            chunk = fh.read(SLOW_CHUNK if transport.slow else CHUNK)
+            try:
+                answer = transport.send("PUT", f"/attachments/{sha256}", content=chunk,
+                                        params={"offset": status.received},
+                                        headers={"Content-Type": "application/octet-stream"})
+            except RequestRefused as exc:
+                if exc.code in ("offset_mismatch", "hash_mismatch") and not restarted:
+                    restarted = exc.code == "hash_mismatch"
+                    status = UploadStatus.model_validate(transport.json("GET", f"/attachments/{sha256}"))
+                    continue
+                raise
+            sent += len(chunk)
+            status = UploadStatus.model_validate(answer.json())
+    return sent
+
+
+def upload_due(transport: Transport, store: Store, progress: Callable[[int, int], None] | None = None) -> UploadSummary:
+    summary = UploadSummary()
+    todo = due(store)
+    for i, (att_id, sha256, size, mime) in enumerate(todo):
+        try:
+            summary.bytes_sent += upload_one(transport, store, sha256, size, mime)
+        except FileNotFoundError:
+            summary.missing.append(att_id)
+            continue
+        with store.write(SERVER_ACTOR, origin="server") as w:
+            obj = w.session.get(Attachment, att_id)
+            if obj is not None:
+                obj.uploaded = True
+        summary.uploaded += 1
+        if progress:
+            progress(i + 1, len(todo))
+    return summary

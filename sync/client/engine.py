@@ -1,0 +1,236 @@
+"""One sync run: push the outbox batch by batch, upload attachments, pull by cursor.
+
+``SyncClient(store).sync()`` is what ``jydesk sync`` and the app's background worker call.
+Only one run per installation at a time (a lock file beside the database, so the app and a
+night-time ``jydesk sync`` never interleave). Progress goes to ``progress(stage, done,
+total)``; every batch and error also goes to the sync log the clerk reads, in Chinese.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import httpx
+from filelock import FileLock, Timeout
+from sqlalchemy import delete, func, select
+
+from jydesk.store.database import Store
+from jydesk.store.sync_models import SyncLogEntry
+from jydesk.store.unit_of_work import SERVER_ACTOR
+from sync.client import apply, attachments, outbox, state
+from sync.client.errors import AuthError, NotEnrolledError, RequestRefused, SyncError
+from sync.client.transport import RetryPolicy, Transport
+from sync.protocol.models import BatchResult, PullResult
+from sync.protocol.wire import device_authorization
+
+log = logging.getLogger("jydesk.sync")
+PULL_LIMIT = 500
+SLOW_PULL_LIMIT = 100
+LOG_KEEP = 1000
+LEVELS = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
+STATUS_NAMES = {"applied": "已写入", "merged": "已合并", "conflict": "冲突", "rejected": "被退回", "held": "待上级记录"}
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class SyncSummary:
+    """What one run did (counts by status for the push, by kind for the pull)."""
+
+    batches: int = 0
+    pushed: Counter[str] = field(default_factory=Counter)
+    pulled: Counter[str] = field(default_factory=Counter)
+    uploaded: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    problems: list[str] = field(default_factory=list)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+    def text(self) -> str:
+        """One line for the clerk."""
+        pushed = sum(self.pushed.values())
+        parts = [f"上传 {pushed} 条修改（{self.batches} 批）"]
+        detail = "，".join(f"{STATUS_NAMES.get(k, k)} {v}" for k, v in sorted(self.pushed.items()) if v)
+        if detail:
+            parts[0] += f"：{detail}"
+        got = self.pulled["created"] + self.pulled["updated"]
+        parts.append(f"下载 {got} 条更新")
+        if self.pulled["deferred"]:
+            parts.append(f"{self.pulled['deferred']} 条暂缓")
+        if self.uploaded:
+            parts.append(f"附件 {self.uploaded} 个")
+        return "；".join(parts)
+
+
+def write_log(store: Store, message: str, level: str = "info") -> None:
+    """Append to the sync log (old lines are trimmed)."""
+    log.log(LEVELS.get(level, logging.INFO), message)
+    with store.write(SERVER_ACTOR, origin="server") as w:
+        w.session.add(SyncLogEntry(level=level, message=message))
+        w.session.flush()
+        last = w.session.execute(select(func.max(SyncLogEntry.id))).scalar() or 0
+        if last > LOG_KEEP and last % 100 == 0:
+            w.session.execute(delete(SyncLogEntry).where(SyncLogEntry.id <= last - LOG_KEEP))
+
+
+class SyncClient:
+    """Talks to the city server for one installation (see the module docstring)."""
+
+    def __init__(self, store: Store, *, server_url: str | None = None, http: httpx.Client | None = None,
+                 retry: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep,
+                 rng: Callable[[], float] = random.random, limits: outbox.BatchLimits | None = None,
+                 progress: Progress | None = None,
+                 after_response: Callable[[str, BatchResult], None] | None = None,
+                 lock_timeout: float = 0.0) -> None:
+        creds = state.credentials(store)
+        if creds is None:
+            raise NotEnrolledError("本机尚未登记到市级平台，请先用登记码登记（jydesk enroll 或“同步”面板中的“登记本机”）")
+        self.store = store
+        self.creds = creds
+        if server_url and server_url.rstrip("/") != creds.server_url.rstrip("/"):
+            state.write(store, **{state.SERVER_URL: server_url.rstrip("/")})
+        self.server_url = (server_url or creds.server_url).rstrip("/")
+        self.transport = Transport(self.server_url, auth=device_authorization(creds.device_id, creds.secret),
+                                   client=http, retry=retry, sleep=sleep, rng=rng,
+                                   on_retry=lambda text: write_log(store, text, "warning"))
+        self.limits = limits or outbox.BatchLimits()
+        self.progress = progress
+        self.after_response = after_response
+        self.lock = FileLock(str(store.path) + ".sync.lock", timeout=lock_timeout)
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self) -> SyncClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _progress(self, stage: str, done: int, total: int) -> None:
+        if self.progress:
+            self.progress(stage, done, total)
+
+    # -- the run ------------------------------------------------------------------------------
+
+    def sync(self) -> SyncSummary:
+        """Push, upload attachments, pull; raises SyncError (already logged) on failure."""
+        try:
+            with self.lock:
+                return self._run()
+        except Timeout:
+            raise SyncError("另一个同步正在进行（本程序或命令行），请稍后再试") from None
+
+    def _run(self) -> SyncSummary:
+        summary = SyncSummary(started_at=datetime.now())
+        try:
+            self.push(summary)
+            uploads = attachments.upload_due(self.transport, self.store,
+                                             lambda d, t: self._progress("attachments", d, t))
+            summary.uploaded = uploads.uploaded
+            if uploads.missing:
+                summary.problems.append(f"{len(uploads.missing)} 个附件的文件在本机找不到，未能上传")
+            self.pull(summary)
+        except AuthError as exc:
+            write_log(self.store, f"同步停止：{exc.message}", "error")
+            raise
+        except SyncError as exc:
+            write_log(self.store, f"同步失败：{exc.message}", "error")
+            raise
+        finally:
+            summary.bytes_sent = self.transport.bytes_sent
+            summary.bytes_received = self.transport.bytes_received
+        summary.finished_at = datetime.now()
+        for problem in summary.problems:
+            write_log(self.store, problem, "warning")
+        state.write(self.store, **{state.LAST_SYNC_AT: state.now_iso()})
+        write_log(self.store, f"同步完成：{summary.text()}")
+        return summary
+
+    # -- push ---------------------------------------------------------------------------------
+
+    def push(self, summary: SyncSummary | None = None) -> SyncSummary:
+        summary = summary or SyncSummary()
+        limits = self.limits
+        if self.transport.slow:
+            limits = outbox.BatchLimits(min(limits.max_changes, 100), min(limits.max_bytes, 64 * 1024))
+        outbox.form_batches(self.store, limits)
+        with self.store.read() as s:
+            batch_ids = outbox.in_flight(s)
+        for i, batch_id in enumerate(batch_ids):
+            self._progress("push", i, len(batch_ids))
+            self.send_batch(batch_id, summary)
+        self._progress("push", len(batch_ids), len(batch_ids))
+        return summary
+
+    def send_batch(self, batch_id: str, summary: SyncSummary) -> None:
+        """Send one fixed batch (unchanged on every retry) and apply the answer."""
+        with self.store.read() as s:
+            batch, _rows = outbox.load_batch(s, batch_id, self.creds.device_id)
+        if not batch.changes:
+            return
+        try:
+            answer = self.transport.json("POST", "/batches", batch)
+        except RequestRefused as exc:
+            if exc.code == "batch_id_reused":
+                self._reissue(batch_id)
+                write_log(self.store, f"批次 {batch_id[-8:]} 的编号已被占用，已换新编号，下次同步重新发送", "warning")
+                return
+            raise
+        result = BatchResult.model_validate(answer)
+        if self.after_response:
+            self.after_response(batch_id, result)
+        outcome = apply.apply_ack(self.store, batch_id, result)
+        summary.batches += 1
+        summary.pushed.update(outcome.counts)
+        summary.problems += outcome.problems
+        counts = "，".join(f"{STATUS_NAMES.get(k, k)} {v}" for k, v in sorted(outcome.counts.items()))
+        replay = "（服务器此前已收到，按原结果处理）" if result.replayed else ""
+        write_log(self.store, f"已上传批次 {batch_id[-8:]}：{len(batch.changes)} 条修改，{counts}{replay}")
+        if outcome.counts.get("rejected"):
+            write_log(self.store, f"批次 {batch_id[-8:]} 中有 {outcome.counts['rejected']} 条修改被退回，请在“同步”面板查看原因并修改后重发",
+                      "warning")
+
+    def _reissue(self, batch_id: str) -> None:
+        """Give a batch's rows back to the next formation (its id was taken on the server)."""
+        from sqlalchemy import update
+
+        from jydesk.store.models import OutboxEntry
+
+        with self.store.write(SERVER_ACTOR, origin="server") as w:
+            w.session.execute(update(OutboxEntry).where(OutboxEntry.batch_id == batch_id)
+                              .values(batch_id=None))
+
+    # -- pull ---------------------------------------------------------------------------------
+
+    def pull(self, summary: SyncSummary | None = None) -> SyncSummary:
+        summary = summary or SyncSummary()
+        with self.store.read() as s:
+            cursor = state.get(s, state.CURSOR) or ""
+        pages = 0
+        while True:
+            limit = SLOW_PULL_LIMIT if self.transport.slow else PULL_LIMIT
+            page = PullResult.model_validate(self.transport.json("GET", "/changes",
+                                                                 params={"cursor": cursor, "limit": limit}))
+            outcome = apply.apply_page(self.store, page.changes, page.cursor)
+            summary.pulled.update(outcome.counts)
+            summary.problems += outcome.problems
+            cursor = page.cursor
+            pages += 1
+            self._progress("pull", pages, pages + (1 if page.more else 0))
+            if not page.more:
+                break
+        retried = apply.retry_deferred(self.store)
+        summary.pulled["created"] += retried.counts["created"]
+        summary.pulled["updated"] += retried.counts["updated"]
+        summary.problems += retried.problems
+        with self.store.read() as s:
+            summary.pulled["deferred"] = apply.deferred_count(s)
+        return summary

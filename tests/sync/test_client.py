@@ -1,0 +1,127 @@
+"""The sync client against a real server on loopback: enrollment, push, pull, merge, conflicts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from jydesk.store import open_store
+from jydesk.store.installation import set_up_village
+from jydesk.store.models import Household, OutboxEntry, Person
+from jydesk.store.sync_models import SyncConflict
+from sync.client import EnrollmentError, NotEnrolledError, SyncClient, enroll
+from sync.client.resolve import open_conflicts, resolve_conflict
+from sync.server.devices import issue_code
+from tests.sync.client_helpers import CLERK, NO_WAIT, new_device
+
+pytestmark = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
+
+
+def test_not_enrolled_is_a_clear_error(server, tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    with pytest.raises(NotEnrolledError, match="尚未登记"):
+        SyncClient(store)
+    store.close()
+
+
+def test_enroll_refuses_other_village(server, tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    mine, other = server.new_village(), server.new_village()
+    set_up_village(store, mine, "幸福村")
+    code = issue_code(server.db, other).code
+    with pytest.raises(EnrollmentError, match="已拒绝登记"):
+        enroll(store, server.url, code, retry=NO_WAIT)
+    from sync.client import state
+
+    assert state.credentials(store) is None
+    store.close()
+
+
+def test_enroll_bad_code(server, tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    with pytest.raises(EnrollmentError, match="登记码不正确"):
+        enroll(store, server.url, "AAAA-BBBB-CCCC", village_name="幸福村", retry=NO_WAIT)
+    store.close()
+
+
+def test_push_then_pull_on_second_device(server, tmp_path: Path) -> None:
+    village = server.new_village()
+    a = new_device(server, tmp_path / "a", village)
+    b = new_device(server, tmp_path / "b", village)
+    hid = a.add_household(phone="13800001111")
+    pid = a.add_person(hid, name="李四", relation="本人")
+    a.edit(Person, pid, phone="13912345678")
+    assert a.outbox_count() == 3
+    summary = a.sync()
+    assert summary.pushed["applied"] == 2  # the two edits of the person were sent as one change
+    assert a.outbox_count() == 0
+    assert a.get(Person, pid).server_revision >= 1
+    assert server.record("person", pid).fields["phone"] == "13912345678"
+
+    b.sync()
+    person = b.get(Person, pid)
+    assert person.name == "李四" and person.phone == "13912345678" and person.household_id == hid
+    assert person.birth_date is not None  # derived locally from the id number
+    assert b.outbox_count() == 0  # pulled records are not local edits
+    a.close(), b.close()
+
+
+def test_different_fields_merge_same_field_conflicts(server, tmp_path: Path) -> None:
+    village = server.new_village()
+    a = new_device(server, tmp_path / "a", village)
+    b = new_device(server, tmp_path / "b", village)
+    hid = a.add_household()
+    pid = a.add_person(hid, name="赵五", phone="13800000001")
+    a.sync()
+    b.sync()
+    # different fields: merged on both
+    a.edit(Person, pid, phone="13800000002")
+    b.edit(Person, pid, note="独居，需每周探访")
+    a.sync()
+    summary = b.sync()
+    assert summary.pushed["merged"] == 1
+    a.sync()
+    for d in (a, b):
+        p = d.get(Person, pid)
+        assert (p.phone, p.note) == ("13800000002", "独居，需每周探访")
+    # the same field: a conflict on the second device, both values kept
+    a.edit(Person, pid, phone="13800000003")
+    b.edit(Person, pid, phone="13800000004")
+    a.sync()
+    summary = b.sync()
+    assert summary.pushed["conflict"] == 1
+    conflicts = open_conflicts(b.store)
+    assert [(c.field, c.local_value, c.server_value) for c in conflicts] == [("phone", "13800000004", "13800000003")]
+    assert b.get(Person, pid).phone == "13800000003"  # the server's value until the clerk decides
+    resolve_conflict(b.store, conflicts[0].id, "local", CLERK)
+    b.sync()
+    a.sync()
+    assert a.get(Person, pid).phone == b.get(Person, pid).phone == "13800000004"
+    assert server.record("person", pid).fields["phone"] == "13800000004"
+    assert open_conflicts(b.store) == []
+    with b.store.read() as s:
+        assert s.execute(select(SyncConflict.resolution)).scalars().all() == ["local"]
+    a.close(), b.close()
+
+
+def test_pending_local_edit_survives_pull(server, tmp_path: Path) -> None:
+    village = server.new_village()
+    a = new_device(server, tmp_path / "a", village)
+    b = new_device(server, tmp_path / "b", village)
+    hid = a.add_household()
+    a.sync()
+    b.sync()
+    a.edit(Household, hid, phone="13811112222")
+    a.sync()
+    b.edit(Household, hid, note="b 的备注")
+    with b.client() as c:
+        c.pull()  # pull only: the pending note must stay, the server's phone arrives
+    h = b.get(Household, hid)
+    assert (h.phone, h.note) == ("13811112222", "b 的备注")
+    with b.store.read() as s:
+        assert s.execute(select(OutboxEntry.fields)).scalars().all() == [{"note": "b 的备注"}]
+    b.sync()
+    assert server.record("household", hid).fields["note"] == "b 的备注"
+    a.close(), b.close()
