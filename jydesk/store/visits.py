@@ -269,10 +269,12 @@ def _reference_day(week: IsoWeek, today: date) -> date:
     return min(max(today, week.monday), week.sunday)
 
 
-def due_list(session: Session, week: IsoWeek | str, today: date, *, include_extra: bool = True) -> list[DueItem]:
+def due_list(session: Session, week: IsoWeek | str, today: date, *, include_extra: bool = True,
+             include_not_due: bool = False) -> list[DueItem]:
     """Everyone due, overdue or visited in ``week``, most urgent first.
 
-    ``include_extra``: also list people visited in the week who were not due (extra visits).
+    ``include_extra``: also list people visited in the week who were not due (extra visits);
+    ``include_not_due``: list everyone with a visit plan (status 未到期 for those not due).
     ``today`` gives the reference day for "days since the last visit".
     """
     week = IsoWeek.parse(week) if isinstance(week, str) else week
@@ -286,7 +288,7 @@ def due_list(session: Session, week: IsoWeek | str, today: date, *, include_extr
         if a.tier is Tier.NONE:
             continue
         st = histories.get(c.person_id, _NO_VISITS).status(a.tier, week)
-        if not st.due_in_week and not (include_extra and st.visited_on):
+        if not (include_not_due or st.due_in_week or (include_extra and st.visited_on)):
             continue
         seen = st.visited_on if st.visited_on and st.visited_on <= ref else st.last_visit
         items.append(DueItem(
@@ -328,6 +330,47 @@ def due_roster(session: Session, week: str | IsoWeek) -> list[RosterRow]:
 
 def village_name(session: Session) -> str:
     return session.execute(select(Installation.village_name)).scalar() or ""
+
+
+# ---------------------------------------------------------------- visit sheets for printing
+
+SheetItem = tuple[FormDefinition, dict[str, Any] | None, str]
+
+
+def filled_sheets(store: Store, week: IsoWeek | str) -> list[SheetItem]:
+    """The visit sheets of every visit recorded in ``week`` (for signatures and filing)."""
+    from jydesk.store.form_context import visit_print_item  # builds on this module
+
+    with store.read() as s:
+        ids = [v.id for v in visits_in_week(s, week)]
+    return [visit_print_item(store, vid).as_batch_item() for vid in ids]
+
+
+def prefilled_sheets(store: Store, week: IsoWeek | str, *, clerk: str = "") -> list[SheetItem]:
+    """One sheet per person due in ``week`` (the roster's order) with the person's details
+    printed and the visit left to fill in by hand (paper-first visits)."""
+    week = IsoWeek.parse(week) if isinstance(week, str) else week
+    defn = visit_form()
+    with store.read() as s:
+        items = [i for i in due_list(s, week, week.monday, include_extra=False) if i.due_in_week]
+    items.sort(key=lambda i: (i.group_no is None, i.group_no or 0, i.address, i.name, i.person_id))
+    sheets: list[SheetItem] = []
+    for item in items:
+        values = new_visit_values(store, item.person_id, clerk=clerk, today=week.monday)
+        for key in ("person_id", "visited_on", "method"):
+            values.pop(key, None)
+        if not clerk:
+            values.pop("visitors", None)
+        sheets.append((defn, values, ""))
+    return sheets
+
+
+def blank_sheets(copies: int) -> list[SheetItem]:
+    """``copies`` empty visit sheets."""
+    if not 1 <= copies <= 500:
+        raise ValidationError(FieldError("copies", "份数应为1至500"))
+    defn = visit_form()
+    return [(defn, None, "") for _ in range(copies)]
 
 
 # ---------------------------------------------------------------- coverage

@@ -18,12 +18,16 @@ from jydesk.store import Actor, Store
 from jydesk.store.models import Attachment, AuditEntry, FollowUp, Household, OutboxEntry, Person, Visit
 from jydesk.store.visits import (
     VisitEntry,
+    blank_sheets,
     close_follow_up,
     coverage,
     coverage_history,
     due_list,
+    due_roster,
+    filled_sheets,
     follow_ups,
     new_visit_values,
+    prefilled_sheets,
     record_visit,
     set_plan_override,
     visit_form,
@@ -336,3 +340,93 @@ def test_coverage_with_nobody_due(store: Store) -> None:
     with store.read() as s:
         cov = coverage(s, WEEK)
     assert cov.due == 0 and cov.rate is None
+
+
+# ---------------------------------------------------------------- the roster and visit sheets
+
+
+def _pdf_text(data: bytes) -> str:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    return "".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
+
+
+def _roster_village(store: Store) -> dict[str, str]:
+    """People of every kind around 2026-W20; returns name -> expected roster status."""
+    names: dict[str, str] = {}
+    a = add_person(store, "周访甲", date(1940, 1, 1), ["重病"], group=2)
+    add_visit(store, a, WEEK.monday - timedelta(days=3))
+    names["周访甲"] = "due"
+    b = add_person(store, "超期乙", date(1950, 1, 1), ["经济特困"], group=1)
+    add_visit(store, b, WEEK.monday - timedelta(days=45))
+    names["超期乙"] = "overdue"
+    c = add_person(store, "已访丙", date(1940, 1, 1), ["孤寡"], group=3)
+    add_visit(store, c, WEEK.monday - timedelta(days=6))
+    add_visit(store, c, WEEK.monday + timedelta(days=1))
+    names["已访丙"] = "done"
+    names["从未丁"] = "never"
+    add_person(store, "从未丁", date(1960, 1, 1), ["空巢"], group=1)
+    d = add_person(store, "未到戊", date(1955, 1, 1), ["留守"], group=1)  # quarterly, visited recently
+    add_visit(store, d, WEEK.monday - timedelta(days=20))
+    e = add_person(store, "加访己", date(1955, 1, 1), ["经济特困"], group=1)  # extra visit, not due
+    add_visit(store, e, WEEK.monday - timedelta(days=5))
+    add_visit(store, e, WEEK.monday + timedelta(days=2))
+    add_person(store, "中年庚", date(1980, 1, 1), ["重病"], group=1)  # under 60
+    add_person(store, "老人辛", date(1950, 1, 1), [], group=1)  # 76, no flags
+    return names
+
+
+def test_roster_rows_list_exactly_the_people_due(store: Store) -> None:
+    expected = _roster_village(store)
+    with store.read() as s:
+        rows = due_roster(s, str(WEEK))
+    assert sorted(r.name for r in rows) == sorted(expected)
+    by_name = {r.name: r for r in rows}
+    assert by_name["超期乙"].note.startswith("已超期") and by_name["从未丁"].note == "从未探访"
+    assert "已于5月12日探访" in by_name["已访丙"].note
+    assert by_name["周访甲"].tier == "高风险（每周）" and by_name["周访甲"].age == 86
+    assert [r.name for r in rows][:2] == ["从未丁", "超期乙"]  # 1组 first, then address
+
+
+def test_print_roster_cli_pdf_names_exactly_the_people_due(store: Store, data_dir: Path, tmp_path: Path) -> None:
+    from jydesk.cli import main
+
+    expected = _roster_village(store)
+    store.close()
+    out = tmp_path / "roster.pdf"
+    assert main(["--data-dir", str(data_dir), "print-roster", "--week", "2026-W20", "-o", str(out)]) == 0
+    text = _pdf_text(out.read_bytes())
+    for name in expected:
+        assert name in text
+    for name in ("未到戊", "加访己", "中年庚", "老人辛"):
+        assert name not in text
+    assert "本周探访名单" in text and "共4人" in text
+
+
+def test_print_roster_cli_refuses_a_bad_week(data_dir: Path, store: Store, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from jydesk.cli import main
+
+    store.close()
+    assert main(["--data-dir", str(data_dir), "print-roster", "--week", "2027-W53", "-o", str(tmp_path / "x.pdf")]) != 0
+    assert "2027年没有第53周" in capsys.readouterr().err
+
+
+def test_visit_sheets_prefilled_filled_and_blank(store: Store, clerk: Actor) -> None:
+    from jydesk.printing import render_batch
+
+    expected = _roster_village(store)
+    prefilled = prefilled_sheets(store, WEEK, clerk="李专干")
+    assert sorted(v["person_name"] for _d, v, _n in prefilled if v) == sorted(expected)
+    assert all(v and "visited_on" not in v for _d, v, _n in prefilled)
+    filled = filled_sheets(store, WEEK)
+    assert sorted(v["person_name"] for _d, v, _n in filled if v) == ["加访己", "已访丙"]
+    assert len(blank_sheets(3)) == 3
+    with pytest.raises(ValidationError):
+        blank_sheets(0)
+    progress: list[tuple[int, int]] = []
+    text = _pdf_text(render_batch(prefilled + filled, lambda d, t: progress.append((d, t))))
+    assert "特殊困难老年人探访记录表" in text and "超期乙" in text
+    assert progress[-1] == (len(prefilled) + len(filled),) * 2
