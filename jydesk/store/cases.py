@@ -339,6 +339,27 @@ def record_print(store: Store, actor: Actor, what: str, case_ids: Sequence[str] 
             w.audit("print", entity="case", record_id=cid, detail=detail)
 
 
+def companion_forms(form_code: str) -> list[FormDefinition]:
+    """Forms printed alongside a case of ``form_code`` (e.g. the 授权书 of a 低保 application)."""
+    from jydesk.domain.forms import load_definitions
+
+    return [d for d in load_definitions().values() if form_code in d.companion_of]
+
+
+def print_items(store: Store, case_ids: Sequence[str], *, companion: str | None = None,
+                ) -> list[tuple[FormDefinition, dict[str, Any], str]]:
+    """(definition, values, 编号) per existing case, in order (``companion``: that form instead)."""
+    from jydesk.store.form_context import case_print_item
+
+    items = []
+    for cid in case_ids:
+        try:
+            items.append(case_print_item(store, cid, companion).as_batch_item())
+        except ValidationError:
+            continue  # deleted meanwhile: the rest still print
+    return items
+
+
 # ------------------------------------------------------------------ lists and counts
 
 
