@@ -275,13 +275,17 @@ class DecisionKind(StrEnum):
 class DecisionRequest(_Model):
     """批准 needs ``amount`` (元/月, decimal string) and ``start_month`` (YYYY-MM);
     不予批准 needs ``reason``; 退回补正 needs ``reason`` (what to fix). ``base_revision``,
-    when given, refuses the decision if the case changed since the reviewer loaded it."""
+    when given, refuses the decision if the case changed since the reviewer loaded it.
+    ``values`` fills the form's reviewer parts (fields with ``filled_by = "town"`` — and
+    ``"county"`` for city reviewers), e.g. ``{"town_opinion": "情况属实，同意"}``; they reach
+    the village as ``data.<key>``."""
 
     decision: DecisionKind
     amount: str | None = Field(default=None, max_length=20, examples=["650.00"])
     start_month: str | None = Field(default=None, max_length=7, examples=["2025-07"])
     reason: str | None = Field(default=None, max_length=2000)
     base_revision: int | None = Field(default=None, ge=0)
+    values: dict[str, Any] = Field(default_factory=dict)
 
 
 class DecisionResult(_Model):

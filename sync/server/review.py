@@ -13,10 +13,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from jydesk.domain.entities import CaseStatus, Entity
+from jydesk.domain.entities import DATA_PREFIX, CaseStatus, Entity
 from jydesk.domain.ids import new_id
 from sync.protocol.errors import ErrorCode
 from sync.protocol.models import DecisionKind, DecisionRequest
+from sync.server import form_rules
 from sync.server.db import Database
 from sync.server.errors import ServiceError
 from sync.server.models import Record
@@ -136,6 +137,7 @@ def decide(db: Database, reviewer: ReviewerRef, case_id: str, req: DecisionReque
                                entity="case", record_id=case_id)
         if req.base_revision is not None and req.base_revision != state.revision:
             raise ServiceError(ErrorCode.REVISION_CHANGED, 409, entity="case", record_id=case_id)
+        values.update(_form_values(reviewer, state.fields, req.values))
         values["status"] = OUTCOME[kind].value
         values["decision_on"] = now.astimezone(CHINA).date().isoformat()
         values["decided_by"] = reviewer.display_name
@@ -158,6 +160,31 @@ def decide(db: Database, reviewer: ReviewerRef, case_id: str, req: DecisionReque
     return {"case": {"entity": "case", "id": case_id, "village_code": village, "revision": state.revision,
                      "fields": state_row["fields"], "deleted": False, "updated_at": now},
             "event_id": event.id}
+
+
+def _form_values(reviewer: ReviewerRef, case: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """The reviewer's form fields as ``data.<key>``, checked against the form definition."""
+    if not given:
+        return {}
+    try:
+        defn = form_rules.definition(case.get("form_code") or "")
+    except KeyError:
+        defn = None
+    if defn is None:
+        raise ServiceError(ErrorCode.DECISION_INVALID, 422, "该申请的表单类型未知，不能填写表单栏目", field="values")
+    mine = {"town"} if reviewer.scope == "town" else {"town", "county"}
+    for key in given:
+        if not defn.has_field(key) or str(defn.field(key).filled_by) not in mine:
+            raise ServiceError(ErrorCode.DECISION_INVALID, 422, f"“{key}”不是审核人员可以填写的栏目",
+                               field=f"values.{key}")
+    merged = {**form_rules.form_values(case), **given}
+    errors = [e for e in defn.validate(merged) if e.field.split(".", 1)[0].split("[", 1)[0] in given]
+    if errors:
+        raise ServiceError(ErrorCode.DECISION_INVALID, 422, errors[0].message, field=f"values.{errors[0].field}",
+                           errors=[{"field": f"values.{e.field}", "code": e.code, "message": e.message}
+                                   for e in errors])
+    normalised = defn.normalise(merged)
+    return {DATA_PREFIX + key: normalised.get(key) for key in given}
 
 
 def _note(kind: DecisionKind, values: dict[str, Any]) -> str:
