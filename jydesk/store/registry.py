@@ -25,6 +25,7 @@ from sqlalchemy import Connection, bindparam, func, select, text
 
 from jydesk.domain.errors import FieldError, ValidationError
 from jydesk.domain.idnumber import normalise
+from jydesk.domain.ids import new_id
 from jydesk.domain.registry import validate_household, validate_person
 from jydesk.store.database import Store
 from jydesk.store.models import Draft, Household, Installation, OutboxEntry, Person, User, UserSetting
@@ -433,6 +434,9 @@ def save_household(store: Store, actor: Actor, form: HouseholdForm) -> Household
         raise rejected
     hv = validate_household(_household_values(form))
     saved = HouseholdForm.from_payload(form.to_payload())
+    for member in saved.members:
+        member.id = member.id or new_id()  # made here so the head is known before the household is written
+    head_id = next((m.id for m in saved.members if m.relation == HEAD_RELATION), None)
     with store.write(actor) as w:
         s = w.session
         if form.id:
@@ -442,19 +446,18 @@ def save_household(store: Store, actor: Actor, form: HouseholdForm) -> Household
         else:
             hh = w.add(Household(address=hv["address"], residence=hv["residence"]))
         _assign(hh, {"address": hv["address"], "group_no": hv["group_no"], "residence": hv["residence"],
-                     "phone": hv["phone"], "note": _none(form.note)})
+                     "phone": hv["phone"], "note": _none(form.note), "head_person_id": head_id})
         s.flush()
         saved.id = hh.id
-        kept: set[str] = set()
-        head_id: str | None = None
+        existing = {m.id for m in form.members if m.id}
         for index, member in enumerate(saved.members):
             pv = validate_person(_person_values(member))
-            if member.id:
+            if member.id in existing:
                 person = s.get(Person, member.id)
                 if person is None or person.household_id != hh.id:
                     raise FormRejected([], {index: [FieldError("id", "该成员已不在本户", "missing")]}, [])
             else:
-                person = w.add(Person(household_id=hh.id, name=pv["name"], id_number=pv["id_number"]))
+                person = w.add(Person(id=member.id, household_id=hh.id, name=pv["name"], id_number=pv["id_number"]))
             _assign(person, {
                 "household_id": hh.id, "name": pv["name"], "id_number": pv["id_number"],
                 "relation": pv["relation"], "phone": pv["phone"], "disability_type": pv["disability_type"],
@@ -467,16 +470,11 @@ def save_household(store: Store, actor: Actor, form: HouseholdForm) -> Household
                 s.flush()
             except ValidationError as exc:
                 raise FormRejected([], {index: exc.errors}, []) from exc
-            member.id = person.id
-            kept.add(person.id)
-            if member.relation == HEAD_RELATION:
-                head_id = person.id
+        kept = [m.id for m in saved.members]
         gone = s.execute(select(Person).where(Person.household_id == hh.id, Person.deleted.is_(False),
-                                              Person.id.not_in(kept or {""}))).scalars().all()
+                                              Person.id.not_in(kept or [""]))).scalars().all()
         for person in gone:
             w.delete(person)
-        if hh.head_person_id != head_id:
-            hh.head_person_id = head_id
     return saved
 
 

@@ -36,6 +36,7 @@ from jydesk.store.accounts import authenticate
 from jydesk.store.database import Store
 from jydesk.store.unit_of_work import Actor
 from jydesk.ui.context import AppContext
+from jydesk.ui.dialogs import ask
 from jydesk.ui.lock import IdleWatcher, LockOverlay
 from jydesk.ui.panels import PANELS, Panel
 
@@ -128,7 +129,7 @@ class MainWindow(QMainWindow):
         ordered = sorted(classes, key=lambda c: AREA_ORDER.index(c.area))
         for cls in ordered:
             panel = cls(self.ctx)
-            dock = ads.CDockWidget(cls.title)
+            dock = ads.CDockWidget(self.dock_manager, cls.title)
             dock.setObjectName(cls.panel_id)  # the key qtads uses in saved layouts
             dock.setWidget(panel)
             dock.setFeature(ads.CDockWidget.DockWidgetFeature.DockWidgetDeleteOnClose, False)
@@ -393,17 +394,10 @@ class MainWindow(QMainWindow):
         if not pending:
             return True
         names = "\n".join(f"· {p.title}：{p.unsaved_summary()}" for p in pending)
-        box = QMessageBox(QMessageBox.Icon.Question, "保存修改", f"以下内容尚未保存：\n{names}\n\n{action}前是否保存？",
-                          parent=self)
-        save = box.addButton("保存", QMessageBox.ButtonRole.AcceptRole)
-        drop = box.addButton("不保存", QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(save)
-        box.exec()
-        clicked = box.clickedButton()
-        if clicked is save:
+        answer = ask.save_discard_cancel(self, f"以下内容尚未保存：\n{names}\n\n{action}前是否保存？")
+        if answer == "save":
             return all(p.save() for p in pending)
-        if clicked is drop:
+        if answer == "discard":
             for p in pending:
                 p.discard_changes()
             return True
@@ -437,17 +431,14 @@ class MainWindow(QMainWindow):
             return
         latest = drafts[-1]
         when = latest.updated_at.strftime("%Y-%m-%d %H:%M") if latest.updated_at else ""
-        box = QMessageBox(QMessageBox.Icon.Question, "恢复未保存的录入",
-                          f"发现 {len(drafts)} 份上次未保存的录入内容（最近一份：{when}）。\n是否恢复最近一份继续编辑？",
-                          parent=self)
-        restore = box.addButton("恢复", QMessageBox.ButtonRole.AcceptRole)
-        drop = box.addButton("丢弃", QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton("稍后", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(restore)
-        box.exec()
-        if box.clickedButton() is restore:
+        answer = ask.choose(
+            self, "恢复未保存的录入",
+            f"发现 {len(drafts)} 份上次未保存的录入内容（最近一份：{when}）。\n是否恢复最近一份继续编辑？",
+            (("restore", "恢复", ask.Role.AcceptRole), ("drop", "丢弃", ask.Role.DestructiveRole),
+             ("later", "稍后", ask.Role.RejectRole)), default="restore")
+        if answer == "restore":
             self.restore_latest_draft()
-        elif box.clickedButton() is drop:
+        elif answer == "drop":
             for draft in drafts:
                 registry.discard_draft(self.ctx.store, self.ctx.actor, draft.id)
 

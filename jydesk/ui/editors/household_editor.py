@@ -26,6 +26,7 @@ from jydesk.domain.registry import RESIDENCES
 from jydesk.store import registry
 from jydesk.store.registry import FormRejected, HouseholdForm, MemberForm
 from jydesk.ui.context import AppContext
+from jydesk.ui.dialogs import ask
 from jydesk.ui.editors.fields import ChoiceBox, ErrorLabel, FieldBox, line_edit
 from jydesk.ui.editors.person_form import PersonForm, derived_summary
 
@@ -306,12 +307,9 @@ class HouseholdEditor(QWidget):
         if not 0 <= row < len(self._form.members):
             return
         member = self.person.member()
-        if member.id:
-            answer = QMessageBox.question(
-                self, "移除成员", f"将“{member.name}”从本户移除？\n保存后该成员记录标记为已删除（可在审计日志中查到）。",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
-            if answer != QMessageBox.StandardButton.Yes:
-                return
+        question = f"将“{member.name}”从本户移除？\n保存后该成员记录标记为已删除（可在审计日志中查到）。"
+        if member.id and not ask.confirm(self, "移除成员", question, yes="移除"):
+            return
         del self._form.members[row]
         self._member_errors = {(i if i < row else i - 1): e for i, e in self._member_errors.items() if i != row}
         self._current = -1
@@ -410,10 +408,7 @@ class HouseholdEditor(QWidget):
     def ask_discard(self) -> None:
         if not self._dirty:
             return
-        answer = QMessageBox.question(self, "放弃修改", "放弃本户尚未保存的修改？",
-                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                      QMessageBox.StandardButton.No)
-        if answer == QMessageBox.StandardButton.Yes:
+        if ask.confirm(self, "放弃修改", "放弃本户尚未保存的修改？", yes="放弃修改"):
             self.discard()
 
     def discard(self) -> None:

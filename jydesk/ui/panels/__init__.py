@@ -7,14 +7,19 @@ The order of PANELS is the order docks are placed in the default layout.
 from __future__ import annotations
 
 from jydesk.ui.panels.base import NavEntry, Panel
+from jydesk.ui.panels.cases import CaseEditorPanel, CasesPanel
 from jydesk.ui.panels.detail import DetailPanel
 from jydesk.ui.panels.navigation import NavigationPanel
+from jydesk.ui.panels.print_preview import PrintPreviewPanel
 from jydesk.ui.panels.record_list import RecordListPanel
 
 PANELS: list[type[Panel]] = [
     NavigationPanel,
     RecordListPanel,
     DetailPanel,
+    CasesPanel,
+    CaseEditorPanel,
+    PrintPreviewPanel,
 ]
 
 __all__ = ["PANELS", "NavEntry", "Panel"]

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QMessageBox, QStackedWidget, QVBoxLayout
 from jydesk.store import registry
 from jydesk.store.registry import HouseholdForm
 from jydesk.ui.context import AppContext
+from jydesk.ui.dialogs import ask
 from jydesk.ui.editors.household_editor import HouseholdEditor
 from jydesk.ui.panels.base import Panel
 
@@ -91,16 +92,10 @@ class DetailPanel(Panel):
         """Ask what to do with unsaved input before it is replaced. False: stay."""
         if not self.editor.is_dirty():
             return True
-        box = QMessageBox(QMessageBox.Icon.Question, "保存修改", "当前户有尚未保存的修改，是否保存？", parent=self)
-        save = box.addButton("保存", QMessageBox.ButtonRole.AcceptRole)
-        drop = box.addButton("不保存", QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(save)
-        box.exec()
-        clicked = box.clickedButton()
-        if clicked is save:
+        answer = ask.save_discard_cancel(self, "当前户有尚未保存的修改，是否保存？")
+        if answer == "save":
             return self.save()
-        if clicked is drop:
+        if answer == "discard":
             self.discard_changes()
             return True
         return False

@@ -31,6 +31,7 @@ from jydesk.domain.idnumber import age_on, mask
 from jydesk.store import registry
 from jydesk.store.registry import HouseholdListing, HouseholdRow, PersonListing, PersonRow
 from jydesk.ui.context import AppContext
+from jydesk.ui.dialogs import ask
 from jydesk.ui.panels.base import NavEntry, Panel
 from jydesk.ui.windowed_model import Column, StaticListing, WindowedTableModel
 
@@ -279,13 +280,10 @@ class RecordListPanel(Panel):
     def reveal(self, row: PersonRow) -> None:
         """Show a person's full ID number (written to the audit log)."""
         number = registry.reveal_id_number(self.ctx.store, self.ctx.actor, row.id)
-        box = QMessageBox(QMessageBox.Icon.Information, "身份证号", f"{row.name}：{number}", parent=self)
-        box.setInformativeText("本次查看已记入审计日志。")
-        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        copy = box.addButton("复制", QMessageBox.ButtonRole.ActionRole)
-        box.addButton("关闭", QMessageBox.ButtonRole.RejectRole)
-        box.exec()
-        if box.clickedButton() is copy:
+        answer = ask.choose(self, "身份证号", f"{row.name}：{number}",
+                            (("copy", "复制", ask.Role.ActionRole), ("close", "关闭", ask.Role.RejectRole)),
+                            default="close", icon=QMessageBox.Icon.Information, informative="本次查看已记入审计日志。")
+        if answer == "copy":
             QApplication.clipboard().setText(number)
 
     # ---- Panel hooks ----

@@ -1,0 +1,537 @@
+"""待探访: who is due this week, who is overdue, who was visited; open follow-up items.
+
+The list is computed in a worker (``jydesk.store.visits.due_list``: ~0.5 s on 100k people,
+a few ms for a real village) and refreshed whenever a visit, person or household is saved.
+Sorted by urgency (overdue, tier, never visited, longest since the last visit). Enter (or a
+double click, or V) on a row starts the quick entry of a visit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from jydesk.domain.care import Tier
+from jydesk.domain.errors import ValidationError
+from jydesk.domain.visits import IsoWeek, VisitStatus
+from jydesk.store import visits as visit_service
+from jydesk.store.database import Store
+from jydesk.store.visits import DueItem, FollowUpRow
+from jydesk.ui.context import AppContext
+from jydesk.ui.panels.base import NavEntry, Panel
+from jydesk.ui.visit_entry import VisitEntryDialog
+from jydesk.ui.visit_plan_dialog import VisitPlanDialog
+from jydesk.ui.visit_print import Kind, PdfPreviewDialog, VisitPrint, start_print
+
+NAV_KEY = "visits_due"
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+CENTER = Qt.AlignmentFlag.AlignCenter
+LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+STATUS_COLORS = {VisitStatus.OVERDUE: "#c62828", VisitStatus.DUE: "#1f2933", VisitStatus.DONE: "#2e7d32",
+                 VisitStatus.NOT_DUE: "#7b8794"}
+TIER_COLORS = {Tier.HIGH: "#b71c1c", Tier.FOCUS: "#9a6700", Tier.GENERAL: "#3e4c59"}
+MODES = (("pending", "待访"), ("overdue", "已超期"), ("done", "本周已访"), ("all", "全部探访对象"))
+
+
+def _md(day: date | None) -> str:
+    return f"{day.month}月{day.day}日" if day else ""
+
+
+def _status_text(item: DueItem) -> str:
+    if item.status is VisitStatus.OVERDUE:
+        return f"已超期{item.days_overdue}天" if item.days_overdue else "已超期"
+    if item.status is VisitStatus.DONE:
+        return "本周已访" if item.due_in_week else "本周加访"
+    if item.status is VisitStatus.DUE and item.week_status.last_visit is None:
+        return "从未探访"
+    return item.status.value
+
+
+@dataclass(frozen=True)
+class _Col:
+    title: str
+    text: Any
+    width: int
+    align: Qt.AlignmentFlag = LEFT
+
+
+COLUMNS: tuple[_Col, ...] = (
+    _Col("状态", _status_text, 92),
+    _Col("姓名", lambda i: i.name, 72),
+    _Col("性别", lambda i: i.sex or "", 40, CENTER),
+    _Col("年龄", lambda i: "" if i.age is None else str(i.age), 40, RIGHT),
+    _Col("探访等级", lambda i: i.tier_label + ("（调整）" if i.overridden else ""), 110),
+    _Col("组", lambda i: f"{i.group_no}组" if i.group_no else "", 40, CENTER),
+    _Col("住址", lambda i: i.address, 220),
+    _Col("联系电话", lambda i: i.phone, 104),
+    _Col("上次探访", lambda i: _md(i.last_visit) or "—", 70, CENTER),
+    _Col("间隔天数", lambda i: "" if i.days_since_last is None else str(i.days_since_last), 60, RIGHT),
+    _Col("应访日期", lambda i: _md(i.week_status.due_on), 70, CENTER),
+    _Col("待跟进", lambda i: str(i.open_follow_ups) if i.open_follow_ups else "", 50, CENTER),
+)
+
+
+class DueModel(QAbstractTableModel):
+    """The rows of the visible filter (a few hundred in a village: all in memory)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[DueItem] = []
+
+    def set_items(self, items: Sequence[DueItem]) -> None:
+        self.beginResetModel()
+        self.items = list(items)
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.items)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self.items):
+            return None
+        item, col = self.items[index.row()], COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return col.text(item)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(col.align.value)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if index.column() == 0:
+                return QBrush(QColor(STATUS_COLORS[item.status]))
+            if index.column() == 4 and item.tier in TIER_COLORS:
+                return QBrush(QColor(TIER_COLORS[item.tier]))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if index.column() == 4:
+                return f"依据：{item.tier_reason}"
+            if index.column() == 6:
+                return item.address
+        if role == Qt.ItemDataRole.UserRole:
+            return item.person_id
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section].title
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return str(section + 1)
+        return None
+
+
+def load(store: Store, week: IsoWeek, today: date) -> tuple[list[DueItem], list[FollowUpRow]]:
+    """Everyone with a plan in ``week`` and the open follow-up items (runs in a worker)."""
+    with store.read() as s:
+        return (visit_service.due_list(s, week, today, include_not_due=True), visit_service.follow_ups(s))
+
+
+def matches(item: DueItem, mode: str, text: str) -> bool:
+    if mode == "pending" and item.status not in (VisitStatus.DUE, VisitStatus.OVERDUE):
+        return False
+    if mode == "overdue" and item.status is not VisitStatus.OVERDUE:
+        return False
+    if mode == "done" and item.status is not VisitStatus.DONE:
+        return False
+    return not text or text in item.name or text in item.address or text in item.phone
+
+
+class VisitsDuePanel(Panel):
+    panel_id = "visits_due"
+    title = "待探访"
+    area = "center"
+    tab_with = "list"
+    stretch = 6
+    nav_entries = (NavEntry(NAV_KEY, "待探访", "探访", 30),)
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__(ctx)
+        self.today = date.today()
+        self.week = IsoWeek.of(self.today)
+        self.all_items: list[DueItem] = []
+        self.follow_up_rows: list[FollowUpRow] = []
+        self.mode = "pending"
+        self.loaded = False
+        self._job: Any = None
+        self._stale = False
+        self.entry_dialog: VisitEntryDialog | None = None
+        self.preview: PdfPreviewDialog | None = None
+        self._selected_person: str | None = None
+
+        self.prev_button = QPushButton("◀ 上周")
+        self.next_button = QPushButton("下周 ▶")
+        self.this_week_button = QPushButton("本周")
+        self.week_label = QLabel()
+        self.week_label.setObjectName("editorHeading")
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("按姓名、住址或电话筛选")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setMaximumWidth(240)
+        top = QHBoxLayout()
+        for w in (self.prev_button, self.week_label, self.next_button, self.this_week_button):
+            top.addWidget(w)
+        top.addStretch(1)
+        top.addWidget(self.filter_edit)
+
+        self.mode_buttons: dict[str, QPushButton] = {}
+        self.mode_group = QButtonGroup(self)
+        self.mode_group.setExclusive(True)
+        modes = QHBoxLayout()
+        modes.setSpacing(0)
+        for key, label in MODES:
+            button = QPushButton(label)
+            button.setObjectName("modeButton")
+            button.setCheckable(True)
+            button.setChecked(key == self.mode)
+            self.mode_group.addButton(button)
+            self.mode_buttons[key] = button
+            modes.addWidget(button)
+            button.clicked.connect(lambda _c=False, k=key: self.set_mode(k))
+        modes.addStretch(1)
+        self.summary = QLabel()
+        self.summary.setObjectName("countLabel")
+        modes.addWidget(self.summary)
+
+        self.model = DueModel()
+        self.table = QTableView()
+        self.table.setObjectName("dueTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header = self.table.horizontalHeader()
+        for i, col in enumerate(COLUMNS):
+            header.resizeSection(i, col.width)
+        header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+        self.empty = QLabel()
+        self.empty.setObjectName("emptyState")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.hide()
+
+        self.visit_button = QPushButton("记录探访（Enter）")
+        self.visit_button.setObjectName("primaryButton")
+        self.plan_button = QPushButton("调整探访等级…")
+        self.roster_button = QPushButton("打印名单…")
+        self.sheets_button = QPushButton("打印探访表")
+        sheets_menu = QMenu(self.sheets_button)
+        sheets_menu.addAction("本周应访人员的预填表…", lambda: self.print_kind(Kind.PREFILLED))
+        sheets_menu.addAction("本周已录入的探访记录表…", lambda: self.print_kind(Kind.FILLED))
+        sheets_menu.addAction("空白探访记录表…", self.print_blank)
+        self.sheets_button.setMenu(sheets_menu)
+        actions = QHBoxLayout()
+        actions.addWidget(self.visit_button)
+        actions.addWidget(self.plan_button)
+        actions.addStretch(1)
+        actions.addWidget(self.roster_button)
+        actions.addWidget(self.sheets_button)
+
+        upper = QWidget()
+        upper_layout = QVBoxLayout(upper)
+        upper_layout.setContentsMargins(0, 0, 0, 0)
+        upper_layout.addLayout(top)
+        upper_layout.addLayout(modes)
+        upper_layout.addWidget(self.table, 1)
+        upper_layout.addWidget(self.empty, 1)
+        upper_layout.addLayout(actions)
+
+        self.follow_up_label = QLabel("待跟进事项")
+        self.follow_up_label.setObjectName("editorHeading")
+        self.follow_up_table = QTableView()
+        self.follow_up_table.setObjectName("followUpTable")
+        self.follow_up_model = _FollowUpModel()
+        self.follow_up_table.setModel(self.follow_up_model)
+        self.follow_up_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.follow_up_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.follow_up_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.follow_up_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.close_button = QPushButton("办结…")
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(self.follow_up_label)
+        row.addStretch(1)
+        row.addWidget(self.close_button)
+        lower_layout.addLayout(row)
+        lower_layout.addWidget(self.follow_up_table, 1)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(upper)
+        splitter.addWidget(lower)
+        splitter.setStretchFactor(0, 4)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(splitter)
+
+        self.prev_button.clicked.connect(lambda: self.set_week(self.week.shift(-1)))
+        self.next_button.clicked.connect(lambda: self.set_week(self.week.shift(1)))
+        self.this_week_button.clicked.connect(lambda: self.set_week(IsoWeek.of(date.today())))
+        self.filter_edit.textChanged.connect(lambda _t: self._apply_filter())
+        self.table.doubleClicked.connect(lambda _i: self.start_visit())
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_V):
+            shortcut = QShortcut(QKeySequence(key), self.table)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(self.start_visit)
+        self.visit_button.clicked.connect(self.start_visit)
+        self.plan_button.clicked.connect(self.adjust_plan)
+        self.roster_button.clicked.connect(lambda: self.print_kind(Kind.ROSTER))
+        self.close_button.clicked.connect(self.close_follow_up)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        hub = ctx.hub
+        hub.record_saved.connect(self._record_saved)
+        hub.record_selected.connect(self._record_selected)
+        hub.new_record.connect(self._new_record)
+        self._show_week()
+        self.refresh()
+
+    # ---- loading ----
+
+    def refresh(self) -> None:
+        """Recompute the list in a worker (a refresh asked for while one runs is queued)."""
+        if self._job is not None:
+            self._stale = True
+            return
+        self._stale = False
+        week, today = self.week, date.today()
+        job = self.ctx.workers.submit(load, self.ctx.store, week, today)
+        self._job = job
+        job.signals.result.connect(lambda result: self._loaded(job, week, result))
+        job.signals.error.connect(lambda exc: self._failed(job, exc))
+
+    def _loaded(self, job: Any, week: IsoWeek, result: tuple[list[DueItem], list[FollowUpRow]]) -> None:
+        if job is not self._job:
+            return
+        self._job = None
+        if week == self.week:
+            self.all_items, self.follow_up_rows = result
+            self.loaded = True
+            self._apply_filter()
+            self.follow_up_model.set_rows(self.follow_up_rows)
+            self.follow_up_label.setText(f"待跟进事项（{len(self.follow_up_rows)}项）")
+        if self._stale or week != self.week:
+            self.refresh()
+
+    def _failed(self, job: Any, exc: BaseException) -> None:
+        if job is self._job:
+            self._job = None
+            self.empty.setText(f"无法计算探访名单：{exc}")
+            self.empty.show()
+            self.table.hide()
+
+    def _record_saved(self, entity: str, _record_id: str) -> None:
+        if entity in ("visit", "person", "household", "follow_up"):
+            self.refresh()
+
+    # ---- showing ----
+
+    def set_week(self, week: IsoWeek) -> None:
+        if week != self.week:
+            self.week = week
+            self._show_week()
+            self.refresh()
+
+    def _show_week(self) -> None:
+        current = IsoWeek.of(date.today())
+        self.week_label.setText(self.week.label + ("　本周" if self.week == current else ""))
+        self.this_week_button.setEnabled(self.week != current)
+
+    def set_mode(self, mode: str) -> None:
+        self.mode = mode
+        self.mode_buttons[mode].setChecked(True)
+        self._apply_filter()
+
+    def visible_items(self) -> list[DueItem]:
+        return list(self.model.items)
+
+    def counts(self) -> dict[str, int]:
+        return {key: sum(1 for i in self.all_items if matches(i, key, "")) for key, _ in MODES}
+
+    def _apply_filter(self) -> None:
+        current = self.current_person_id()
+        text = self.filter_edit.text().strip()
+        items = [i for i in self.all_items if matches(i, self.mode, text)]
+        self.model.set_items(items)
+        counts = self.counts()
+        for key, label in MODES:
+            self.mode_buttons[key].setText(f"{label} {counts[key]}")
+        due = sum(1 for i in self.all_items if i.due_in_week)
+        done = sum(1 for i in self.all_items if i.due_in_week and i.status is VisitStatus.DONE)
+        self.summary.setText(f"本周应访{due}人，已访{done}人")
+        empty = not items
+        self.table.setVisible(not empty)
+        self.empty.setVisible(empty)
+        if empty:
+            self.empty.setText({"pending": "本周应访的人员都已探访。", "overdue": "没有超期未访的人员。",
+                                "done": "本周还没有探访记录。"}.get(self.mode, "没有符合条件的人员。")
+                               if self.loaded else "正在计算探访名单…")
+        self._select_person(current)
+
+    def _select_person(self, person_id: str | None) -> None:
+        rows = [r for r, i in enumerate(self.model.items) if i.person_id == person_id] if person_id else []
+        row = rows[0] if rows else (0 if self.model.items else -1)
+        if row >= 0:
+            self.table.selectRow(row)
+
+    def current_item(self) -> DueItem | None:
+        index = self.table.currentIndex()
+        if not index.isValid() or index.row() >= len(self.model.items):
+            return None
+        return self.model.items[index.row()]
+
+    def current_person_id(self) -> str | None:
+        item = self.current_item()
+        return item.person_id if item else None
+
+    def select_person(self, person_id: str) -> bool:
+        for row, item in enumerate(self.model.items):
+            if item.person_id == person_id:
+                self.table.selectRow(row)
+                return True
+        return False
+
+    def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid() and current.row() < len(self.model.items):
+            self.ctx.hub.record_selected.emit("person", self.model.items[current.row()].person_id)
+
+    def _record_selected(self, entity: str, record_id: str) -> None:
+        if entity == "person":
+            self._selected_person = record_id
+
+    def _new_record(self, entity: str) -> None:
+        if entity == "visit" and self._selected_person:
+            self.start_visit(self._selected_person)
+
+    def show_entry(self, key: str) -> None:
+        self.table.setFocus()
+
+    def focus_search(self) -> bool:
+        self.filter_edit.setFocus()
+        self.filter_edit.selectAll()
+        return True
+
+    def _context_menu(self, pos: Any) -> None:
+        if self.current_item() is None:
+            return
+        menu = QMenu(self)
+        menu.addAction("记录探访", self.start_visit)
+        menu.addAction("调整探访等级…", self.adjust_plan)
+        menu.addAction("打开所在户", lambda: self.ctx.hub.open_record.emit("person", self.current_person_id() or ""))
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    # ---- actions ----
+
+    def start_visit(self, person_id: str | None = None) -> VisitEntryDialog | None:
+        """Open the quick-entry dialog for the selected person (or ``person_id``)."""
+        person_id = person_id or self.current_person_id()
+        if not person_id:
+            return None
+        if self.entry_dialog is not None and self.entry_dialog.isVisible():
+            self.entry_dialog.raise_()
+            return self.entry_dialog
+        try:
+            dialog = VisitEntryDialog(self.ctx, person_id, self)
+        except (ValidationError, LookupError) as exc:
+            QMessageBox.warning(self, "记录探访", str(exc))
+            return None
+        self.entry_dialog = dialog
+        dialog.finished.connect(lambda _r: self.table.setFocus())
+        dialog.open()
+        return dialog
+
+    def adjust_plan(self) -> VisitPlanDialog | None:
+        person_id = self.current_person_id()
+        if not person_id:
+            return None
+        dialog = VisitPlanDialog(self.ctx, person_id, self)
+        self._plan_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def print_kind(self, kind: str) -> Any:
+        job = VisitPrint(kind, self.week, clerk=self.ctx.actor.name)
+        return start_print(self.ctx, self, job, self._keep_preview)
+
+    def print_blank(self) -> Any:
+        copies, ok = QInputDialog.getInt(self, "空白探访记录表", "打印份数：", 10, 1, 500)
+        if not ok:
+            return None
+        return start_print(self.ctx, self, VisitPrint(Kind.BLANK, self.week, copies=copies), self._keep_preview)
+
+    def _keep_preview(self, preview: PdfPreviewDialog) -> None:
+        self.preview = preview
+
+    def close_follow_up(self) -> bool:
+        index = self.follow_up_table.currentIndex()
+        rows = self.follow_up_model.rows
+        if not index.isValid() or index.row() >= len(rows):
+            QMessageBox.information(self, "办结跟进事项", "请先在下方选择一项待跟进事项")
+            return False
+        item = rows[index.row()]
+        note, ok = QInputDialog.getText(self, "办结跟进事项", f"{item.person_name}：{item.description}\n\n处理情况：")
+        if not ok:
+            return False
+        try:
+            visit_service.close_follow_up(self.ctx.store, self.ctx.actor, item.id, note)
+        except ValidationError as exc:
+            QMessageBox.warning(self, "办结跟进事项", exc.message)
+            return False
+        self.ctx.hub.record_saved.emit("follow_up", item.id)
+        self.ctx.hub.outbox_changed.emit()
+        return True
+
+
+class _FollowUpModel(QAbstractTableModel):
+    HEADERS = ("姓名", "探访日期", "事项")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[FollowUpRow] = []
+
+    def set_rows(self, rows: Sequence[FollowUpRow]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else 3
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self.rows):
+            return None
+        row = self.rows[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return (row.person_name, row.visited_on.isoformat() if row.visited_on else "", row.description)[index.column()]
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
