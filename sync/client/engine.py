@@ -94,8 +94,6 @@ class SyncClient:
             raise NotEnrolledError("本机尚未登记到市级平台，请先用登记码登记（jydesk enroll 或“同步”面板中的“登记本机”）")
         self.store = store
         self.creds = creds
-        if server_url and server_url.rstrip("/") != creds.server_url.rstrip("/"):
-            state.write(store, **{state.SERVER_URL: server_url.rstrip("/")})
         self.server_url = (server_url or creds.server_url).rstrip("/")
         self.transport = Transport(self.server_url, auth=device_authorization(creds.device_id, creds.secret),
                                    client=http, retry=retry, sleep=sleep, rng=rng,
@@ -150,7 +148,8 @@ class SyncClient:
         summary.finished_at = datetime.now()
         for problem in summary.problems:
             write_log(self.store, problem, "warning")
-        state.write(self.store, **{state.LAST_SYNC_AT: state.now_iso()})
+        # A server address given for this run is remembered once it has worked.
+        state.write(self.store, **{state.LAST_SYNC_AT: state.now_iso(), state.SERVER_URL: self.server_url})
         write_log(self.store, f"同步完成：{summary.text()}")
         return summary
 

@@ -190,7 +190,7 @@ def test_cli_enroll_sync_and_export(server, tmp_path: Path, capsys: pytest.Captu
     assert jydesk_main(["--data-dir", str(data), "export-bundle", "-o", str(tmp_path / "y.jybundle")]) == 1
     assert "没有待同步的修改" in capsys.readouterr().err
     # a server that is not there: non-zero exit and a one-line reason
-    assert jydesk_main(["--data-dir", str(data), "sync", "--server", "http://127.0.0.1:9"]) == 1
+    assert jydesk_main(["--data-dir", str(data), "sync", "--server", "http://127.0.0.1:9", "--retries", "2"]) == 1
     assert "无法连接" in capsys.readouterr().err
     # a code for another village is refused with a clear message
     other = issue_code(server.db, server.new_village()).code

@@ -11,22 +11,25 @@ from jydesk.cli import CommandError
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sync", help="与市级平台同步一次（上传本机修改，下载更新）")
-    p.add_argument("--server", default=None, help="改用该服务器地址（并记住）")
+    p.add_argument("--server", default=None, help="改用该服务器地址（同步成功后记住）")
+    p.add_argument("--retries", type=int, default=6, help="网络出错时最多尝试几次（默认 6，间隔逐渐加长）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出结果（供程序使用）")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from jydesk.store import open_store
-    from sync.client import AuthError, SyncClient, SyncError
+    from sync.client import AuthError, RetryPolicy, SyncClient, SyncError
     from sync.client.enroll import normalise_url
 
+    if args.retries < 1:
+        raise CommandError("--retries 应为正整数")
     if not (args.data_dir / "jydesk.sqlite3").exists():
         raise CommandError(f"数据文件夹 {args.data_dir} 中没有数据库")
     store = open_store(args.data_dir)
     try:
         server = normalise_url(args.server) if args.server else None
-        with SyncClient(store, server_url=server, lock_timeout=0) as client:
+        with SyncClient(store, server_url=server, retry=RetryPolicy(attempts=args.retries)) as client:
             summary = client.sync()
         from sync.client.outbox import waiting_count
         from sync.client.resolve import open_conflicts, rejected_changes
