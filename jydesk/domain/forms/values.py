@@ -17,7 +17,7 @@ from jydesk.domain.forms.model import FieldSpec, FieldType
 
 TRUE_WORDS = frozenset({"是", "有", "true", "yes", "y", "1", "√", "✓"})
 FALSE_WORDS = frozenset({"否", "无", "false", "no", "n", "0"})
-_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|\d{7,8})$")
+_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|\d{8})$")
 _BANK = re.compile(r"^\d{12,25}$")
 _DATE_PARTS = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?)?\s*月?$")
 _MULTI_SPLIT = re.compile(r"[、,，;；\s]+")
