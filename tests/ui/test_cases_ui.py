@@ -1,0 +1,254 @@
+"""Case work through the UI: new 低保 case, drafts, inline validation, workflow, preview, printing."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+from PySide6.QtPrintSupport import QPrinter
+from sqlalchemy import select
+
+from jydesk.domain.entities import CaseStatus
+from jydesk.store import cases as svc
+from jydesk.store.models import AuditEntry, Case, Draft, Person
+from jydesk.ui.case_dialogs import NewCaseDialog
+from jydesk.ui.case_editor import LongInput, MultiInput, TableInput
+
+from .conftest import close_quietly, open_window
+from .helpers import first_household_with, type_text
+
+
+def head_of(store, household_id: str) -> Person:  # type: ignore[no-untyped-def]
+    with store.read() as s:
+        people = s.execute(select(Person).where(Person.household_id == household_id, Person.deleted.is_(False))
+                           .order_by(Person.relation != "本人", Person.id)).scalars().all()
+        return people[0]
+
+
+def new_case_through_dialog(window, qtbot, store) -> str:  # type: ignore[no-untyped-def]
+    """新建申请: choose 低保, search the applicant by the last 6 digits of the ID number, create."""
+    panel = window.panel("cases")
+    head = head_of(store, first_household_with(store, 2))
+    dialog = NewCaseDialog(window.ctx, panel)
+    qtbot.addWidget(dialog)
+    dialog.form_combo.setCurrentIndex(dialog.form_combo.findData("dibao"))
+    qtbot.keyClicks(dialog.search, head.id_number[-6:])
+    qtbot.keyClick(dialog.search, Qt.Key.Key_Return)
+    assert dialog.results.rowCount() >= 1
+    row = next(i for i, p in enumerate(dialog.rows) if p.id == head.id)
+    dialog.results.selectRow(row)
+    case_id = panel.create_from(dialog)
+    assert case_id is not None
+    return case_id
+
+
+def set_cell(table: TableInput, row: int, key: str, text: str) -> None:
+    column = next(i for i, c in enumerate(table.columns) if c.key == key)
+    table.table.item(row, column).setText(text)
+
+
+def cell(table: TableInput, row: int, key: str) -> str:
+    column = next(i for i, c in enumerate(table.columns) if c.key == key)
+    return table.table.item(row, column).text()
+
+
+def wait_rendered(qtbot, preview) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: preview._job is None and preview.document is not None, timeout=15000)
+
+
+def test_dibao_case_from_new_to_investigation(main_window, qtbot, demo_store, demo_actor, answers):  # type: ignore[no-untyped-def]
+    case_id = new_case_through_dialog(main_window, qtbot, demo_store)
+    editor = main_window.panel("case_form").editor
+    assert editor.isVisible() and editor.case is not None and editor.case.id == case_id
+    members = editor.inputs["members"]
+    assert isinstance(members, TableInput) and members.table.rowCount() >= 2  # prefilled from the registry
+    head = editor.case.applicant_name
+    assert editor.inputs["applicant_name"].value() == head
+    assert "低保标准" in editor.standard_label.text() and "950" in editor.standard_label.text()
+    assert main_window.panel("cases").model.rowCount() >= 1
+
+    # Save a draft at once: incomplete is fine.
+    reason = editor.inputs["reason"]
+    assert isinstance(reason, LongInput)
+    type_text(qtbot, reason.edit, "户主患重病，无力劳动")
+    assert editor.is_dirty()
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    assert not editor.is_dirty()
+    with demo_store.read() as s:
+        assert s.get(Case, case_id).data["reason"] == "户主患重病，无力劳动"  # type: ignore[union-attr]
+
+    # Bad input: the message is shown at the field (and the cell), nothing typed is lost.
+    set_cell(members, 0, "monthly_income", "三百")
+    editor.inputs["applicant_phone"].edit.clear()  # type: ignore[attr-defined]
+    qtbot.keyClicks(editor.inputs["applicant_phone"].edit, "12345")  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: bool(editor.field_error("applicant_phone")), timeout=2000)
+    assert "手机号" in editor.field_error("applicant_phone")
+    assert "月收入" in editor.field_error("members")
+    column = next(i for i, c in enumerate(members.columns) if c.key == "monthly_income")
+    assert "月收入" in members.table.item(0, column).toolTip()
+    assert editor.save() is False
+    assert "未能保存" in editor.banner.text()
+    assert cell(members, 0, "monthly_income") == "三百" and editor.inputs["applicant_phone"].value() == "12345"
+    with demo_store.read() as s:
+        draft = s.execute(select(Draft).where(Draft.kind == "case")).scalar_one()
+        assert draft.payload["values"]["applicant_phone"] == "12345"
+
+    # A crash now: a new window over the same data reopens the case with the input restored.
+    second = open_window(qtbot, demo_store, demo_actor)
+    try:
+        second.panel("cases").open_case(case_id)
+        again = second.panel("case_form").editor
+        assert again.case is not None and again.case.id == case_id
+        assert again.inputs["applicant_phone"].value() == "12345"
+        assert cell(again.inputs["members"], 0, "monthly_income") == "三百"  # type: ignore[arg-type]
+        assert again.inputs["reason"].value() == "户主患重病，无力劳动"
+        assert "恢复" in again.banner.text()
+        answers.append("discard")
+    finally:
+        close_quietly(second)
+
+    # Complete the form: fix the input, fill the rest, then 受理 and 入户调查.
+    set_cell(members, 0, "monthly_income", "300")
+    for row in range(members.table.rowCount()):
+        if not cell(members, row, "monthly_income"):
+            set_cell(members, row, "monthly_income", "200")
+    editor.inputs["applicant_phone"].edit.clear()  # type: ignore[attr-defined]
+    qtbot.keyClicks(editor.inputs["applicant_phone"].edit, "13800001111")  # type: ignore[attr-defined]
+    causes = editor.inputs["poverty_causes"]
+    assert isinstance(causes, MultiInput)
+    causes.boxes["因病"].click()
+    assert editor.save() is True, editor.banner.text()
+    assert editor.inputs["family_income"].value() is not None  # computed and shown
+    with demo_store.read() as s:
+        assert s.execute(select(Draft).where(Draft.kind == "case")).first() is None
+
+    qtbot.mouseClick(editor.action_buttons[CaseStatus.ACCEPTED], Qt.MouseButton.LeftButton)
+    assert editor.case.status is CaseStatus.ACCEPTED, editor.banner.text()
+    assert "初审" in editor.deadline_label.text()
+    qtbot.mouseClick(editor.action_buttons[CaseStatus.INVESTIGATING], Qt.MouseButton.LeftButton)
+    assert editor.case.status is CaseStatus.INVESTIGATING
+
+    # 初审 needs two investigators: refused, the message at the field.
+    qtbot.mouseClick(editor.action_buttons[CaseStatus.PUBLICITY], Qt.MouseButton.LeftButton)
+    assert editor.case.status is CaseStatus.INVESTIGATING
+    assert "两名" in editor.field_error("investigator_2")
+    assert editor.field_error("investigated_on")
+
+    with demo_store.read() as s:
+        case = s.get(Case, case_id)
+        assert case.status == "入户调查" and case.accepted_on == date.today()  # type: ignore[union-attr]
+        assert case.data["members"][0]["monthly_income"] == "300.00"  # type: ignore[union-attr]
+    events = [e.to_status for e in svc.load_case(demo_store, case_id).events]
+    assert events == ["草稿", "已受理", "入户调查"]
+    rows = {r.id: r for r in main_window.panel("cases").model.rows}
+    assert rows[case_id].status == "入户调查" and "初审" in rows[case_id].deadline_text
+
+
+def test_validation_message_at_the_field_while_typing(main_window, qtbot, demo_store):  # type: ignore[no-untyped-def]
+    case_id = new_case_through_dialog(main_window, qtbot, demo_store)
+    editor = main_window.panel("case_form").editor
+    applied = editor.inputs["applied_on"]
+    applied.edit.clear()  # type: ignore[attr-defined]
+    qtbot.keyClicks(applied.edit, "2025-13-40")  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: bool(editor.field_error("applied_on")), timeout=2000)
+    assert "日期" in editor.field_error("applied_on")
+    assert not editor.field_error("reason")  # untouched fields are not scolded while typing
+    qtbot.mouseClick(editor.action_buttons[CaseStatus.ACCEPTED], Qt.MouseButton.LeftButton)
+    assert editor.case.status is CaseStatus.DRAFT and editor.case.id == case_id
+    assert "格式不正确" in editor.banner.text() or editor.field_error("applied_on")
+    assert applied.value() == "2025-13-40"
+
+
+def test_preview_pages_print_to_pdf_and_audit(main_window, qtbot, demo_store, tmp_path):  # type: ignore[no-untyped-def]
+    case_id = new_case_through_dialog(main_window, qtbot, demo_store)
+    editor = main_window.panel("case_form").editor
+    preview = main_window.panel("print_preview")
+    qtbot.mouseClick(editor.print_button, Qt.MouseButton.LeftButton)
+    wait_rendered(qtbot, preview)
+    expected = len(PdfReader(io.BytesIO(preview.pdf)).pages)
+    assert expected >= 2
+    assert preview.page_count() == expected and f"/ {expected} 页" in preview.page_label.text()
+    assert preview.current_page() == 0 and not preview.prev_button.isEnabled()
+    qtbot.mouseClick(preview.next_button, Qt.MouseButton.LeftButton)
+    assert preview.current_page() == 1 and preview.page_box.value() == 2
+    preview.zoom_box.setCurrentText("150%")
+    assert abs(preview.view.zoomFactor() - 1.5) < 1e-6
+
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setResolution(150)
+    out = tmp_path / "printed.pdf"
+    printer.setOutputFileName(str(out))
+    assert preview.print_to(printer)
+    printed = PdfReader(str(out))
+    assert len(printed.pages) == expected
+    for page in printed.pages:
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        assert abs(width - 595) < 3 and abs(height - 842) < 3  # A4 portrait
+        assert page.images, "each printed page carries the rendered form"
+
+    saved = tmp_path / "copy.pdf"
+    assert preview.save_pdf_to(saved)
+    assert len(PdfReader(str(saved)).pages) == expected
+    with demo_store.read() as s:
+        audits = s.execute(select(AuditEntry).where(AuditEntry.action == "print",
+                                                    AuditEntry.record_id == case_id)).scalars().all()
+    assert len(audits) == 2 and str(out) in audits[0].detail and str(saved) in audits[1].detail
+
+
+def test_batch_print_of_selected_cases_and_blank_forms(main_window, qtbot, demo_store, demo_actor):  # type: ignore[no-untyped-def]
+    with demo_store.read() as s:
+        heads = s.execute(select(Person).where(Person.relation == "本人").order_by(Person.id).limit(3)).scalars().all()
+    ids = [svc.create_case(demo_store, demo_actor, "dibao", household_id=p.household_id, applicant_id=p.id)
+           for p in heads]
+    panel = main_window.panel("cases")
+    panel.reload()
+    panel.view.clearSelection()
+    for r, row in enumerate(panel.model.rows):
+        if row.id in ids:
+            panel.view.selectionModel().select(panel.model.index(r, 0),
+                                               panel.view.selectionModel().SelectionFlag.Select
+                                               | panel.view.selectionModel().SelectionFlag.Rows)
+    assert sorted(panel.selected_ids()) == sorted(ids)
+    assert "3" in panel.print_button.text()
+    preview = main_window.panel("print_preview")
+    qtbot.mouseClick(panel.print_button, Qt.MouseButton.LeftButton)
+    wait_rendered(qtbot, preview)
+    singles = [len(PdfReader(io.BytesIO(svc_pdf)).pages) for svc_pdf in _single_pdfs(demo_store, ids)]
+    assert preview.page_count() == sum(singles)
+    assert preview.progress.isHidden()
+
+    preview.show_blank("dibao")
+    wait_rendered(qtbot, preview)
+    assert preview.request is not None and preview.request.blank
+    assert preview.page_count() == len(PdfReader(io.BytesIO(preview.pdf)).pages)
+
+
+def _single_pdfs(store, ids):  # type: ignore[no-untyped-def]
+    from jydesk.printing import render_form
+
+    return [render_form(defn, values, number=number) for defn, values, number in svc.print_items(store, ids)]
+
+
+def test_list_counts_filters_and_deadline_warnings(main_window, qtbot, demo_store, demo_actor):  # type: ignore[no-untyped-def]
+    with demo_store.read() as s:
+        head = s.execute(select(Person).where(Person.relation == "本人").order_by(Person.id)).scalars().first()
+    late = svc.create_case(demo_store, demo_actor, "dibao", household_id=head.household_id, applicant_id=head.id)
+    with demo_store.write(demo_actor) as w:  # accepted long ago: the 10-working-day 初审 limit has passed
+        case = w.session.get(Case, late)
+        case.status, case.accepted_on = "已受理", date.today() - timedelta(days=40)
+    panel = main_window.panel("cases")
+    panel.reload()
+    assert not panel.warning.isHidden() and "已超期" in panel.warning.text()
+    drafts_before = svc.status_counts(demo_store)["草稿"]
+    assert panel.status_buttons["草稿"].text() == f"草稿 {drafts_before}"
+    main_window.ctx.hub.navigate.emit("cases_due")
+    assert late in [r.id for r in panel.model.rows]
+    assert all(r.deadline_state.value in ("即将到期", "已超期") for r in panel.model.rows)
+    panel.show_entry("cases")
+    panel.status_buttons["已受理"].click()
+    assert {r.status for r in panel.model.rows} == {"已受理"}
+    panel.status_buttons["已受理"].click()  # again: the filter is cleared
+    assert panel.status_filter.currentData() is None
