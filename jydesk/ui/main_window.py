@@ -145,6 +145,7 @@ class MainWindow(QMainWindow):
                 columns[cls.area] = self.dock_manager.addDockWidget(AREAS[side], dock)
             self.panels[cls.panel_id] = panel
             self.docks[cls.panel_id] = dock
+            panel.raise_requested.connect(lambda d=dock: self._raise_dock(d))
         for area_widget in columns.values():
             area_widget.setCurrentIndex(0)
         weights = {columns[a]: max(c.stretch for c in ordered if c.area == a) for a in columns}
@@ -204,12 +205,15 @@ class MainWindow(QMainWindow):
         for panel_id, dock in self.docks.items():
             dock.toggleView(type(self.panels[panel_id]).visible_by_default)
 
+    def _raise_dock(self, dock: ads.CDockWidget) -> None:
+        if dock.isClosed():
+            dock.toggleView(True)
+        dock.setAsCurrentTab()
+
     def _navigate(self, key: str) -> None:
         for panel_id, panel in self.panels.items():
             if any(e.key == key for e in panel.nav_entries):
-                dock = self.docks[panel_id]
-                dock.toggleView(True)
-                dock.setAsCurrentTab()
+                self._raise_dock(self.docks[panel_id])
                 panel.show_entry(key)
                 return
 
@@ -347,8 +351,7 @@ class MainWindow(QMainWindow):
             return
         for panel_id, panel in self.panels.items():
             if panel.focus_search.__func__ is not Panel.focus_search:  # type: ignore[attr-defined]
-                self.docks[panel_id].toggleView(True)
-                self.docks[panel_id].setAsCurrentTab()
+                self._raise_dock(self.docks[panel_id])
                 if panel.focus_search():
                     return
 
@@ -419,8 +422,7 @@ class MainWindow(QMainWindow):
         draft = drafts[-1]
         for panel_id, panel in self.panels.items():
             if panel.restore_draft(draft.kind, draft.id, draft.payload):
-                self.docks[panel_id].toggleView(True)
-                self.docks[panel_id].setAsCurrentTab()
+                self._raise_dock(self.docks[panel_id])
                 return True
         return False
 

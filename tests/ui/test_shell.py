@@ -18,7 +18,7 @@ def test_every_panel_is_docked_and_listed_in_the_view_menu(main_window):  # type
     titles = [a.text() for a in main_window.view_menu.actions()]
     for cls in PANELS:
         assert cls.title in titles
-        assert main_window.docks[cls.panel_id].isVisible()
+        assert main_window.docks[cls.panel_id].isClosed() != cls.visible_by_default
     assert "恢复默认布局" in titles
     nav = main_window.panel("navigation")
     assert nav.item_for("households") is not None and nav.item_for("people") is not None

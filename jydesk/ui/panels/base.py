@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from jydesk.ui.context import AppContext
@@ -40,10 +41,17 @@ class Panel(QWidget):
     visible_by_default: ClassVar[bool] = True
     nav_entries: ClassVar[tuple[NavEntry, ...]] = ()
 
+    # Emit (or call ``bring_to_front()``) to have the main window show this panel's dock and
+    # make it the current tab of its area, e.g. after opening a record in it.
+    raise_requested = Signal()
+
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
         self.setObjectName(f"panel-{self.panel_id}")
+
+    def bring_to_front(self) -> None:
+        self.raise_requested.emit()
 
     # ---- hooks the main window calls (override as needed) ----
 

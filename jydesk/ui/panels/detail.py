@@ -69,6 +69,7 @@ class DetailPanel(Panel):
                 index = next((i for i, m in enumerate(self.editor.form().members) if m.id == person_id), -1)
                 if index >= 0:
                     self.editor.select_member(index)
+            self.bring_to_front()
             return
         if not self.confirm_leave():
             return
@@ -79,6 +80,7 @@ class DetailPanel(Panel):
             return
         self._draft_key = None
         self.stack.setCurrentWidget(self.editor)
+        self.bring_to_front()
 
     def new_record(self, entity: str) -> None:
         if entity != "household" or not self.confirm_leave():
@@ -86,6 +88,7 @@ class DetailPanel(Panel):
         self.editor.new_household()
         self._draft_key = None
         self.stack.setCurrentWidget(self.editor)
+        self.bring_to_front()
         self.editor.address.setFocus()
 
     def confirm_leave(self) -> bool:
@@ -158,6 +161,7 @@ class DetailPanel(Panel):
                          revealed=set(payload.get("revealed") or ()), new_key=payload.get("new_key") or "")
         self._draft_key = key
         self.stack.setCurrentWidget(self.editor)
+        self.bring_to_front()
         return True
 
     # ---- after saving ----
