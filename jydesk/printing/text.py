@@ -157,12 +157,13 @@ def one_line_size(items: list[Token], width: float, size: float, floor: float) -
 
 
 def fit(items: list[Token], width: float, height: float, size: float, min_size: float = MIN_SIZE,
-        one_line_floor: float = 0.0) -> Fitted:
+        one_line_floor: float = 0.0, first: tuple[list[Line], bool] | None = None) -> Fitted:
     """Set ``items`` in ``width`` x ``height`` points: shrink down to ``min_size``, then cut.
 
     With ``one_line_floor``, a short value is first shrunk (not below that size) to stay on
     one line rather than wrap. A cut paragraph ends with “…（见续页）” and ``overflow`` is
     True: the caller prints the full text on a continuation sheet, so nothing is lost silently.
+    ``first`` is the wrap at ``size`` if the caller already has it.
     """
     if one_line_floor:
         single = one_line_size(items, width, size, one_line_floor)
@@ -170,7 +171,7 @@ def fit(items: list[Token], width: float, height: float, size: float, min_size: 
             return Fitted([list(items)], single)
     current = size
     while True:
-        lines, split = wrap(items, width / current)
+        lines, split = first if first is not None and current == size else wrap(items, width / current)
         fits = len(lines) * current * LEADING <= height + 0.01
         if fits and (not split or current <= min_size):
             return Fitted(lines, current)
