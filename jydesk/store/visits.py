@@ -76,6 +76,7 @@ class VisitPlan:
     assessment: CareAssessment
     override: str | None
     override_reason: str | None
+    by_rule: CareAssessment  # the tier the rules give, without the clerk's override
 
     @property
     def tier(self) -> Tier:
@@ -93,8 +94,9 @@ def visit_plan(session: Session, person_id: str, on: date) -> VisitPlan:
         raise LookupError(f"人员 {person_id} 不存在")
     assessment = assess_person(p.care_flags, p.birth_date, on, disability_grade=p.disability_grade,
                                override=p.visit_tier_override, override_reason=p.visit_tier_override_reason)
+    by_rule = assess_person(p.care_flags, p.birth_date, on, disability_grade=p.disability_grade)
     return VisitPlan(p.id, p.name, age_from_birth(p.birth_date, on), assessment, p.visit_tier_override,
-                     p.visit_tier_override_reason)
+                     p.visit_tier_override_reason, by_rule)
 
 
 def set_plan_override(store: Store, actor: Actor, person_id: str, tier: str | None, reason: str | None) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QIcon, QKeyEvent, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -374,6 +374,14 @@ class VisitEntryDialog(QDialog):
         self.saved.emit(visit_id)
         self.accept()
         return True
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Ctrl+Enter from any field (also when the window manager has not activated the dialog)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
+                event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.save()
+            return
+        super().keyPressEvent(event)
 
     def reject(self) -> None:
         if self.visit_id is None and self.is_dirty() and ask.choose(

@@ -34,6 +34,7 @@ from jydesk.store.cases import record_print
 from jydesk.store.database import Store
 from jydesk.ui.context import AppContext
 from jydesk.ui.printing_support import PdfError, load_pdf, print_pdf
+from jydesk.ui.visit_jobs import run_in_worker
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,6 @@ def start_print(ctx: AppContext, parent: QWidget, job: VisitPrint,
     dialog.setWindowTitle("打印")
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
     dialog.setMinimumDuration(300)
-    worker = ctx.workers.submit(render, ctx.store, job)
 
     def on_progress(done: int, total: int) -> None:
         dialog.setMaximum(max(total, 1))
@@ -120,9 +120,8 @@ def start_print(ctx: AppContext, parent: QWidget, job: VisitPrint,
         message = str(exc) if isinstance(exc, LookupError | ValueError) else f"无法生成打印文件：{exc}"
         QMessageBox.warning(parent, "打印", message.strip("'\""))
 
-    worker.signals.progress.connect(on_progress)
-    worker.signals.result.connect(on_result)
-    worker.signals.error.connect(on_error)
+    worker = run_in_worker(ctx, render, ctx.store, job, on_result=on_result, on_error=on_error,
+                           on_progress=on_progress)
     dialog.canceled.connect(worker.cancel)
     return worker
 

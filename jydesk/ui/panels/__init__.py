@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from jydesk.ui.panels.base import NavEntry, Panel
 from jydesk.ui.panels.cases import CaseEditorPanel, CasesPanel
+from jydesk.ui.panels.coverage import CoveragePanel
 from jydesk.ui.panels.detail import DetailPanel
 from jydesk.ui.panels.navigation import NavigationPanel
 from jydesk.ui.panels.print_preview import PrintPreviewPanel
 from jydesk.ui.panels.record_list import RecordListPanel
+from jydesk.ui.panels.visits_due import VisitsDuePanel
 
 PANELS: list[type[Panel]] = [
     NavigationPanel,
@@ -20,6 +22,8 @@ PANELS: list[type[Panel]] = [
     CasesPanel,
     CaseEditorPanel,
     PrintPreviewPanel,
+    VisitsDuePanel,
+    CoveragePanel,
 ]
 
 __all__ = ["PANELS", "NavEntry", "Panel"]

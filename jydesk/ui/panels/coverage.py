@@ -19,6 +19,7 @@ from jydesk.store import visits as visit_service
 from jydesk.store.database import Store
 from jydesk.ui.context import AppContext
 from jydesk.ui.panels.base import NavEntry, Panel
+from jydesk.ui.visit_jobs import run_in_worker
 
 NAV_KEY = "visit_coverage"
 WEEKS = 12
@@ -95,10 +96,10 @@ class CoveragePanel(Panel):
             self._stale = True
             return
         self._stale = False
-        job = self.ctx.workers.submit(load, self.ctx.store, IsoWeek.of(date.today()))
+        job = run_in_worker(self.ctx, load, self.ctx.store, IsoWeek.of(date.today()),
+                            on_result=lambda result: self._loaded(job, result),
+                            on_error=lambda exc: self._failed(job, exc))
         self._job = job
-        job.signals.result.connect(lambda result: self._loaded(job, result))
-        job.signals.error.connect(lambda exc: self._failed(job, exc))
 
     def _record_saved(self, entity: str, _record_id: str) -> None:
         if entity in ("visit", "person", "household"):

@@ -41,6 +41,7 @@ from jydesk.store.visits import DueItem, FollowUpRow
 from jydesk.ui.context import AppContext
 from jydesk.ui.panels.base import NavEntry, Panel
 from jydesk.ui.visit_entry import VisitEntryDialog
+from jydesk.ui.visit_jobs import run_in_worker
 from jydesk.ui.visit_plan_dialog import VisitPlanDialog
 from jydesk.ui.visit_print import Kind, PdfPreviewDialog, VisitPrint, start_print
 
@@ -318,10 +319,10 @@ class VisitsDuePanel(Panel):
             return
         self._stale = False
         week, today = self.week, date.today()
-        job = self.ctx.workers.submit(load, self.ctx.store, week, today)
+        job = run_in_worker(self.ctx, load, self.ctx.store, week, today,
+                            on_result=lambda result: self._loaded(job, week, result),
+                            on_error=lambda exc: self._failed(job, exc))
         self._job = job
-        job.signals.result.connect(lambda result: self._loaded(job, week, result))
-        job.signals.error.connect(lambda exc: self._failed(job, exc))
 
     def _loaded(self, job: Any, week: IsoWeek, result: tuple[list[DueItem], list[FollowUpRow]]) -> None:
         if job is not self._job:
