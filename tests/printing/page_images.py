@@ -1,6 +1,6 @@
 """First pages of the sample forms as images: for reference-image tests and docs/forms/.
 
-Run ``python tests/printing/page_images.py`` after an intended layout change to rewrite the
+Run ``python -m tests.printing.page_images`` after an intended layout change to rewrite the
 reference images (tests/printing/reference/) and the pictures in docs/forms/; look at them
 before committing.
 """
@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import io
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageChops, ImageStat
+
+if TYPE_CHECKING:
+    from jydesk.printing import RosterRow
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -23,8 +26,7 @@ REFERENCE_DPI = 50
 DOCS_DPI = 80
 ROSTER_CODE = "roster"
 
-sys.path.insert(0, str(HERE))
-import form_samples  # noqa: E402
+from tests.printing import form_samples  # noqa: E402
 
 
 def first_page(pdf: bytes, dpi: int) -> Image.Image:
@@ -59,7 +61,7 @@ def sample_pdf(code: str) -> bytes:
                        printed_on=form_samples.TODAY)
 
 
-def sample_roster() -> list:  # type: ignore[type-arg]
+def sample_roster() -> list[RosterRow]:
     from jydesk.printing import RosterRow
 
     people = [("王淑华", "女", 85, "简城街道安象街27号附2号（3组）", "13551234567", "高风险（每周）", date(2026, 5, 12), "已于5月12日探访"),

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
-from form_samples import NUMBERS, TODAY, sample
-from pdf_text import compact_text, normalise, page_texts, reader
 
 from jydesk.domain.forms import FormDefinition, load_definitions
 from jydesk.domain.forms.values import display
 from jydesk.printing import render_batch, render_form
+from tests.printing.form_samples import NUMBERS, TODAY, sample
+from tests.printing.pdf_text import compact_text, normalise, page_texts, reader
 
 FORMS_DIR = Path(__file__).resolve().parents[2] / "forms"
 OPINIONS = ["意见", "签名", "盖章", "年", "月", "日", "编号"]
@@ -54,7 +55,7 @@ def definitions() -> dict[str, FormDefinition]:
     return load_definitions(FORMS_DIR)
 
 
-def _values_to_find(defn: FormDefinition, values: dict) -> list[str]:  # type: ignore[type-arg]
+def _values_to_find(defn: FormDefinition, values: dict[str, Any]) -> list[str]:
     """Printed texts of the record: names, full ID numbers, amounts, dates … (choices are boxes)."""
     wanted = []
     for spec in defn.fields:

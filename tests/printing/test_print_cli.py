@@ -6,7 +6,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from pdf_text import compact_text
 from sqlalchemy import select
 
 from jydesk.cli import main
@@ -14,6 +13,7 @@ from jydesk.store import Actor, Store
 from jydesk.store.cases import create_case, save_values
 from jydesk.store.models import AuditEntry, Household, Person
 from jydesk.store.visits import VisitEntry, record_visit
+from tests.printing.pdf_text import compact_text
 
 ID_HEAD = "510185195803140173"
 ID_WIFE = "510185196108220248"

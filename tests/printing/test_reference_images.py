@@ -1,6 +1,6 @@
 """Layout regressions: page 1 of every sample form (and the roster) against a kept reference image.
 
-An intended layout change: run ``python tests/printing/page_images.py``, look at the new
+An intended layout change: run ``python -m tests.printing.page_images``, look at the new
 images in tests/printing/reference/ and docs/forms/, and commit them with the change.
 """
 
@@ -10,8 +10,17 @@ import shutil
 from pathlib import Path
 
 import pytest
-from page_images import REFERENCE_DIR, REFERENCE_DPI, codes, difference, first_page, posterise, sample_pdf
 from PIL import Image
+
+from tests.printing.page_images import (
+    REFERENCE_DIR,
+    REFERENCE_DPI,
+    codes,
+    difference,
+    first_page,
+    posterise,
+    sample_pdf,
+)
 
 TOLERANCE = 1.0  # mean |Δ| over 0–255: another name ~0.03; rows 0.2 mm taller ~26
 

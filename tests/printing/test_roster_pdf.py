@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from page_images import sample_roster
-from pdf_text import compact_text, page_texts
 
 from jydesk.domain.errors import ValidationError
 from jydesk.printing import RosterRow, render_roster
+from tests.printing.page_images import sample_roster
+from tests.printing.pdf_text import compact_text, page_texts
 
 
 def test_roster_lists_everyone_due_with_address_phone_and_tick_column() -> None:
