@@ -209,6 +209,24 @@ def allowed_targets(facts: CaseFacts, days_of_publicity: int) -> list[CaseStatus
     return []  # 已上报 and the reviewers' statuses: the next move is the server's
 
 
+def reachable_targets(facts: CaseFacts, days_of_publicity: int) -> list[CaseStatus]:
+    """Every status the village can reach from the current one in one or more of its own moves.
+
+    Offline, a clerk may 受理 and start 入户调查 before the next sync, and the outbox then
+    carries only the latest status: a server checking a pushed status should accept any of
+    these (the CaseEvent rows record each step).
+    """
+    seen: list[CaseStatus] = []
+    todo = [facts.status]
+    while todo:
+        current = todo.pop()
+        for target in allowed_targets(CaseFacts(facts.form_code, current), days_of_publicity):
+            if target not in seen and target is not facts.status:
+                seen.append(target)
+                todo.append(target)
+    return seen
+
+
 # ------------------------------------------------------------------ preconditions
 
 

@@ -14,6 +14,7 @@ The shipped table ``data/holidays_cn.csv`` is seed data only, each row naming it
 from __future__ import annotations
 
 import csv
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -46,6 +47,9 @@ class WorkCalendar:
         for e in entries:
             (self._on if e.working else self._off)[e.day] = e.name
             (self._off if e.working else self._on).pop(e.day, None)
+        # Exceptions to the weekend rule, sorted, for counting by bisection.
+        self._weekday_off = sorted(d for d in self._off if d.weekday() < 5)
+        self._weekend_on = sorted(d for d in self._on if d.weekday() >= 5)
 
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[date, str, bool]]) -> WorkCalendar:
@@ -80,7 +84,6 @@ class WorkCalendar:
         """Working days in (start, end]; negative (-(working days in (end, start])) if end < start."""
         if end < start:
             return -self.working_days_between(end, start)
-        total = 0
         # Whole weeks in O(1), then the exceptions listed in the calendar within the span.
         span = (end - start).days
         weeks, rest = divmod(span, 7)
@@ -90,12 +93,8 @@ class WorkCalendar:
             day += timedelta(days=1)
             if day.weekday() < 5:
                 total += 1
-        for d in self._off:
-            if start < d <= end and d.weekday() < 5:
-                total -= 1
-        for d in self._on:
-            if start < d <= end and d.weekday() >= 5:
-                total += 1
+        total -= bisect_right(self._weekday_off, end) - bisect_right(self._weekday_off, start)
+        total += bisect_right(self._weekend_on, end) - bisect_right(self._weekend_on, start)
         return total
 
     def next_working_day(self, day: date) -> date:

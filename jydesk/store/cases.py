@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -211,6 +212,7 @@ def storable_values(defn: FormDefinition, values: Mapping[str, Any]) -> tuple[di
         return defn.normalise(clean), errors
 
 
+@cache
 def village_keys(defn: FormDefinition) -> frozenset[str]:
     """Keys the village clerk fills (town/county fields come from the server)."""
     return frozenset(f.key for f in defn.fields if f.stores_value and f.filled_by is FilledBy.VILLAGE)
@@ -390,8 +392,8 @@ class CaseRow:
 
 def _base_rows(store: Store, query: CaseQuery, *, with_status: bool) -> list[tuple[Any, ...]]:
     stmt = (select(Case.id, Case.form_code, Case.status, Case.applied_on, Case.accepted_on, Case.publicity_start,
-                   Case.publicity_end, Case.submitted_on, Case.updated_at, Case.decision_amount, Case.data,
-                   Person.name, Household.group_no, Household.address)
+                   Case.publicity_end, Case.submitted_on, Case.updated_at, Case.decision_amount,
+                   func.json_extract(Case.data, "$.applicant_name"), Person.name, Household.group_no, Household.address)
             .outerjoin(Person, Person.id == Case.applicant_id)
             .outerjoin(Household, Household.id == Case.household_id)
             .where(Case.deleted.is_(False)))
@@ -409,7 +411,7 @@ def _base_rows(store: Store, query: CaseQuery, *, with_status: bool) -> list[tup
 
 
 def _row(r: tuple[Any, ...], calendar: WorkCalendar, today: date) -> CaseRow:
-    (cid, form_code, status, applied, accepted, pstart, pend, submitted, updated, amount, data, name, group,
+    (cid, form_code, status, applied, accepted, pstart, pend, submitted, updated, amount, form_name, name, group,
      address) = r
     facts = CaseFacts(form_code, CaseStatus(status), {}, applied_on=applied, accepted_on=accepted,
                       publicity_start=pstart, publicity_end=pend, submitted_on=submitted)
@@ -418,7 +420,7 @@ def _row(r: tuple[Any, ...], calendar: WorkCalendar, today: date) -> CaseRow:
     text = casework.deadline_text(dl, today, calendar)
     if status == CaseStatus.PUBLICITY and pend is not None:
         text = f"公示至 {pend:%Y-%m-%d}" + (f"；{text}" if text else "")
-    return CaseRow(cid, form_code, status, name or (data or {}).get("applicant_name") or "", group,
+    return CaseRow(cid, form_code, status, name or form_name or "", group,
                    address or "", applied, updated, dl, state, text, amount)
 
 

@@ -17,6 +17,7 @@ from jydesk.domain.casework import (
     deadline_text,
     plan_transition,
     publicity_days,
+    reachable_targets,
 )
 from jydesk.domain.entities import CaseStatus as S
 from jydesk.domain.forms import FormDefinition, get_definition
@@ -143,3 +144,10 @@ def test_initial_review_deadline_and_warning_states() -> None:
     assert deadline(sub, cal).label == "审核确认"  # type: ignore[union-attr]
     assert deadline(CaseFacts("gaoling", S.ACCEPTED, accepted_on=date(2025, 3, 5)), cal) is None
     assert deadline(facts(S.DRAFT), cal) is None
+
+
+def test_reachable_targets_cover_offline_multi_step_moves() -> None:
+    assert reachable_targets(facts(S.DRAFT), 7) == [S.ACCEPTED, S.INVESTIGATING, S.PUBLICITY, S.SUBMITTED]
+    assert reachable_targets(facts(S.DRAFT), 0) == [S.ACCEPTED, S.INVESTIGATING, S.SUBMITTED]
+    assert set(reachable_targets(facts(S.RETURNED), 7)) == {S.INVESTIGATING, S.PUBLICITY, S.SUBMITTED}
+    assert reachable_targets(facts(S.SUBMITTED), 7) == []
