@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from datetime import date
 
+from sqlalchemy import text
+
 from benchmarks.common import database_100k, percentiles
 from jydesk.domain.visits import IsoWeek
 from jydesk.store import open_store
@@ -24,7 +26,7 @@ def main() -> None:
     store = open_store(database_100k())
     try:
         with store.read() as s:
-            latest = s.execute(__import__("sqlalchemy").text("SELECT max(visited_on) FROM visits")).scalar()
+            latest = s.execute(text("SELECT max(visited_on) FROM visits")).scalar()
         today = date.fromisoformat(str(latest)) if latest else date.today()
         week = IsoWeek.of(today)
         with store.read() as s:

@@ -9,6 +9,7 @@ links are saved in one transaction (rows + audit + outbox).
 
 from __future__ import annotations
 
+import logging
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -42,6 +43,8 @@ from jydesk.store.unit_of_work import Actor
 
 if TYPE_CHECKING:
     from jydesk.printing import RosterRow
+
+log = logging.getLogger(__name__)
 
 FOLLOW_UP_OPEN = "未办结"
 FOLLOW_UP_CLOSED = "已办结"
@@ -205,8 +208,17 @@ _CANDIDATES_SQL = (
     "p.visit_tier_override_reason, p.phone, h.address, h.group_no, h.phone "
     "FROM persons p LEFT JOIN households h ON h.id = p.household_id "
     "WHERE p.deleted = 0 AND (p.visit_tier_override IS NOT NULL OR (p.birth_date <= ? AND ("
-    "json_array_length(p.care_flags) > 0 OR p.disability_grade IN (1, 2) OR p.birth_date <= ?)))"
+    "p.care_flags NOT IN ('[]', 'null') OR p.disability_grade IN (1, 2) OR p.birth_date <= ?)))"
 )
+
+
+def _parse_flags(raw: str) -> tuple[str, ...]:
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        log.warning("关爱标记无法读取：%r", raw)
+        return ()
+    return tuple(sorted(str(f) for f in value)) if isinstance(value, list) else ()
 
 
 def _candidates(session: Session, latest: date) -> list[_Candidate]:
@@ -219,7 +231,7 @@ def _candidates(session: Session, latest: date) -> list[_Candidate]:
         raw_flags = r[4] or "[]"
         flags = flag_cache.get(raw_flags)
         if flags is None:
-            flags = flag_cache[raw_flags] = tuple(sorted(orjson.loads(raw_flags)))
+            flags = flag_cache[raw_flags] = _parse_flags(raw_flags)
         result.append(_Candidate(r[0], r[1], r[2], _as_date(r[3]), flags, r[5], r[6], r[7], r[9] or "", r[10],
                                  r[8] or r[11] or ""))
     return result

@@ -43,6 +43,7 @@ from jydesk.ui.dialogs import ask
 from jydesk.ui.editors.fields import ChoiceBox, ErrorLabel, FieldBox
 
 REGISTRY_PREFILLS = ("applicant.", "household.", "village.")
+LABEL_WIDTH = 104  # px: the same label column in every section
 
 
 class FieldInput:
@@ -241,6 +242,8 @@ class VisitEntryDialog(QDialog):
             self.inputs[spec.key] = field_input
             self.boxes[spec.key] = box
             label = QLabel(("* " if spec.required else "") + spec.label)
+            label.setMinimumWidth(LABEL_WIDTH)
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             label.setBuddy(field_input.focus_widget())
             form.addRow(label, box)
         return group

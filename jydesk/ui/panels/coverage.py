@@ -141,7 +141,7 @@ class CoveragePanel(Panel):
         bars.setColor(QColor("#1565c0"))
         categories = []
         for cov in self.history:
-            bars.append(0.0 if cov.rate is None else round(cov.rate * 100, 1))
+            bars.append(0.0 if cov.rate is None else float(round(cov.rate * 100)))
             categories.append(f"{cov.week.week}周")
         series = QBarSeries()
         series.append(bars)
