@@ -252,3 +252,31 @@ def test_list_counts_filters_and_deadline_warnings(main_window, qtbot, demo_stor
     assert {r.status for r in panel.model.rows} == {"已受理"}
     panel.status_buttons["已受理"].click()  # again: the filter is cleared
     assert panel.status_filter.currentData() is None
+
+
+def test_holiday_dialog_extends_the_calendar_and_moves_deadlines(main_window, qtbot, demo_store, demo_actor):  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QDate
+
+    from jydesk.ui.case_dialogs import HolidayDialog
+
+    with demo_store.read() as s:
+        head = s.execute(select(Person).where(Person.relation == "本人").order_by(Person.id)).scalars().first()
+    cid = svc.create_case(demo_store, demo_actor, "dibao", household_id=head.household_id, applicant_id=head.id)
+    accepted = date(2030, 3, 4)  # a Monday; 10 working days later is Monday 2030-03-18
+    with demo_store.write(demo_actor) as w:
+        case = w.session.get(Case, cid)
+        case.status, case.accepted_on = "已受理", accepted
+    due = lambda: next(r for r in svc.list_cases(demo_store) if r.id == cid).deadline.due  # noqa: E731
+    assert due() == date(2030, 3, 18)
+    dialog = HolidayDialog(main_window.ctx, main_window)
+    qtbot.addWidget(dialog)
+    dialog.day.setDate(QDate(2030, 3, 6))
+    type_text(qtbot, dialog.name, "测试假日")
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    assert dialog.year.value() == 2030 and dialog.table.rowCount() == 1
+    assert dialog.table.item(0, 1).text() == "测试假日" and dialog.table.item(0, 2).text() == "放假"
+    assert due() == date(2030, 3, 19)
+    dialog.table.selectRow(0)
+    qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    assert dialog.table.rowCount() == 0 and due() == date(2030, 3, 18)
+    assert dialog.changed
