@@ -8,7 +8,7 @@ continuation sheet (see :func:`text.fit`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from reportlab.lib.rl_accel import escapePDF, fp_str
 from reportlab.lib.units import mm
@@ -330,21 +330,3 @@ def _fingerprint_box(painter: Painter, x: float, top: float, width: float, heigh
     by = top - height + (height - side) / 2 - 2.5 * mm
     painter.dashed.rect(bx, by, side, side)
 
-
-def cells_for_spans(spans: list[float], unit: float) -> list[tuple[float, float]]:
-    """(x, width) for consecutive spans measured in grid units."""
-    result = []
-    x = 0.0
-    for span in spans:
-        result.append((x, span * unit))
-        x += span * unit
-    return result
-
-
-@dataclass(slots=True)
-class Layout:
-    """A form ready to draw: header data, blocks and texts moved to the continuation sheet."""
-
-    blocks: list[Block]
-    header: list[tx.Token] = field(default_factory=list)
-    overflows: list[Overflow] = field(default_factory=list)
