@@ -31,12 +31,16 @@ class CliError(Exception):
     pass
 
 
+_opened: list[Database] = []
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(args.database_url, Path(args.data_dir) if args.data_dir else None)
 
 
 def _database(args: argparse.Namespace, *, migrate: bool = True) -> Database:
     db = Database(_settings(args).database_url)
+    _opened.append(db)
     if migrate:
         db.migrate()
     return db
@@ -195,6 +199,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    finally:
+        while _opened:
+            _opened.pop().dispose()
 
 
 def _service_errors() -> tuple[type[Exception], ...]:

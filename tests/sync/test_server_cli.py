@@ -1,0 +1,137 @@
+"""``jydesk-server``: serve with no configuration, migrate, enroll-device, import-bundle."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from jydesk.domain.ids import new_id
+from sync.bundle import bundle_key, read_header, save_bundle, write_bundle
+from sync.protocol.models import Batch
+from sync.server.cli import main
+from sync.server.db import Database, current_revision
+from sync.server.devices import revoke
+from tests.sync.conftest import ServerEnv, change
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_with_no_database_url_just_works(tmp_path: Path) -> None:
+    """The embedded default: a SQLite file in the data folder, created and migrated on start."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "JYDESK_SERVER_DATABASE_URL"}
+    env["JYDESK_SERVER_DATA_DIR"] = str(tmp_path / "data")
+    proc = subprocess.Popen([sys.executable, "-m", "sync.server.cli", "serve", "--port", str(port),
+                             "--log-level", "warning"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.1)
+        assert r.json() == {"status": "ok", "protocol_version": 1}
+        assert (tmp_path / "data" / "server.sqlite3").exists()
+        spec = httpx.get(f"http://127.0.0.1:{port}/api/v1/openapi.json").json()
+        assert "/api/v1/batches" in spec["paths"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(15)
+
+
+def test_migrate_and_enroll_device(empty_database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, url = empty_database
+    assert main(["migrate", "--database-url", url, "--data-dir", str(tmp_path)]) == 0
+    db = Database(url)
+    try:
+        assert current_revision(db.engine) == "0001"
+    finally:
+        db.dispose()
+    capsys.readouterr()
+    assert main(["enroll-device", "--village", "510185001001", "--database-url", url]) == 0
+    code = capsys.readouterr().out.strip()
+    assert len(code) == 14 and code.count("-") == 2
+    assert main(["enroll-device", "--village", "510185999001", "--database-url", url]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("错误：") and "不是简阳市的乡镇(街道)代码" in err
+    assert main(["revoke-device", str(uuid.uuid4()), "--database-url", url]) == 1
+
+
+def _bundle(server: ServerEnv, device, changes: list[dict], batch_id: str | None = None) -> tuple[bytes, Batch]:
+    batch = Batch.model_validate(device.batch(changes, batch_id))
+    data = write_bundle([batch], device_id=device.device_id, village_code=device.village,
+                        key=bundle_key(device.secret))
+    return data, batch
+
+
+def test_import_bundle_applies_once_with_batch_semantics(server: ServerEnv, device, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    hid, hh = device.household()
+    pid, person = device.person(hid)
+    bad = change("person", new_id(), {"village_code": device.village, "name": "", "id_number": "123"})
+    data, batch = _bundle(server, device, [hh, person, bad])
+    path = tmp_path / "export.jybundle"
+    save_bundle(path, data)
+    args = ["import-bundle", str(path), "--database-url", server.settings.database_url]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "applied 2" in out and "rejected 1" in out
+    assert main([*args, "--json"]) == 0
+    assert '"replayed": 1' in capsys.readouterr().out
+    assert server.count(village_code=device.village) == 2
+    # the same batch later pushed online gets the stored answer, nothing twice
+    r = device.push_raw(batch.model_dump(mode="json"))
+    assert r.json()["replayed"] is True and [x["status"] for x in r.json()["results"]] == [
+        "applied", "applied", "rejected"]
+    assert server.record("person", pid).revision == 1
+
+
+def test_damaged_or_tampered_bundles_are_refused(server: ServerEnv, device, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    _, hh = device.household(address="原地址")
+    data, _ = _bundle(server, device, [hh])
+    url = ["--database-url", server.settings.database_url]
+
+    damaged = tmp_path / "damaged.jybundle"
+    damaged.write_bytes(data[:-5] + b"xxxxx")
+    assert main(["import-bundle", str(damaged), *url]) == 1
+    assert "损坏" in capsys.readouterr().err
+
+    # rewrite the content and fix up the checksum: only the signature can tell
+    forged_batch = Batch.model_validate(device.batch([device.household(address="篡改地址")[1]]))
+    forged = write_bundle([forged_batch], device_id=device.device_id, village_code=device.village,
+                          key=b"not the device key")
+    header, _, _, _ = read_header(forged)
+    assert header.device_id == device.device_id
+    path = tmp_path / "forged.jybundle"
+    path.write_bytes(forged)
+    assert main(["import-bundle", str(path), *url]) == 1
+    assert "签名不符" in capsys.readouterr().err
+    assert main(["import-bundle", str(tmp_path / "missing.jybundle"), *url]) == 1
+    assert server.count(village_code=device.village) == 0
+
+    good = tmp_path / "good.jybundle"
+    good.write_bytes(data)
+    revoke(server.db, device.device_id)
+    assert main(["import-bundle", str(good), *url]) == 1
+    assert "停用" in capsys.readouterr().err
+    assert server.count(village_code=device.village) == 0

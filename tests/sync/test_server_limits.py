@@ -1,0 +1,60 @@
+"""Limits: request size, decompressed size, batch length and per-device rate, each a clear 4xx."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import orjson
+import pytest
+
+from sync.server.app import create_app
+from sync.server.config import Limits, Settings
+from sync.server.db import Database
+from tests.sync.conftest import DeviceClient, LiveServer, ServerEnv
+
+SMALL = Limits(max_body_bytes=4_000, max_decoded_bytes=8_000, max_batch_changes=3,
+               device_requests_per_minute=60, device_burst=5, anonymous_requests_per_minute=60, anonymous_burst=4)
+
+
+@pytest.fixture
+def small_server(empty_database, tmp_path: Path) -> Iterator[ServerEnv]:
+    backend, url = empty_database
+    settings = Settings(database_url=url, data_dir=tmp_path, limits=SMALL)
+    db = Database(url)
+    db.migrate()
+    with LiveServer(create_app(settings, db)) as live:
+        yield ServerEnv(backend, settings, db, live.url)
+    db.dispose()
+
+
+def test_size_length_and_rate_limits(small_server: ServerEnv) -> None:
+    device: DeviceClient = small_server.enroll()
+    with closing(device.http):
+        changes = [device.household()[1] for _ in range(4)]
+        r = device.push_raw(device.batch(changes))
+        assert r.status_code == 413 and r.json()["code"] == "batch_too_long"
+        assert "最多 3 条" in r.json()["detail"]
+
+        big = device.batch([device.household(note="很长的备注" * 400)[1]])
+        r = device.push_raw(big)
+        assert r.status_code == 413 and r.json()["code"] == "payload_too_large"
+
+        bomb = gzip.compress(orjson.dumps(device.batch([device.household(note="x" * 20_000)[1]])))
+        assert len(bomb) < SMALL.max_body_bytes
+        r = device.http.post("/api/v1/batches", content=bomb, headers={
+            **device.headers, "Content-Type": "application/json", "Content-Encoding": "gzip"})
+        assert r.status_code == 413 and r.json()["code"] == "payload_too_large"
+        assert small_server.count(village_code=device.village) == 0
+
+        statuses = [device.http.get("/api/v1/device", headers=device.headers).status_code for _ in range(8)]
+        assert 429 in statuses
+        limited = device.http.get("/api/v1/device", headers=device.headers)
+        assert limited.status_code == 429 and limited.json()["code"] == "rate_limited"
+        assert int(limited.headers["Retry-After"]) >= 1
+
+    with small_server.client() as http:
+        codes = [http.post("/api/v1/enroll", json={"code": "WRONG-CODE-0000"}).status_code for _ in range(6)]
+        assert codes[0] == 400 and codes[-1] == 429
