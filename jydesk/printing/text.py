@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
-from jydesk.printing.fonts import char_width
+from jydesk.printing.fonts import char_width, text_width
 
 TEXT, BOX, CHECKED, BREAK, SPACE = 0, 1, 2, 3, 4
 BOX_WIDTH = 1.0  # em, box plus a little gap
@@ -23,8 +24,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-_/:@%+×*#]*|\n|[ \t]+|.", re.S)
 _CLOSING = frozenset("，。、；：？！）》」』】〕”’,.;:?!)]%…—")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     kind: int
     text: str
     width: float  # at 1 pt
@@ -42,19 +42,22 @@ def tokens(text: str) -> list[Token]:
 @lru_cache(maxsize=8192)
 def _tokens(text: str) -> tuple[Token, ...]:
     result: list[Token] = []
+    append = result.append
     for piece in _TOKEN.findall(text):
-        if piece == "\n":
-            result.append(NEWLINE)
+        if len(piece) == 1 and piece not in "\n \t":
+            append(Token(TEXT, piece, char_width(piece)))
+        elif piece == "\n":
+            append(NEWLINE)
         elif piece[0] in " \t":
-            result.append(Token(SPACE, " ", char_width(" ") * len(piece)))
+            append(Token(SPACE, " ", char_width(" ") * len(piece)))
         else:
-            result.append(Token(TEXT, piece, sum(char_width(c) for c in piece)))
+            append(Token(TEXT, piece, text_width(piece, 1.0)))
     return tuple(result)
 
 
 def word(text: str) -> Token:
     """``text`` as one unbreakable token (a choice label) unless it is wider than the line."""
-    return Token(TEXT, text, sum(char_width(c) for c in text))
+    return Token(TEXT, text, text_width(text, 1.0))
 
 
 def box(checked: bool) -> Token:
@@ -69,7 +72,7 @@ Line = list[Token]
 
 
 def line_width(line: Line) -> float:
-    return sum(t.width for t in line)
+    return sum([t[2] for t in line])
 
 
 def wrap(items: list[Token], width: float) -> tuple[list[Line], bool]:
