@@ -80,11 +80,19 @@ def _layout_for(size_pt: QSize | object, printer: QPrinter) -> None:
         printer.setPageOrientation(orientation)
 
 
+def new_printer(copies: int = 1) -> QPrinter:
+    """A printer set up for the forms: A4, high resolution, ``copies`` copies (the dialog may change it)."""
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    printer.setCopyCount(max(copies, 1))
+    return printer
+
+
 def print_pdf(document: QPdfDocument, printer: QPrinter, pages: Sequence[int] | None = None,
               progress: Callable[[int, int], None] | None = None) -> int:
     """Print ``pages`` (0-based; default all) of ``document``; returns the number printed.
 
-    Each page is scaled to the printer's full paper (the PDF carries its own margins), rendered
+    Each page is scaled to fit the printer's full paper (the PDF carries its own margins), rendered
     at the printer's resolution in bands and composited on white.
     """
     wanted = list(range(document.pageCount())) if pages is None else [p for p in pages
@@ -95,8 +103,6 @@ def print_pdf(document: QPdfDocument, printer: QPrinter, pages: Sequence[int] | 
     if copies > 1 and not printer.supportsMultipleCopies():
         wanted = wanted * copies  # the driver cannot make copies: send the pages again
     printer.setFullPage(True)
-    if printer.pageLayout().pageSize().id() != QPageSize.PageSizeId.A4:
-        printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
     _layout_for(document.pagePointSize(wanted[0]), printer)
     painter = QPainter()
     if not painter.begin(printer):

@@ -15,6 +15,7 @@ from jydesk.store import cases as svc
 from jydesk.store.models import AuditEntry, Case, Draft, Person
 from jydesk.ui.case_dialogs import NewCaseDialog
 from jydesk.ui.case_editor import LongInput, MultiInput, TableInput
+from jydesk.ui.printing_support import new_printer
 
 from .conftest import close_quietly, open_window
 from .helpers import first_household_with, type_text
@@ -176,7 +177,7 @@ def test_preview_pages_print_to_pdf_and_audit(main_window, qtbot, demo_store, tm
     preview.zoom_box.setCurrentText("150%")
     assert abs(preview.view.zoomFactor() - 1.5) < 1e-6
 
-    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer = new_printer()  # A4, as the dialog offers it
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setResolution(150)
     out = tmp_path / "printed.pdf"
@@ -189,13 +190,22 @@ def test_preview_pages_print_to_pdf_and_audit(main_window, qtbot, demo_store, tm
         assert abs(width - 595) < 3 and abs(height - 842) < 3  # A4 portrait
         assert page.images, "each printed page carries the rendered form"
 
+    # 本表一式两份: a printer that cannot make copies itself gets the pages twice.
+    twice = new_printer(copies=2)
+    twice.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    twice.setResolution(72)
+    twice.setOutputFileName(str(tmp_path / "twice.pdf"))
+    assert preview.print_to(twice)
+    assert len(PdfReader(str(tmp_path / "twice.pdf")).pages) == 2 * expected
+
     saved = tmp_path / "copy.pdf"
     assert preview.save_pdf_to(saved)
     assert len(PdfReader(str(saved)).pages) == expected
     with demo_store.read() as s:
         audits = s.execute(select(AuditEntry).where(AuditEntry.action == "print",
                                                     AuditEntry.record_id == case_id)).scalars().all()
-    assert len(audits) == 2 and str(out) in audits[0].detail and str(saved) in audits[1].detail
+    assert len(audits) == 3 and str(out) in audits[0].detail and str(saved) in audits[2].detail
+    assert f"{2 * expected}页" in audits[1].detail
 
 
 def test_batch_print_of_selected_cases_and_blank_forms(main_window, qtbot, demo_store, demo_actor):  # type: ignore[no-untyped-def]

@@ -36,7 +36,14 @@ from jydesk.printing import render_batch, render_form
 from jydesk.store import cases as case_service
 from jydesk.ui.context import AppContext
 from jydesk.ui.panels.base import NavEntry, Panel
-from jydesk.ui.printing_support import PdfError, PrintRequest, load_pdf, print_pdf, print_requests
+from jydesk.ui.printing_support import (
+    PdfError,
+    PrintRequest,
+    load_pdf,
+    new_printer,
+    print_pdf,
+    print_requests,
+)
 
 log = logging.getLogger(__name__)
 
@@ -259,9 +266,8 @@ class PrintPreviewPanel(Panel):
     def print_with_dialog(self) -> bool:
         if self.document is None:
             return False
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer = new_printer(self.copies)
         printer.setDocName(self._what())
-        printer.setCopyCount(self.copies)
         dialog = QPrintDialog(printer, self)
         dialog.setWindowTitle("打印")
         dialog.setOption(QAbstractPrintDialog.PrintDialogOption.PrintPageRange, True)
