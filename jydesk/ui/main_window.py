@@ -13,6 +13,7 @@ Per-clerk state lives in ``user_settings``: ``dock_layout`` (qtads state), ``doc
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 
 import PySide6QtAds as ads
@@ -37,6 +38,7 @@ from jydesk.store.database import Store
 from jydesk.store.unit_of_work import Actor
 from jydesk.ui.context import AppContext
 from jydesk.ui.dialogs import ask
+from jydesk.ui.editors.fields import set_flag
 from jydesk.ui.lock import IdleWatcher, LockOverlay
 from jydesk.ui.panels import PANELS, Panel
 
@@ -96,9 +98,11 @@ class MainWindow(QMainWindow):
         _configure_ads()
         self.dock_manager = ads.CDockManager(self)
         self.panels: dict[str, Panel] = {}
+        self.build_ms: dict[str, float] = {}  # panel id -> construction time (benchmarks report it)
         self.docks: dict[str, ads.CDockWidget] = {}
         self._build_panels(panel_classes if panel_classes is not None else PANELS)
         self._default_state = self.dock_manager.saveState()
+        self._layout_changed = False  # True once a saved layout was applied (restoring is slow: skip if not)
         self._build_actions()
         self._build_menus()
         self._build_toolbar()
@@ -128,7 +132,9 @@ class MainWindow(QMainWindow):
         columns: dict[str, ads.CDockAreaWidget] = {}
         ordered = sorted(classes, key=lambda c: AREA_ORDER.index(c.area))
         for cls in ordered:
+            started = time.perf_counter()
             panel = cls(self.ctx)
+            self.build_ms[cls.panel_id] = (time.perf_counter() - started) * 1000
             dock = ads.CDockWidget(self.dock_manager, cls.title)
             dock.setObjectName(cls.panel_id)  # the key qtads uses in saved layouts
             dock.setWidget(panel)
@@ -183,9 +189,14 @@ class MainWindow(QMainWindow):
         if geometry:
             self.restoreGeometry(QByteArray(geometry))
         state = registry.get_bytes_setting(store, uid, LAYOUT_KEY)
-        if not state or not self.dock_manager.restoreState(QByteArray(state)):
-            self.dock_manager.restoreState(self._default_state)
+        if not state:
+            if self._layout_changed:  # another clerk's layout is showing
+                self.reset_layout()
             return
+        if not self.dock_manager.restoreState(QByteArray(state)):
+            self.reset_layout()
+            return
+        self._layout_changed = True
         known = set((registry.get_setting(store, uid, LAYOUT_PANELS_KEY) or "").split(","))
         for panel_id, dock in self.docks.items():
             if panel_id not in known and type(self.panels[panel_id]).visible_by_default:
@@ -201,6 +212,7 @@ class MainWindow(QMainWindow):
             log.exception("保存窗口布局失败")
 
     def reset_layout(self) -> None:
+        self._layout_changed = False
         self.dock_manager.restoreState(self._default_state)
         for panel_id, dock in self.docks.items():
             dock.toggleView(type(self.panels[panel_id]).visible_by_default)
@@ -300,6 +312,7 @@ class MainWindow(QMainWindow):
         self.outbox_label.setObjectName("outboxCount")
         self.outbox_label.setToolTip("本机已保存、尚未同步到市级平台的修改")
         for label in (self.village_label, self.clerk_label, self.sync_label, self.outbox_label):
+            label.setContentsMargins(10, 0, 10, 0)
             bar.addPermanentWidget(label)
         self.refresh_outbox()
 
@@ -320,9 +333,7 @@ class MainWindow(QMainWindow):
     def set_sync_state(self, text: str) -> None:
         """Online/offline text (the sync engineer calls this or emits ``hub.sync_state_changed``)."""
         self.sync_label.setText(text)
-        self.sync_label.setProperty("offline", text == OFFLINE)
-        self.sync_label.style().unpolish(self.sync_label)
-        self.sync_label.style().polish(self.sync_label)
+        set_flag(self.sync_label, "offline", text == OFFLINE)
 
     # ---- commands ----
 
@@ -360,14 +371,14 @@ class MainWindow(QMainWindow):
 
     def _add_member(self) -> None:
         detail = self._detail()
-        editor = getattr(detail, "editor", None)
+        editor = getattr(detail, "_editor", None)
         if editor is not None and detail is not None and detail.stack.currentWidget() is editor:  # type: ignore[attr-defined]
             editor.add_member()
 
     def _discard_current(self) -> None:
-        editor = getattr(self._detail(), "editor", None)
-        if editor is not None:
-            editor.ask_discard()
+        detail = self._detail()
+        if detail is not None and detail.has_unsaved_changes():
+            detail.editor.ask_discard()  # type: ignore[attr-defined]
 
     def ask_lock_minutes(self) -> None:
         low, high = registry.LOCK_MINUTES_RANGE

@@ -23,14 +23,10 @@ QMenuBar { background: #ffffff; }
 QMenuBar::item { padding: 4px 10px; }
 QMenuBar::item:selected { background: #e8f0fb; }
 QStatusBar { background: #ffffff; border-top: 1px solid #d9dee5; color: #3e4c59; }
-QStatusBar QLabel { padding: 0 10px; }
-QStatusBar QLabel#syncState[offline="true"] { color: #9a6700; }
-QStatusBar QLabel#outboxCount { color: #3e4c59; }
+QLabel#syncState[offline="true"] { color: #9a6700; }
 QGroupBox { background: #ffffff; border: 1px solid #d9dee5; border-radius: 6px; margin-top: 14px;
-            padding: 12px 10px 8px 10px; font-weight: bold; }
-QGroupBox::title { subcontrol-origin: margin; left: 10px; padding: 0 4px; color: #1f2933; }
-QGroupBox QLabel, QGroupBox QCheckBox, QGroupBox QLineEdit, QGroupBox QComboBox, QGroupBox QTableWidget,
-QGroupBox QPushButton { font-weight: normal; }
+            padding: 12px 10px 8px 10px; }
+QGroupBox::title { subcontrol-origin: margin; left: 10px; padding: 0 4px; color: @ACCENT@; }
 QLineEdit, QComboBox { background: #ffffff; border: 1px solid #c3cad4; border-radius: 4px; padding: 3px 6px;
                        min-height: 20px; }
 QLineEdit:focus, QComboBox:focus { border: 1px solid @ACCENT@; }

@@ -43,11 +43,10 @@ class FieldBox(QWidget):
         outer.addWidget(self.error)
 
     def set_error(self, message: str | None) -> None:
+        if message == (self.error.text() or None) and self.error.isVisible() == bool(message):
+            return
         self.error.show_message(message)
-        self.widget.setProperty("invalid", bool(message))
-        style = self.widget.style()
-        style.unpolish(self.widget)
-        style.polish(self.widget)
+        set_flag(self.widget, "invalid", bool(message))
 
     @property
     def message(self) -> str:
@@ -81,6 +80,16 @@ class ChoiceBox(QComboBox):
             self.addItem(value, value)  # keep an unknown stored value visible rather than lose it
             index = self.count() - 1
         self.setCurrentIndex(max(index, 0))
+
+
+def set_flag(widget: QWidget, name: str, value: bool) -> None:
+    """Set a boolean property used by the stylesheet; re-polish only when it changes (polish is slow)."""
+    if bool(widget.property(name)) == value:
+        return
+    widget.setProperty(name, value)
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
 
 
 def line_edit(placeholder: str = "", max_length: int | None = None) -> QLineEdit:

@@ -27,7 +27,7 @@ from jydesk.store import registry
 from jydesk.store.registry import FormRejected, HouseholdForm, MemberForm
 from jydesk.ui.context import AppContext
 from jydesk.ui.dialogs import ask
-from jydesk.ui.editors.fields import ChoiceBox, ErrorLabel, FieldBox, line_edit
+from jydesk.ui.editors.fields import ChoiceBox, ErrorLabel, FieldBox, line_edit, set_flag
 from jydesk.ui.editors.person_form import PersonForm, derived_summary
 
 HOUSEHOLD_TEXT = ("address", "group_no", "phone", "note")
@@ -361,9 +361,7 @@ class HouseholdEditor(QWidget):
             title = f"户主 {head or '（未指定）'}"
         self.heading.setText(f"{title}　共{len(self._form.members)}人")
         self.state.setText("● 有未保存的修改" if dirty else ("已保存" if self._form.id else ""))
-        self.state.setProperty("dirty", dirty)
-        self.state.style().unpolish(self.state)
-        self.state.style().polish(self.state)
+        set_flag(self.state, "dirty", dirty)
         self.save_button.setEnabled(dirty)
         self.discard_button.setEnabled(dirty)
         if dirty != self._dirty:

@@ -28,13 +28,12 @@ class DetailPanel(Panel):
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
-        self.editor = HouseholdEditor(ctx)
+        self._editor: HouseholdEditor | None = None  # built on first use: ~100 widgets, not needed at start
         self.placeholder = QLabel("在列表中选择一户或一人查看、修改；\n按 Ctrl+N 新建户。")
         self.placeholder.setObjectName("emptyState")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.placeholder)
-        self.stack.addWidget(self.editor)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
@@ -49,11 +48,19 @@ class DetailPanel(Panel):
         ctx.hub.open_record.connect(self.open_record)
         ctx.hub.new_record.connect(self.new_record)
         ctx.hub.record_saved.connect(self._saved_elsewhere)
-        self.editor.saved.connect(self._after_save)
-        self.editor.dirty_changed.connect(self._dirty_changed)
-        self.editor.person.changed.connect(self.draft_timer.start)
-        for key in ("address", "group_no", "phone", "note"):
-            getattr(self.editor, key).textEdited.connect(lambda _t: self.draft_timer.start())
+
+    @property
+    def editor(self) -> HouseholdEditor:
+        if self._editor is None:
+            editor = HouseholdEditor(self.ctx)
+            self.stack.addWidget(editor)
+            editor.saved.connect(self._after_save)
+            editor.dirty_changed.connect(self._dirty_changed)
+            editor.person.changed.connect(self.draft_timer.start)
+            for key in ("address", "group_no", "phone", "note"):
+                getattr(editor, key).textEdited.connect(lambda _t: self.draft_timer.start())
+            self._editor = editor
+        return self._editor
 
     # ---- opening ----
 
@@ -64,7 +71,8 @@ class DetailPanel(Panel):
         household_id = record_id if entity == "household" else registry.household_of_person(self.ctx.store, record_id)
         if household_id is None:
             return
-        if self.stack.currentWidget() is self.editor and self.editor.household_id == household_id:
+        if self._editor is not None and self.stack.currentWidget() is self._editor \
+                and self._editor.household_id == household_id:
             if person_id:
                 index = next((i for i, m in enumerate(self.editor.form().members) if m.id == person_id), -1)
                 if index >= 0:
@@ -93,7 +101,7 @@ class DetailPanel(Panel):
 
     def confirm_leave(self) -> bool:
         """Ask what to do with unsaved input before it is replaced. False: stay."""
-        if not self.editor.is_dirty():
+        if not self.has_unsaved_changes():
             return True
         answer = ask.save_discard_cancel(self, "当前户有尚未保存的修改，是否保存？")
         if answer == "save":
@@ -106,25 +114,28 @@ class DetailPanel(Panel):
     # ---- Panel hooks ----
 
     def has_unsaved_changes(self) -> bool:
-        return self.editor.is_dirty()
+        return self._editor is not None and self._editor.is_dirty()
 
     def unsaved_summary(self) -> str:
         return self.editor.heading.text()
 
     def save(self) -> bool:
-        if not self.editor.is_dirty():
+        if not self.has_unsaved_changes():
             return True
         return self.editor.save()
 
     def discard_changes(self) -> None:
         self.draft_timer.stop()
+        if self._editor is None:
+            return
         self._drop_draft()
-        self.editor.discard()
+        self._editor.discard()
 
     def clear_for_other_clerk(self) -> None:
         self.draft_timer.stop()
         self._draft_key = None
-        self.editor.load(HouseholdForm())
+        if self._editor is not None:
+            self._editor.load(HouseholdForm())
         self.stack.setCurrentWidget(self.placeholder)
 
     def current_draft_key(self) -> str:
@@ -133,7 +144,7 @@ class DetailPanel(Panel):
 
     def save_draft(self) -> None:
         self.draft_timer.stop()
-        if not self.editor.is_dirty():
+        if not self.has_unsaved_changes():
             return
         key = self.current_draft_key()
         payload = {"form": self.editor.form().to_payload(), "member": self.editor.current_member,
@@ -191,7 +202,7 @@ class DetailPanel(Panel):
             self.draft_timer.stop()
 
     def _saved_elsewhere(self, entity: str, record_id: str) -> None:
-        if self._emitting:
+        if self._emitting or self._editor is None:
             return
         if entity == "household" and record_id == self.editor.household_id and not self.editor.is_dirty():
             try:

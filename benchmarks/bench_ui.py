@@ -1,0 +1,253 @@
+"""Desktop shell on 100k people: process start to a usable main window, list first paint and memory,
+deep scrolling, search-as-you-type through the list panel, opening and saving a household.
+
+Budgets (DESIGN.md §8): start ≤ 0.6 s; list first paint ≤ 50 ms and ≤ 30 MiB extra memory;
+search p95 ≤ 5 ms. Runs with QT_QPA_PLATFORM=offscreen unless a display is set.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.common import ROOT, database_100k, p95, percentiles
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+BUDGET_START_S = 0.6
+BUDGET_PAINT_MS = 50.0
+BUDGET_MEMORY_MIB = 30.0
+STARTS = 5
+
+# The child is a fresh interpreter: it reports its own phases; the parent times the whole
+# process from spawn to "usable" (window shown and the list's first page painted).
+_CHILD = r"""
+import sys, time
+t0 = time.perf_counter()
+from PySide6.QtCore import QEvent, QObject
+from jydesk.ui.app import create_application
+app = create_application()
+t_qt = time.perf_counter()
+from sqlalchemy import select
+from jydesk.store import Actor, open_store
+from jydesk.store.models import User
+store = open_store(sys.argv[1])
+with store.read() as s:
+    user = s.execute(select(User).where(User.username == "demo")).scalar_one()
+    actor = Actor(user.id, user.display_name)
+t_store = time.perf_counter()
+from jydesk.ui.main_window import MainWindow
+window = MainWindow(store, actor, username="demo")
+t_window = time.perf_counter()
+view = window.panel("list").view
+
+class Painted(QObject):
+    done = False
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint:
+            self.done = True
+        return False
+
+painted = Painted()
+view.viewport().installEventFilter(painted)
+window.show()
+while not painted.done:
+    app.processEvents()
+t_paint = time.perf_counter()
+print("READY", flush=True)
+print(f"PHASES {t_qt - t0:.3f} {t_store - t_qt:.3f} {t_window - t_store:.3f} {t_paint - t_window:.3f}", flush=True)
+print("PANELS " + " ".join(f"{k}={v:.1f}" for k, v in window.build_ms.items()), flush=True)
+print(f"CPU {time.process_time():.3f}", flush=True)
+window.idle.stop()
+window.ctx.workers.wait(10000)
+"""
+
+
+def bench_start(folder: Path) -> None:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed app has its bytecode cached
+    totals: list[float] = []
+    phases: list[list[float]] = []
+    panel_ms: list[dict[str, float]] = []
+    cpu: list[float] = []
+    for i in range(STARTS + 1):
+        started = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(folder)], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        ready = time.perf_counter() - started
+        out = proc.stdout.read()
+        err = proc.stderr.read() if proc.stderr else ""
+        proc.wait(timeout=120)
+        if not line.startswith("READY"):
+            raise RuntimeError(f"start failed: {line}{out}{err[-2000:]}")
+        if i == 0:
+            continue  # the first run warms the OS file cache and writes bytecode
+        totals.append(ready)
+        lines = dict(ln.split(" ", 1) for ln in out.splitlines() if " " in ln)
+        phases.append([float(x) for x in lines["PHASES"].split()])
+        panel_ms.append({k: float(v) for k, v in (kv.split("=") for kv in lines["PANELS"].split())})
+        cpu.append(float(lines["CPU"]))
+    med = statistics.median(totals)
+    names = ("Qt + translations + font + style", "store import + open (SQLAlchemy, alembic check)",
+             "main window (all panels) built", "show + first paint of the list")
+    print(f"process start to usable main window ({STARTS} runs): median {med:.3f} s, "
+          f"min {min(totals):.3f} s, max {max(totals):.3f} s  (budget ≤ {BUDGET_START_S} s)"
+          f"{'' if med <= BUDGET_START_S else '  OVER BUDGET'}")
+    for k, name in enumerate(names):
+        print(f"    {name:48s} {statistics.median(p[k] for p in phases) * 1000:7.1f} ms")
+    print(f"    {'interpreter start + process overhead':48s} "
+          f"{(med - statistics.median(sum(p) for p in phases)) * 1000:7.1f} ms")
+    print(f"    CPU time of the process (median): {statistics.median(cpu):.3f} s")
+    print("    panel construction (median ms): " + ", ".join(
+        f"{k} {statistics.median(p[k] for p in panel_ms):.0f}" for k in panel_ms[0]))
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/statm") as fh:
+        pages = int(fh.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def bench_list(folder: Path) -> None:
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication
+    from sqlalchemy import select
+
+    from jydesk.store import Actor, open_store
+    from jydesk.store.models import User
+    from jydesk.ui.app import create_application
+    from jydesk.ui.main_window import MainWindow
+
+    app = create_application()
+    store = open_store(folder)
+    with store.read() as s:
+        user = s.execute(select(User).where(User.username == "demo")).scalar_one()
+        actor = Actor(user.id, user.display_name)
+    window = MainWindow(store, actor, username="demo")
+    window.show()
+    app.processEvents()
+    panel = window.panel("list")
+    view = panel.view
+
+    class Painted(QObject):
+        count = 0
+
+        def eventFilter(self, obj, event):  # type: ignore[no-untyped-def]
+            if event.type() == QEvent.Type.Paint:
+                self.count += 1
+            return False
+
+    painted = Painted()
+    view.viewport().installEventFilter(painted)
+
+    def first_paint(mode: str) -> float:
+        panel.set_mode("households" if mode == "people" else "people")
+        window.ctx.workers.wait()
+        app.processEvents()
+        before = painted.count
+        started = time.perf_counter()
+        panel.set_mode(mode)
+        panel.model.reload()  # a fresh listing: COUNT + first page, as on opening the view
+        while painted.count == before:
+            app.processEvents()
+        return (time.perf_counter() - started) * 1000
+
+    for mode, unit in (("people", "people"), ("households", "households")):
+        samples = [first_paint(mode) for _ in range(7)]
+        print(f"list first paint, {panel.model.rowCount():,} {unit}: {percentiles(samples)}  "
+              f"(budget ≤ {BUDGET_PAINT_MS:.0f} ms){'' if p95(samples) <= BUDGET_PAINT_MS else '  OVER BUDGET'}")
+
+    # memory: open the people list and scroll through it
+    panel.set_mode("households")
+    window.ctx.workers.wait()
+    app.processEvents()
+    import gc
+
+    gc.collect()
+    base = _rss_mib()
+    panel.set_mode("people")
+    panel.model.reload()
+    app.processEvents()
+    model = panel.model
+    started = time.perf_counter()
+    view.scrollToBottom()
+    app.processEvents()
+    end_ms = (time.perf_counter() - started) * 1000
+    window.ctx.workers.wait()
+    rng = random.Random(3)
+    jumps = []
+    for _ in range(40):
+        row = rng.randrange(model.rowCount())
+        t = time.perf_counter()
+        view.scrollTo(model.index(row, 0))
+        app.processEvents()
+        jumps.append((time.perf_counter() - t) * 1000)
+    gc.collect()
+    extra = _rss_mib() - base
+    print(f"scroll to the last of {model.rowCount():,} people right after opening: {end_ms:.1f} ms "
+          f"(before the row order is loaded in the background)")
+    print(f"jump to a random row and paint (order loaded): {percentiles(jumps)}")
+    print(f"extra memory for the open 100k list after scrolling: {extra:.1f} MiB "
+          f"(budget ≤ {BUDGET_MEMORY_MIB:.0f} MiB; rows kept: ≤ {model.CACHED_PAGES} pages of {model.PAGE_SIZE})")
+    listing = model.listing
+    started = time.perf_counter()
+    type(listing)(store, "name").prepare()  # type: ignore[call-arg]
+    print(f"row order for a header sort (by name), built in a worker: {(time.perf_counter() - started) * 1000:.0f} ms")
+
+    # search as you type, through the panel (index query + model reset), people and households
+    with store.read() as s:
+        from jydesk.store.models import Person
+
+        people = s.execute(select(Person.name, Person.id_number).limit(5000)).all()
+    sample = random.Random(9).sample(people, 60)
+    queries = [n[:1] for n, _ in sample[:20]] + [n[:2] for n, _ in sample[20:40]] + [i[-4:] for _, i in sample[40:]]
+    for mode in ("people", "households"):
+        panel.set_mode(mode)
+        times = []
+        for q in queries:
+            panel.search.blockSignals(True)
+            panel.search.setText(q)
+            panel.search.blockSignals(False)
+            t = time.perf_counter()
+            panel.run_search()
+            times.append((time.perf_counter() - t) * 1000)
+            app.processEvents()
+        print(f"search as you type ({mode}, 1-2 characters and ID tails, results into the list): {percentiles(times)}")
+    panel.search.clear()
+    panel.run_search()
+
+    # open and save a household in the editor
+    detail = window.panel("detail")
+    with store.read() as s:
+        from jydesk.store.models import Household
+
+        ids = s.execute(select(Household.id).limit(200)).scalars().all()
+    opens = []
+    for hid in ids[:40]:
+        t = time.perf_counter()
+        detail.open_record("household", hid)
+        app.processEvents()
+        opens.append((time.perf_counter() - t) * 1000)
+    print(f"open a household in the editor: {percentiles(opens)}")
+    window.idle.stop()
+    window.ctx.workers.wait()
+    QApplication.processEvents()
+    window.hide()
+    store.close()
+
+
+def main() -> None:
+    folder = database_100k()
+    bench_start(folder)
+    bench_list(folder)
+
+
+if __name__ == "__main__":
+    main()
