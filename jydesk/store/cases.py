@@ -393,7 +393,9 @@ class CaseRow:
 def _base_rows(store: Store, query: CaseQuery, *, with_status: bool) -> list[tuple[Any, ...]]:
     stmt = (select(Case.id, Case.form_code, Case.status, Case.applied_on, Case.accepted_on, Case.publicity_start,
                    Case.publicity_end, Case.submitted_on, Case.updated_at, Case.decision_amount,
-                   func.json_extract(Case.data, "$.applicant_name"), Person.name, Household.group_no, Household.address)
+                   # the form's name only when no applicant record is linked (coalesce short-circuits)
+                   func.coalesce(Person.name, func.json_extract(Case.data, "$.applicant_name")),
+                   Household.group_no, Household.address)
             .outerjoin(Person, Person.id == Case.applicant_id)
             .outerjoin(Household, Household.id == Case.household_id)
             .where(Case.deleted.is_(False)))
@@ -411,8 +413,7 @@ def _base_rows(store: Store, query: CaseQuery, *, with_status: bool) -> list[tup
 
 
 def _row(r: tuple[Any, ...], calendar: WorkCalendar, today: date) -> CaseRow:
-    (cid, form_code, status, applied, accepted, pstart, pend, submitted, updated, amount, form_name, name, group,
-     address) = r
+    (cid, form_code, status, applied, accepted, pstart, pend, submitted, updated, amount, name, group, address) = r
     facts = CaseFacts(form_code, CaseStatus(status), {}, applied_on=applied, accepted_on=accepted,
                       publicity_start=pstart, publicity_end=pend, submitted_on=submitted)
     dl = casework.deadline(facts, calendar)
@@ -420,7 +421,7 @@ def _row(r: tuple[Any, ...], calendar: WorkCalendar, today: date) -> CaseRow:
     text = casework.deadline_text(dl, today, calendar)
     if status == CaseStatus.PUBLICITY and pend is not None:
         text = f"公示至 {pend:%Y-%m-%d}" + (f"；{text}" if text else "")
-    return CaseRow(cid, form_code, status, name or form_name or "", group,
+    return CaseRow(cid, form_code, status, name or "", group,
                    address or "", applied, updated, dl, state, text, amount)
 
 
