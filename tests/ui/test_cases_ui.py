@@ -290,3 +290,20 @@ def test_holiday_dialog_extends_the_calendar_and_moves_deadlines(main_window, qt
     qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
     assert dialog.table.rowCount() == 0 and due() == date(2030, 3, 18)
     assert dialog.changed
+
+
+def test_every_application_form_opens_in_the_editor(main_window, qtbot, demo_store, demo_actor):  # type: ignore[no-untyped-def]
+    with demo_store.read() as s:
+        head = s.execute(select(Person).where(Person.relation == "本人").order_by(Person.id)).scalars().first()
+    editor = main_window.panel("case_form").editor
+    forms = svc.case_forms()
+    assert {d.code for d in forms} >= {"dibao", "tekun", "linshi", "canji", "gaoling", "wuren"}
+    for defn in forms:
+        cid = svc.create_case(demo_store, demo_actor, defn.code, household_id=head.household_id, applicant_id=head.id)
+        main_window.panel("cases").open_case(cid)
+        assert editor.case is not None and editor.case.id == cid and editor.defn is defn
+        assert editor.heading.text().startswith(defn.title)
+        editable = [k for k, w in editor.inputs.items() if not w.read_only]
+        assert editable, defn.code
+        assert editor.save() is True, (defn.code, editor.banner.text())
+        assert list(editor.action_buttons) == [CaseStatus.ACCEPTED]
