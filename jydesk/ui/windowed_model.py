@@ -18,13 +18,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 
 from jydesk.ui.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
 ModelIndex = QModelIndex | QPersistentModelIndex
+PREPARE_DELAY_MS = 150
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_USER = int(Qt.ItemDataRole.UserRole.value)
 
 
 class ListingLike(Protocol):
@@ -73,6 +78,8 @@ class WindowedTableModel(QAbstractTableModel):
         self._listing: ListingLike | None = None
         self._count = 0
         self._pages: OrderedDict[int, list[Any]] = OrderedDict()
+        self._texts: dict[int, list[str]] = {}  # row -> display texts, for rows of cached pages
+        self._aligns = [int(c.align.value) for c in self.columns]
         self.page_fetches = 0  # pages read from the database (tests and benchmarks look at it)
 
     # ---- feeding ----
@@ -82,6 +89,7 @@ class WindowedTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._listing = listing
         self._pages.clear()
+        self._texts.clear()
         self._count = listing.count()
         self.endResetModel()
         self._prepare(listing)
@@ -99,7 +107,13 @@ class WindowedTableModel(QAbstractTableModel):
         if self.workers is None:
             prepare()
             return
-        job = self.workers.submit(prepare)
+        # Start after the first page is painted: the view's first paint comes before the full order.
+        QTimer.singleShot(PREPARE_DELAY_MS, lambda: self._submit_prepare(listing))
+
+    def _submit_prepare(self, listing: ListingLike) -> None:
+        if listing is not self._listing or self.workers is None:
+            return  # replaced meanwhile (new sort, new search)
+        job = self.workers.submit(listing.prepare)  # type: ignore[attr-defined]
         job.signals.error.connect(lambda exc: log.warning("列表排序索引加载失败：%s", exc))
 
     @property
@@ -122,7 +136,10 @@ class WindowedTableModel(QAbstractTableModel):
             self.page_fetches += 1
             self._pages[number] = page
             while len(self._pages) > self.CACHED_PAGES:
-                self._pages.popitem(last=False)
+                dropped, _ = self._pages.popitem(last=False)
+                start = dropped * self.PAGE_SIZE
+                for r in range(start, start + self.PAGE_SIZE):
+                    self._texts.pop(r, None)
         else:
             self._pages.move_to_end(number)
         return page[offset] if offset < len(page) else None
@@ -143,21 +160,29 @@ class WindowedTableModel(QAbstractTableModel):
     def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.columns)
 
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        column = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            obj = self.row_object(index.row())
-            return "…" if obj is None else column.text(obj)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(column.align.value)
-        if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
-            obj = self.row_object(index.row())
-            return None if obj is None else column.tooltip(obj)
-        if role == Qt.ItemDataRole.UserRole:
+    def data(self, index: ModelIndex, role: int = 0) -> Any:
+        # Called ~8 times per painted cell: roles compared as ints (PySide enum compares are slow),
+        # display texts cached per row while its page is in memory.
+        role = int(role)
+        if role == _DISPLAY:
+            row = index.row()
+            texts = self._texts.get(row)
+            if texts is None:
+                obj = self.row_object(row)
+                if obj is None:
+                    return "…"
+                texts = self._texts[row] = [c.text(obj) for c in self.columns]
+            return texts[index.column()]
+        if role == _ALIGN:
+            return self._aligns[index.column()]
+        if role == _USER:
             obj = self.row_object(index.row())
             return None if obj is None else getattr(obj, "id", None)
+        if role == _TOOLTIP:
+            column = self.columns[index.column()]
+            if column.tooltip is not None:
+                obj = self.row_object(index.row())
+                return None if obj is None else column.tooltip(obj)
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,
