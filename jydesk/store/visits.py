@@ -394,7 +394,9 @@ def coverage_history(session: Session, end_week: IsoWeek | str, count: int = 12)
     """探访率 of the high-risk group for ``count`` weeks ending with ``end_week``, oldest first."""
     end_week = IsoWeek.parse(end_week) if isinstance(end_week, str) else end_week
     weeks = weeks_ending(end_week, count)
-    candidates = _candidates(session, end_week.sunday)
+    # Tiers only rise with age, so whoever is high-risk in an earlier week is high-risk at the end.
+    candidates = [c for c in _candidates(session, end_week.sunday)
+                  if c.assessment(end_week.sunday).tier is Tier.HIGH]
     histories = _histories(session, end_week.sunday, {c.person_id for c in candidates})
     result = []
     for week in weeks:

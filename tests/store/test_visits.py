@@ -430,3 +430,12 @@ def test_visit_sheets_prefilled_filled_and_blank(store: Store, clerk: Actor) -> 
     text = _pdf_text(render_batch(prefilled + filled, lambda d, t: progress.append((d, t))))
     assert "特殊困难老年人探访记录表" in text and "超期乙" in text
     assert progress[-1] == (len(prefilled) + len(filled),) * 2
+
+
+def test_coverage_history_counts_someone_from_the_week_they_turn_80(store: Store) -> None:
+    end = IsoWeek(2027, 2)
+    birthday = end.shift(-3).monday + timedelta(days=2)  # Wednesday of 2026-W52
+    add_person(store, "将满80", birthday.replace(year=birthday.year - 80), ["独居"])
+    with store.read() as s:
+        history = coverage_history(s, end, 6)
+    assert [c.due for c in history] == [0, 0, 1, 1, 1, 1]  # W50, W51 not yet 80; from W52 weekly
