@@ -239,3 +239,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         return json_response(review.decide(services(request).db, reviewer, case_id, body))
 
     return app
+
+
+def app_from_env() -> FastAPI:
+    """App factory for ``uvicorn --factory`` / multi-worker serving: settings from the environment
+    ($JYDESK_SERVER_DATABASE_URL, $JYDESK_SERVER_DATA_DIR)."""
+    return create_app(Settings.from_env())

@@ -13,12 +13,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import orjson
 import zstandard
-from sqlalchemy import Connection, insert, select, tuple_, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jydesk.domain import casework, idnumber
@@ -34,7 +34,7 @@ from sync.server.records import (
     RecordState,
     load_records,
     lock_village,
-    new_field_revs,
+    one_of,
     set_village_seq,
     utcnow,
     write_records,
@@ -66,7 +66,7 @@ class Prepared:
     op: str
     base_revision: int
     fields: dict[str, Any]
-    client_ts: str
+    client_ts: datetime | str
     errors: list[dict[str, Any]] = field(default_factory=list)
     sent: dict[str, Any] = field(default_factory=dict)  # the values as received, before normalising
 
@@ -75,17 +75,21 @@ class Prepared:
         return (self.entity, self.id)
 
     def as_held(self, origin: int) -> dict[str, Any]:
-        return {"op": self.op, "base_revision": self.base_revision, "fields": self.fields,
-                "client_ts": self.client_ts, "origin": origin}
+        ts = self.client_ts.isoformat() if isinstance(self.client_ts, datetime) else self.client_ts
+        return {"op": self.op, "base_revision": self.base_revision, "fields": self.fields, "client_ts": ts,
+                "origin": origin}
+
+
+def canonical(batch: Batch) -> bytes:
+    """The batch's content as canonical JSON (key order and whitespace do not matter)."""
+    changes = [{"entity": c.entity, "id": c.id, "op": str(c.op), "base_revision": c.base_revision,
+                "fields": c.fields, "client_ts": c.client_ts.isoformat()} for c in batch.changes]
+    return orjson.dumps({"batch_id": batch.batch_id.lower(), "device_id": batch.device_id.lower(),
+                         "changes": changes}, option=orjson.OPT_SORT_KEYS)
 
 
 def content_hash(batch: Batch) -> str:
-    """A digest of the batch's content, independent of JSON key order and whitespace."""
-    return hashlib.sha256(orjson.dumps(_canonical(batch), option=orjson.OPT_SORT_KEYS)).hexdigest()
-
-
-def _canonical(batch: Batch) -> dict[str, Any]:
-    return batch.model_dump(mode="json")
+    return hashlib.sha256(canonical(batch)).hexdigest()
 
 
 def prepare(index: int, change: Change, village_code: str) -> Prepared:
@@ -93,8 +97,7 @@ def prepare(index: int, change: Change, village_code: str) -> Prepared:
     problems = Problems()
     entity, rid = change.entity, validation.canonical_uuid(change.id)
     op = str(change.op)
-    p = Prepared(index, entity, rid or change.id, op, change.base_revision, {},
-                 change.client_ts.isoformat())
+    p = Prepared(index, entity, rid or change.id, op, change.base_revision, {}, change.client_ts)
     if entity not in ENTITY_NAMES:
         problems.add(None, ErrorCode.UNKNOWN_ENTITY, f"未知的记录类型“{entity}”")
     elif rid is None:
@@ -122,6 +125,31 @@ def _rejected(p: Prepared, field_name: str | None, code: str, message: str, revi
     return _result(p, ChangeStatus.REJECTED, revision, errors=[{"field": field_name, "code": str(code), "message": message}])
 
 
+def _static_references(spec: EntitySpec) -> list[tuple[str, str]]:
+    refs = [(name, target.value) for name, target in spec.references.items()]
+    refs += [(name, target.value) for name, target in EXTRA_REFERENCES.get(spec.name, {}).items()]
+    if spec.parent:
+        refs.append((spec.parent[0], spec.parent[1].value))
+    return refs
+
+
+_STATIC_REFERENCES = {entity: _static_references(spec) for entity, spec in SPECS.items()}
+_EMPTY: dict[str, Any] = {}
+_NO_REV = (0, 0)
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What merging one change decided: a final ``answer`` (rejected …), or what to write."""
+
+    answer: dict[str, Any] | None
+    new: dict[str, Any] = field(default_factory=dict)  # the record after the change
+    applied: dict[str, Any] = field(default_factory=dict)  # fields that change
+    others: dict[str, Any] = field(default_factory=dict)  # changed meanwhile by others: adopt
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    normalised: dict[str, Any] = field(default_factory=dict)
+
+
 class Applier:
     """Applies prepared changes of one village inside one write transaction."""
 
@@ -135,8 +163,11 @@ class Applier:
         self.created: list[Key] = []
         self.held_blocker: dict[Key, Key] = {}  # record -> what its pending held changes wait for
         self.id_numbers: dict[str, str] = {}  # person id_number -> person id, this village
+        self.number_of: dict[str, str] = {}  # person id -> the id_number tracked for it
+        self.today = date.today()
         self.conflicts: list[dict[str, Any]] = []
         self.own_held: dict[int, int] = {}  # held-row id -> index of the change in this batch
+        self.has_held = False  # the village has held changes waiting (else skip those queries)
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -155,36 +186,41 @@ class Applier:
             if p.entity == Entity.PERSON and isinstance(p.fields.get("id_number"), str):
                 id_numbers.add(idnumber.normalise(p.fields["id_number"]))
         self.records.update(load_records(self.conn, keys))
-        self._load_held(keys)
+        h = HeldChange.__table__.c
+        self.has_held = self.conn.execute(select(h.id).where(h.village_code == self.village,
+                                                             h.released_at.is_(None)).limit(1)).first() is not None
+        if self.has_held:
+            self._load_held(keys)
         self._load_id_numbers(id_numbers)
 
-    def _references(self, spec: EntitySpec, fields: dict[str, Any]) -> list[tuple[str, str]]:
-        refs = [(name, target.value) for name, target in spec.references.items()]
-        refs += [(name, target.value) for name, target in EXTRA_REFERENCES.get(spec.name, {}).items()]
-        if spec.parent:
-            refs.append((spec.parent[0], spec.parent[1].value))
+    @staticmethod
+    def _references(spec: EntitySpec, fields: dict[str, Any]) -> list[tuple[str, str]]:
+        """(field, entity) pairs of the records this one points at (parent included)."""
+        refs = _STATIC_REFERENCES[spec.name]
         if spec.name == Entity.ATTACHMENT and fields.get("owner_entity") in validation.OWNER_ENTITIES:
-            refs.append(("owner_id", fields["owner_entity"]))
+            return [*refs, ("owner_id", fields["owner_entity"])]
         return refs
 
     def _load_held(self, keys: set[Key]) -> None:
         h = HeldChange.__table__.c
-        wanted = sorted(keys)
-        for i in range(0, len(wanted), 400):
+        ids = sorted({rid for _, rid in keys})
+        for i in range(0, len(ids), 500):
             stmt = (select(h.entity, h.record_id, h.parent_entity, h.parent_id)
-                    .where(h.released_at.is_(None), tuple_(h.entity, h.record_id).in_(wanted[i:i + 400]))
+                    .where(h.released_at.is_(None), one_of(self.conn, h.record_id, ids[i:i + 500]))
                     .order_by(h.id))
             for r in self.conn.execute(stmt):
-                self.held_blocker.setdefault((r.entity, r.record_id), (r.parent_entity, r.parent_id))
+                if (r.entity, r.record_id) in keys:
+                    self.held_blocker.setdefault((r.entity, r.record_id), (r.parent_entity, r.parent_id))
 
     def _load_id_numbers(self, numbers: set[str]) -> None:
         if not numbers:
             return
         t = Record.__table__.c
         stmt = select(t.id, t.id_number).where(t.village_code == self.village, t.entity == Entity.PERSON.value,
-                                               t.deleted.is_(False), t.id_number.in_(sorted(numbers)))
+                                               t.deleted.is_(False), one_of(self.conn, t.id_number, sorted(numbers)))
         for r in self.conn.execute(stmt):
-            self.id_numbers.setdefault(r.id_number, r.id)
+            if self.id_numbers.setdefault(r.id_number, r.id) == r.id:
+                self.number_of[r.id] = r.id_number
 
     # -- applying one change ------------------------------------------------------------------
 
@@ -205,86 +241,110 @@ class Applier:
         blocker = self.held_blocker.get(p.key)
         if blocker is not None and releasing is None:
             return self._hold(p, blocker, origin, device_id)
-        if state is None and p.op == "delete":
-            return _result(p, ChangeStatus.APPLIED, 0)
         outcome = self._merge(p, spec, state, origin)
-        if outcome.get("rejected"):
-            return outcome["rejected"]
-        parent_missing = self._missing_parent(spec, outcome["new"], outcome["applied"])
+        if outcome.answer is not None:
+            return outcome.answer
+        parent_missing = self._missing_parent(spec, outcome.new, outcome.applied)
         if parent_missing is not None:
             return self._hold(p, parent_missing, origin, device_id, releasing=releasing)
         return self._write(p, spec, state, outcome, origin, device_id)
 
-    def _merge(self, p: Prepared, spec: EntitySpec, state: RecordState | None, origin: int) -> dict[str, Any]:
-        fields = dict(p.fields)
-        current = state.current() if state else {}
+    def _merge(self, p: Prepared, spec: EntitySpec, state: RecordState | None, origin: int) -> Outcome:
+        """Decide field by field what to write, what conflicts, and what the client must adopt."""
+        fields = p.fields
+        current = state.current() if state is not None else _EMPTY
         base = p.base_revision
         if state is not None and base > state.revision:
-            return {"rejected": _rejected(p, None, ErrorCode.INVALID_BASE_REVISION,
-                                          f"记录版本号 {base} 大于服务器上的版本 {state.revision}", state.revision)}
-        reviewer_keys = form_rules.owned_by_reviewers(fields.get("form_code") or current.get("form_code")) \
-            if spec.name == Entity.CASE else frozenset()
-        for name in [*spec.server_owned, *sorted(reviewer_keys & fields.keys())]:
-            if name in fields:
+            return Outcome(_rejected(p, None, ErrorCode.INVALID_BASE_REVISION,
+                                     f"记录版本号 {base} 大于服务器上的版本 {state.revision}", state.revision))
+        owned = [n for n in spec.server_owned if n in fields]
+        if spec.name == Entity.CASE:
+            code = fields.get("form_code") or current.get("form_code")
+            owned += sorted(form_rules.owned_by_reviewers(code) & fields.keys())
+        if owned:
+            fields = dict(fields)
+            for name in owned:
                 if fields[name] != current.get(name):
-                    return {"rejected": _rejected(p, name, ErrorCode.SERVER_OWNED,
-                                                  f"{validation.label(name)}只能由审核人员在市级系统中填写")}
+                    return Outcome(_rejected(p, name, ErrorCode.SERVER_OWNED,
+                                             f"{validation.label(name)}只能由审核人员在市级系统中填写"))
                 del fields[name]
         if spec.name == Entity.CASE:
+            fields = dict(fields)
             rejected = self._case_rules(p, fields, current)
             if rejected:
-                return {"rejected": rejected}
+                return Outcome(rejected)
+        if state is None:
+            return self._merge_new(p, spec, fields)
         applied: dict[str, Any] = {}
         conflicts: list[dict[str, Any]] = []
-        revs = state.field_revs if state else {}
+        revs = state.field_revs
         for name, value in fields.items():
-            if value == current.get(name):
+            now = current.get(name)
+            if value == now:
                 continue
-            rev, src = revs.get(name, (0, 0))
+            rev, src = revs.get(name, _NO_REV)
             if rev > base and src != origin:
-                conflicts.append({"field": name, "server_value": current.get(name), "client_value": value})
+                conflicts.append({"field": name, "server_value": now, "client_value": value})
             else:
                 applied[name] = value
-        if state is not None and state.deleted and "deleted" not in fields:
-            rev, src = revs.get("deleted", (0, 0))
+        if state.deleted and "deleted" not in fields:
+            rev, src = revs.get("deleted", _NO_REV)
             if rev > base and src != origin:
                 conflicts.append({"field": "deleted", "server_value": True, "client_value": False})
-        if p.op == "delete" and state is not None and not state.deleted:
-            others = [n for n, (rev, src) in revs.items() if rev > base and src != origin]
-            if others:
-                return {"rejected": None, "new": current, "applied": {}, "others": {n: current.get(n) for n in others},
-                        "conflicts": [{"field": "deleted", "server_value": False, "client_value": True}],
-                        "normalised": {}}
-        new = {**current, **applied}
-        problems = Problems()
-        old = None if state is None else current
-        if state is None and base > 0:
-            missing = [n for n in spec.required if validation.is_empty(new.get(n))]
-            if missing:
-                return {"rejected": _rejected(p, None, ErrorCode.UNKNOWN_RECORD,
-                                              "服务器上没有该记录，请上传完整记录（缺少："
-                                              + "、".join(validation.label(n) for n in missing) + "）")}
-        if p.op != "delete":
-            normalised = validation.check_record(Entity(p.entity), old, new, set(applied), problems)
-        else:
-            normalised = {}
-        if problems:
-            return {"rejected": _result(p, ChangeStatus.REJECTED, state.revision if state else 0, errors=problems.items)}
-        for name, value in normalised.items():
-            applied[name] = new[name] = value
-        applied = {n: v for n, v in applied.items() if v != current.get(n)}
-        if p.entity == Entity.PERSON and not new.get("deleted") and new.get("id_number"):
-            other = self.id_numbers.get(new["id_number"])
-            if other is not None and other != p.id:
-                return {"rejected": _rejected(p, "id_number", ErrorCode.DUPLICATE_ID_NUMBER,
-                                              f"本村(社区)已登记身份证号为 {new['id_number']} 的人员（记录 {other}），请勿重复登记")}
         others = {n: current.get(n) for n, (rev, src) in revs.items()
                   if rev > base and src != origin and n not in fields and n != "deleted"}
+        if p.op == "delete" and not state.deleted and others:
+            return Outcome(None, current, {}, others, [{"field": "deleted", "server_value": False, "client_value": True}])
+        new = {**current, **applied}
+        if p.op != "delete":
+            problems = Problems()
+            normalised = validation.check_record(Entity(p.entity), current, new, set(applied), problems, today=self.today)
+            if problems:
+                return Outcome(_result(p, ChangeStatus.REJECTED, state.revision, errors=problems.items))
+            for name, value in normalised.items():
+                applied[name] = new[name] = value
+            applied = {n: v for n, v in applied.items() if v != current.get(n)}
+        duplicate = self._duplicate(p, new)
+        if duplicate:
+            return Outcome(duplicate)
         clashed = {c["field"] for c in conflicts}
+        return Outcome(None, new, applied, others, conflicts, self._adopt(p, fields, new, clashed))
+
+    def _merge_new(self, p: Prepared, spec: EntitySpec, fields: dict[str, Any]) -> Outcome:
+        """A record the server has not seen: every field is written (the common bulk case)."""
+        if p.op == "delete":
+            return Outcome(_result(p, ChangeStatus.APPLIED, 0))
+        new = dict(fields)
+        if p.base_revision > 0:
+            missing = [n for n in spec.required if validation.is_empty(new.get(n))]
+            if missing:
+                return Outcome(_rejected(p, None, ErrorCode.UNKNOWN_RECORD,
+                                         "服务器上没有该记录，请上传完整记录（缺少："
+                                         + "、".join(validation.label(n) for n in missing) + "）"))
+        problems = Problems()
+        normalised = validation.check_record(Entity(p.entity), None, new, set(new), problems, today=self.today)
+        if problems:
+            return Outcome(_result(p, ChangeStatus.REJECTED, 0, errors=problems.items))
+        new.update(normalised)
+        duplicate = self._duplicate(p, new)
+        if duplicate:
+            return Outcome(duplicate)
+        return Outcome(None, new, new, {}, [], self._adopt(p, fields, new, ()))
+
+    def _duplicate(self, p: Prepared, new: dict[str, Any]) -> dict[str, Any] | None:
+        if p.entity != Entity.PERSON or new.get("deleted") or not new.get("id_number"):
+            return None
+        other = self.id_numbers.get(new["id_number"])
+        if other is None or other == p.id:
+            return None
+        return _rejected(p, "id_number", ErrorCode.DUPLICATE_ID_NUMBER,
+                         f"本村(社区)已登记身份证号为 {new['id_number']} 的人员（记录 {other}），请勿重复登记")
+
+    @staticmethod
+    def _adopt(p: Prepared, fields: dict[str, Any], new: dict[str, Any], clashed: Any) -> dict[str, Any]:
+        """Values the server stores differently from what the client sent (normalised)."""
         sent = p.sent or p.fields
-        normalised = {n: new.get(n) for n in fields if n not in clashed and n in sent and sent[n] != new.get(n)}
-        return {"rejected": None, "new": new, "applied": applied, "others": others, "conflicts": conflicts,
-                "normalised": normalised}
+        return {n: new.get(n) for n in fields if n not in clashed and n in sent and sent[n] != new.get(n)}
 
     def _case_rules(self, p: Prepared, fields: dict[str, Any], current: dict[str, Any]) -> dict[str, Any] | None:
         """Who may set which status, and what the village may still change (jydesk.domain.casework)."""
@@ -335,28 +395,31 @@ class Applier:
             if p.index >= 0:
                 self.own_held[row_id] = p.index
         self.held_blocker.setdefault(p.key, blocker)
+        self.has_held = True
         return _result(p, ChangeStatus.HELD, 0)
 
-    def _write(self, p: Prepared, spec: EntitySpec, state: RecordState | None, outcome: dict[str, Any],
+    def _write(self, p: Prepared, spec: EntitySpec, state: RecordState | None, outcome: Outcome,
                origin: int, device_id: str) -> dict[str, Any]:
-        applied: dict[str, Any] = outcome["applied"]
-        conflicts: list[dict[str, Any]] = outcome["conflicts"]
+        applied, conflicts = outcome.applied, outcome.conflicts
+        key = p.key
         if state is None:
             state = RecordState(p.entity, p.id, self.village, created_at=self.now)
-            self.records[p.key] = state
-            self.created.append(p.key)
+            self.records[key] = state
+            self.created.append(key)
         if applied:
             state.revision += 1
-            for name, value in applied.items():
-                if name == "deleted":
-                    state.deleted = bool(value)
-                    if "deleted" in spec.fields:
-                        state.fields["deleted"] = bool(value)
+            state.fields.update(applied)
+            if "deleted" in applied:
+                state.deleted = bool(applied["deleted"])
+                if "deleted" in spec.fields:
+                    state.fields["deleted"] = state.deleted
                 else:
-                    state.fields[name] = value
-            new_field_revs(state, applied, state.revision, origin)
-            self.dirty.pop(p.key, None)
-            self.dirty[p.key] = None
+                    del state.fields["deleted"]
+            mark = [state.revision, origin]
+            state.field_revs.update(dict.fromkeys(applied, mark))
+            if key in self.dirty:
+                del self.dirty[key]
+            self.dirty[key] = None
             if p.entity == Entity.PERSON:
                 self._track_id_number(state)
         for c in conflicts:
@@ -364,22 +427,23 @@ class Applier:
                                    "field": c["field"], "server_value": c["server_value"],
                                    "client_value": c["client_value"], "server_revision": state.revision,
                                    "device_id": device_id, "batch_id": self.batch_id, "created_at": self.now})
-        server_fields = {**outcome["others"], **outcome["normalised"]}
+        server_fields = {**outcome.others, **outcome.normalised}
         if conflicts:
             status = ChangeStatus.CONFLICT
-        elif outcome["others"]:
+        elif outcome.others:
             status = ChangeStatus.MERGED
         else:
             status = ChangeStatus.APPLIED
         return _result(p, status, state.revision, conflicts=conflicts, server_fields=server_fields)
 
     def _track_id_number(self, state: RecordState) -> None:
-        for number, pid in list(self.id_numbers.items()):
-            if pid == state.id:
-                del self.id_numbers[number]
+        old = self.number_of.pop(state.id, None)
+        if old is not None and self.id_numbers.get(old) == state.id:
+            del self.id_numbers[old]
         number = state.fields.get("id_number")
         if number and not state.deleted:
             self.id_numbers[number] = state.id
+            self.number_of[state.id] = number
 
     # -- releasing held changes ---------------------------------------------------------------
 
@@ -387,14 +451,17 @@ class Applier:
         """Apply held changes whose parent now exists, oldest first (and what they bring in
         turn); results of this batch's own held changes are updated in place."""
         h = HeldChange.__table__.c
+        if not self.has_held:
+            return
         while self.created:
-            keys, self.created = sorted(set(self.created)), []
+            keys, self.created = set(self.created), []
+            ids = sorted({rid for _, rid in keys})
             rows = []
-            for i in range(0, len(keys), 400):
-                rows += self.conn.execute(
-                    select(h.id, h.entity, h.record_id, h.change, h.device_id)
-                    .where(h.released_at.is_(None), tuple_(h.parent_entity, h.parent_id).in_(keys[i:i + 400]))
-                ).all()
+            for i in range(0, len(ids), 500):
+                rows += [r for r in self.conn.execute(
+                    select(h.id, h.entity, h.record_id, h.change, h.device_id, h.parent_entity, h.parent_id)
+                    .where(h.released_at.is_(None), one_of(self.conn, h.parent_id, ids[i:i + 500]))
+                ) if (r.parent_entity, r.parent_id) in keys]
             released: set[Key] = set()
             for row in sorted(rows, key=lambda r: r.id):
                 change = row.change
@@ -461,13 +528,9 @@ def apply_batch(db: Database, device: DeviceRef, batch: Batch, *, source: str = 
     if batch.device_id.lower() != device.id.lower():
         raise ServiceError(ErrorCode.DEVICE_MISMATCH, 403)
     batch_id = batch.batch_id.lower()
-    digest = content_hash(batch)
-    with db.read() as conn:
-        row = _stored(conn, batch_id)
-    if row is not None:
-        return _replay(row, batch, digest)
+    content = canonical(batch)
+    digest = hashlib.sha256(content).hexdigest()
     prepared = [prepare(i, c, device.village_code) for i, c in enumerate(batch.changes)]
-    payload = zstandard.ZstdCompressor(level=3).compress(orjson.dumps(_canonical(batch)["changes"]))
     try:
         with db.write() as conn:
             last_seq = lock_village(conn, device.village_code)
@@ -483,7 +546,8 @@ def apply_batch(db: Database, device: DeviceRef, batch: Batch, *, source: str = 
             set_village_seq(conn, device.village_code, last_seq)
             conn.execute(insert(StoredBatch).values(
                 batch_id=batch_id, device_id=device.id, village_code=device.village_code, content_hash=digest,
-                change_count=len(prepared), received_at=now, source=source, results=results, payload=payload))
+                change_count=len(prepared), received_at=now, source=source, results=results,
+                payload=zstandard.ZstdCompressor(level=3).compress(content)))
             conn.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now))
     except IntegrityError:
         with db.read() as conn:

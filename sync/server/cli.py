@@ -1,6 +1,6 @@
 """``jydesk-server``: run the city server and administer it.
 
-    jydesk-server serve [--database-url URL] [--host H] [--port P]
+    jydesk-server serve [--database-url URL] [--host H] [--port P] [--workers N]
     jydesk-server migrate
     jydesk-server enroll-device --village CODE [--hours H]      prints a one-time code
     jydesk-server revoke-device DEVICE_ID
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -55,8 +56,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     db = _database(args)
     print(f"jydesk 市级同步服务：http://{args.host}:{args.port}{'/api/v1'}  数据库：{_safe_url(settings.database_url)}",
           flush=True)
-    uvicorn.run(create_app(settings, db), host=args.host, port=args.port, log_level=args.log_level,
-                proxy_headers=True, timeout_keep_alive=30)
+    common = {"host": args.host, "port": args.port, "log_level": args.log_level, "proxy_headers": True,
+              "timeout_keep_alive": 30}
+    if args.workers > 1:  # separate processes (one GIL each); they share the database
+        db.dispose()
+        os.environ["JYDESK_SERVER_DATABASE_URL"] = settings.database_url
+        os.environ["JYDESK_SERVER_DATA_DIR"] = str(settings.data_dir)
+        uvicorn.run("sync.server.app:app_from_env", factory=True, workers=args.workers, **common)
+    else:
+        uvicorn.run(create_app(settings, db), **common)
     return 0
 
 
@@ -150,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[common], help="运行同步服务")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8420)
+    p.add_argument("--workers", type=int, default=1, help="工作进程数（PostgreSQL 时可设为 CPU 核数）")
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     p.set_defaults(handler=cmd_serve)
 

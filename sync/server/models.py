@@ -23,6 +23,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -120,13 +121,17 @@ class Record(Base):
     __tablename__ = "records"
     __table_args__ = (
         Index("ix_records_village_seq", "village_code", "seq", unique=True),
-        Index("ix_records_review", "entity", "status", "village_code"),
-        Index("ix_records_id_number", "village_code", "id_number"),
-        Index("ix_records_parent", "parent_id"),
+        # partial indexes: most rows are not cases / persons, and every index costs on ingest
+        Index("ix_records_review", "status", "village_code", postgresql_where=text("entity = 'case'"),
+              sqlite_where=text("entity = 'case'")),
+        Index("ix_records_id_number", "village_code", "id_number", postgresql_where=text("id_number IS NOT NULL"),
+              sqlite_where=text("id_number IS NOT NULL")),
+        Index("ix_records_parent", "parent_id", postgresql_where=text("parent_id IS NOT NULL"),
+              sqlite_where=text("parent_id IS NOT NULL")),
     )
 
-    entity: Mapped[str] = mapped_column(String(20), primary_key=True)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(20), primary_key=True)
     village_code: Mapped[str] = mapped_column(String(12))
     revision: Mapped[int] = mapped_column(Integer)
     seq: Mapped[int] = mapped_column(BigInteger)
@@ -162,8 +167,9 @@ class HeldChange(Base):
 
     __tablename__ = "held_changes"
     __table_args__ = (
-        Index("ix_held_parent", "parent_entity", "parent_id", "released_at"),
-        Index("ix_held_record", "entity", "record_id", "released_at"),
+        Index("ix_held_parent", "parent_id", "released_at"),
+        Index("ix_held_record", "record_id", "released_at"),
+        Index("ix_held_village", "village_code", "released_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)

@@ -84,10 +84,15 @@ class Problems:
         return bool(self.items)
 
 
+_CANONICAL_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
 def canonical_uuid(value: Any) -> str | None:
     """The lowercase canonical form of a UUID string, or None if it is not one."""
     if not isinstance(value, str) or len(value) > 64:
         return None
+    if _CANONICAL_UUID.match(value):
+        return value
     try:
         return str(uuid.UUID(value))
     except ValueError:
@@ -112,6 +117,9 @@ def check_change(spec: EntitySpec, fields: Mapping[str, Any], village_code: str,
             out[name] = value
             continue
         checker = _CHECKERS.get(name, _text)
+        if checker is _text and type(value) is str and len(value) <= MAX_TEXT:
+            out[name] = value
+            continue
         try:
             out[name] = checker(value)
         except _Bad as bad:
@@ -295,7 +303,7 @@ _CHECKERS: dict[str, Callable[[Any], Any]] = {
 
 
 def check_record(entity: Entity, old: Mapping[str, Any] | None, new: dict[str, Any], changed: set[str],
-                 problems: Problems) -> dict[str, Any]:
+                 problems: Problems, *, today: date | None = None) -> dict[str, Any]:
     """Domain rules on ``new`` (the merged record). Returns normalised values for ``changed``
     keys whose value the server stores differently from what was sent."""
     spec = SPECS[entity]
@@ -312,9 +320,10 @@ def check_record(entity: Entity, old: Mapping[str, Any] | None, new: dict[str, A
     rule = _RECORD_RULES.get(entity)
     if rule is None:
         return {}
-    normalised, errors = rule(new, changed)
+    today = today or date.today()
+    normalised, errors = rule(new, changed, today)
     if errors and old is not None:
-        _, before = rule(dict(old), set())
+        _, before = rule(dict(old), set(), today)
         seen = {(e.field, e.message) for e in before}
         errors = [e for e in errors if (e.field, e.message) not in seen]
     problems.extend(errors)
@@ -333,7 +342,7 @@ def _json(value: Any) -> Any:
     return value
 
 
-def _household_rule(new: dict[str, Any], changed: set[str]) -> tuple[dict[str, Any], list[FieldError]]:
+def _household_rule(new: dict[str, Any], changed: set[str], today: date) -> tuple[dict[str, Any], list[FieldError]]:
     values = dict(new)
     values.setdefault("residence", None)
     try:
@@ -343,15 +352,15 @@ def _household_rule(new: dict[str, Any], changed: set[str]) -> tuple[dict[str, A
     return {k: _json(v) for k, v in out.items() if k in new}, []
 
 
-def _person_rule(new: dict[str, Any], changed: set[str]) -> tuple[dict[str, Any], list[FieldError]]:
+def _person_rule(new: dict[str, Any], changed: set[str], today: date) -> tuple[dict[str, Any], list[FieldError]]:
     try:
-        out = registry.validate_person(new)
+        out = registry.validate_person(new, today=today)
     except ValidationError as exc:
         return {}, exc.errors
     return {k: _json(v) for k, v in out.items() if k in new}, []
 
 
-def _case_rule(new: dict[str, Any], changed: set[str]) -> tuple[dict[str, Any], list[FieldError]]:
+def _case_rule(new: dict[str, Any], changed: set[str], today: date) -> tuple[dict[str, Any], list[FieldError]]:
     errors: list[FieldError] = []
     status = new.get("status")
     if status not in CASE_STATUSES:
@@ -366,31 +375,31 @@ def _case_rule(new: dict[str, Any], changed: set[str]) -> tuple[dict[str, Any], 
     return normalised, errors
 
 
-def _follow_up_rule(new: dict[str, Any], changed: set[str]) -> tuple[dict[str, Any], list[FieldError]]:
+def _follow_up_rule(new: dict[str, Any], changed: set[str], today: date) -> tuple[dict[str, Any], list[FieldError]]:
     status = new.get("status")
     if status not in (None, *FOLLOW_UP_STATUSES):
         return {}, [FieldError("status", f"跟进状态应为{'或'.join(FOLLOW_UP_STATUSES)}", ErrorCode.INVALID_CHOICE)]
     return {}, []
 
 
-def _case_event_rule(new: dict[str, Any], changed: set[str]) -> tuple[dict[str, Any], list[FieldError]]:
+def _case_event_rule(new: dict[str, Any], changed: set[str], today: date) -> tuple[dict[str, Any], list[FieldError]]:
     if new.get("to_status") in REVIEWER_STATUSES and "to_status" in changed:
         return {}, [FieldError("to_status", "审批结果只能由审核人员记录", ErrorCode.SERVER_STATUS)]
     return {}, []
 
 
-def _visit_rule(new: dict[str, Any], changed: set[str]) -> tuple[dict[str, Any], list[FieldError]]:
+def _visit_rule(new: dict[str, Any], changed: set[str], today: date) -> tuple[dict[str, Any], list[FieldError]]:
     errors: list[FieldError] = []
     visited, following = new.get("visited_on"), new.get("next_visit_on")
     if visited and following and following < visited:
         errors.append(FieldError("next_visit_on", "下次探访日期不能早于本次探访日期"))
-    if visited and visited > date.today().isoformat():
+    if visited and visited > today.isoformat():
         errors.append(FieldError("visited_on", "探访日期不能晚于今天"))
     form_errors, normalised = forms.check_visit(new, changed)
     return normalised, errors + form_errors
 
 
-_RECORD_RULES: dict[Entity, Callable[[dict[str, Any], set[str]], tuple[dict[str, Any], list[FieldError]]]] = {
+_RECORD_RULES: dict[Entity, Callable[[dict[str, Any], set[str], date], tuple[dict[str, Any], list[FieldError]]]] = {
     Entity.HOUSEHOLD: _household_rule,
     Entity.PERSON: _person_rule,
     Entity.CASE: _case_rule,

@@ -257,4 +257,4 @@ def test_stored_batch_keeps_what_came_in(server: ServerEnv, device) -> None:
     with server.db.read() as conn:
         payload = conn.execute(select(StoredBatch.payload).where(StoredBatch.batch_id == body["batch_id"])).scalar_one()
     kept = orjson.loads(zstandard.ZstdDecompressor().decompress(payload))
-    assert kept[0]["fields"]["note"] == "原始内容"
+    assert kept["changes"][0]["fields"]["note"] == "原始内容"

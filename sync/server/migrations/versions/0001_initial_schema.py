@@ -71,8 +71,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "records",
-        sa.Column("entity", sa.String(20), primary_key=True),
         sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("entity", sa.String(20), primary_key=True),
         sa.Column("village_code", sa.String(12), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("seq", sa.BigInteger(), nullable=False),
@@ -85,9 +85,12 @@ def upgrade() -> None:
         _ts("created_at"), _ts("updated_at"),
     )
     op.create_index("ix_records_village_seq", "records", ["village_code", "seq"], unique=True)
-    op.create_index("ix_records_review", "records", ["entity", "status", "village_code"])
-    op.create_index("ix_records_id_number", "records", ["village_code", "id_number"])
-    op.create_index("ix_records_parent", "records", ["parent_id"])
+    for name, columns, where in (
+        ("ix_records_review", ["status", "village_code"], "entity = 'case'"),
+        ("ix_records_id_number", ["village_code", "id_number"], "id_number IS NOT NULL"),
+        ("ix_records_parent", ["parent_id"], "parent_id IS NOT NULL"),
+    ):
+        op.create_index(name, "records", columns, postgresql_where=sa.text(where), sqlite_where=sa.text(where))
     op.create_table(
         "batches",
         sa.Column("batch_id", sa.String(36), primary_key=True),
@@ -114,8 +117,9 @@ def upgrade() -> None:
         _ts("received_at"), _ts("released_at", True),
         sa.Column("result", _json(), nullable=True),
     )
-    op.create_index("ix_held_parent", "held_changes", ["parent_entity", "parent_id", "released_at"])
-    op.create_index("ix_held_record", "held_changes", ["entity", "record_id", "released_at"])
+    op.create_index("ix_held_parent", "held_changes", ["parent_id", "released_at"])
+    op.create_index("ix_held_record", "held_changes", ["record_id", "released_at"])
+    op.create_index("ix_held_village", "held_changes", ["village_code", "released_at"])
     op.create_table(
         "conflicts",
         _big_id(),

@@ -1,0 +1,224 @@
+"""City server ingest: changes applied per second in batches of 500, on PostgreSQL and SQLite.
+
+For each backend: a fresh database (a throwaway PostgreSQL database at
+$JYDESK_TEST_PG_URL, default postgres@127.0.0.1:5432; a temporary SQLite file), one
+enrolled device, and batches of 500 new records of a realistic mix (households, their
+members, visits to them). Measured:
+
+- service: ``batches.apply_batch`` called directly (validation + merge + one transaction);
+- http: the same through uvicorn on loopback, zstd-compressed bodies, 2 devices of
+  different villages pushing in parallel;
+- edits: batches of 500 field edits of existing records (the merge path);
+- pull: reading everything back in pages of 1,000.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import uvicorn
+import zstandard
+from sqlalchemy.engine import make_url
+
+from jydesk.domain.idnumber import check_digit
+from jydesk.domain.ids import new_id
+from sync.protocol.models import Batch
+from sync.protocol.wire import device_authorization
+from sync.server import batches, devices, pull
+from sync.server.app import create_app
+from sync.server.config import Limits, Settings
+from sync.server.db import Database
+
+BATCH = 500
+SERVICE_BATCHES = 40  # 20,000 changes
+HTTP_BATCHES = 20  # per device
+PG_URL = os.environ.get("JYDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+UNLIMITED = Limits(device_requests_per_minute=10**9, device_burst=10**9)
+
+
+class Ids:
+    """Distinct valid 身份证号: the sequence digits cycle, the birth date moves on every 1,000."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def id_number(self) -> str:
+        self.n += 1
+        born = date(1935, 1, 1) + timedelta(days=self.n // 1000)
+        first17 = f"510185{born:%Y%m%d}{self.n % 1000:03d}"
+        return first17 + check_digit(first17)
+
+
+def make_batches(device_id: str, village: str, count: int, ids: Ids) -> list[Batch]:
+    """``count`` batches of 500: 100 households, 300 members, 100 visits each."""
+    ts = datetime.now(UTC).isoformat()
+    out = []
+    for _ in range(count):
+        changes: list[dict[str, Any]] = []
+        for h in range(100):
+            hid = new_id()
+            changes.append({"entity": "household", "id": hid, "base_revision": 0, "client_ts": ts, "fields": {
+                "village_code": village, "address": f"简城街道{h}号", "group_no": h % 12 + 1, "residence": "农村",
+                "phone": "13800000000"}})
+            pids = []
+            for m in range(3):
+                pid = new_id()
+                pids.append(pid)
+                changes.append({"entity": "person", "id": pid, "base_revision": 0, "client_ts": ts, "fields": {
+                    "village_code": village, "household_id": hid, "name": "张三", "id_number": ids.id_number(),
+                    "relation": "本人" if m == 0 else "子", "monthly_income": "1200.00", "care_flags": ["独居"] if m == 0 else []}})
+            changes.append({"entity": "visit", "id": new_id(), "base_revision": 0, "client_ts": ts, "fields": {
+                "village_code": village, "person_id": pids[0], "visited_on": "2025-01-06", "method": "入户",
+                "visitors": "李专干", "follow_up_needed": False}})
+        out.append(Batch.model_validate({"batch_id": str(uuid.uuid4()), "device_id": device_id, "changes": changes}))
+    return out
+
+
+def edit_batches(device_id: str, applied: list[Batch], count: int) -> list[Batch]:
+    ts = datetime.now(UTC).isoformat()
+    out = []
+    for batch in applied[:count]:
+        changes = [{"entity": c.entity, "id": c.id, "base_revision": 1, "client_ts": ts,
+                    "fields": {"follow_up_needed": True} if c.entity == "visit" else {"note": "已电话回访"}}
+                   for c in batch.changes]
+        out.append(Batch.model_validate({"batch_id": str(uuid.uuid4()), "device_id": device_id, "changes": changes}))
+    return out
+
+
+@contextmanager
+def database(backend: str, folder: Path) -> Iterator[str | None]:
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'bench.sqlite3'}"
+        return
+    admin = Database(PG_URL, pool_size=1)
+    name = f"jydesk_bench_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except Exception as exc:
+        print(f"  PostgreSQL not available ({exc.__class__.__name__}): skipped")
+        admin.dispose()
+        yield None
+        return
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def enroll(db: Database, village: str) -> dict[str, Any]:
+    return devices.enroll(db, devices.issue_code(db, village).code, "bench")
+
+
+def rate(n: int, seconds: float, cpu: float | None = None) -> str:
+    text = f"{n / seconds:>9,.0f} changes/s ({n:,} in {seconds:.2f} s"
+    if cpu is not None:
+        text += f"; server process CPU {cpu / n * 1e6:.0f} µs/change"
+    return text + ")"
+
+
+def bench_service(db: Database, ids: Ids) -> list[Batch]:
+    dev = enroll(db, "510185001001")
+    ref = devices.get_device(db, dev["device_id"]).ref
+    todo = make_batches(dev["device_id"], "510185001001", SERVICE_BATCHES, ids)
+    for warm in make_batches(dev["device_id"], "510185001001", 2, ids):
+        batches.apply_batch(db, ref, warm)
+    started, cpu = time.perf_counter(), time.process_time()
+    for b in todo:
+        result = batches.apply_batch(db, ref, b)
+        assert all(r["status"] == "applied" for r in result["results"]), result["results"][:3]
+    print(f"  service, new records   "
+          f"{rate(SERVICE_BATCHES * BATCH, time.perf_counter() - started, time.process_time() - cpu)}")
+    edits = edit_batches(dev["device_id"], todo, 20)
+    started, cpu = time.perf_counter(), time.process_time()
+    for b in edits:
+        result = batches.apply_batch(db, ref, b)
+        assert all(r["status"] == "applied" for r in result["results"]), result["results"][:3]
+    print(f"  service, field edits   {rate(len(edits) * BATCH, time.perf_counter() - started, time.process_time() - cpu)}")
+    started = time.perf_counter()
+    cursor, total = "", 0
+    while True:
+        page = pull.pull(db, "510185001001", cursor, 1000)
+        total += len(page["changes"])
+        cursor = page["cursor"]
+        if not page["more"]:
+            break
+    seconds = time.perf_counter() - started
+    print(f"  pull, pages of 1000    {total / seconds:>9,.0f} records/s ({total:,} in {seconds:.2f} s)")
+    return todo
+
+
+def bench_http(settings: Settings, db: Database, ids: Ids) -> None:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, db), log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    packer = zstandard.ZstdCompressor(level=3)
+    work = []
+    for village in ("510185002001", "510185003001"):
+        dev = enroll(db, village)
+        bodies = [packer.compress(orjson.dumps(b.model_dump(mode="json")))
+                  for b in make_batches(dev["device_id"], village, HTTP_BATCHES, ids)]
+        work.append((device_authorization(dev["device_id"], dev["secret"]), bodies))
+    size = sum(len(b) for _, bodies in work for b in bodies) / (2 * HTTP_BATCHES * BATCH)
+    errors: list[str] = []
+
+    def push(headers: dict[str, str], bodies: list[bytes]) -> None:
+        with httpx.Client(base_url=url, timeout=120) as http:
+            for body in bodies:
+                r = http.post("/api/v1/batches", content=body, headers={
+                    **headers, "Content-Type": "application/json", "Content-Encoding": "zstd",
+                    "Accept-Encoding": "zstd"})
+                if r.status_code != 200:
+                    errors.append(r.text[:200])
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=push, args=w) for w in work]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    seconds = time.perf_counter() - started
+    server.should_exit = True
+    thread.join(10)
+    if errors:
+        print(f"  http failed: {errors[0]}")
+        return
+    print(f"  http, 2 devices        {rate(2 * HTTP_BATCHES * BATCH, seconds)}; {size:.0f} bytes/change zstd")
+
+
+def main() -> None:
+    for backend in ("postgres", "sqlite"):
+        print(f"{backend}:")
+        with tempfile.TemporaryDirectory() as folder, database(backend, Path(folder)) as url:
+            if url is None:
+                continue
+            settings = Settings(database_url=url, data_dir=Path(folder), limits=UNLIMITED)
+            db = Database(url)
+            db.migrate()
+            ids = Ids()
+            bench_service(db, ids)
+            bench_http(settings, db, ids)
+            db.dispose()
+
+
+if __name__ == "__main__":
+    main()
