@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 
 import PySide6QtAds as ads
-from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
-    QStyle,
     QToolBar,
     QWidget,
 )
@@ -231,8 +230,8 @@ class MainWindow(QMainWindow):
 
     # ---- actions, menus, toolbar ----
 
-    def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None, *,
-                tip: str = "", icon: QStyle.StandardPixmap | None = None) -> QAction:
+    def _action(self, text: str, slot, shortcut: QKeySequence | str | QKeySequence.StandardKey | None = None, *,
+                tip: str = "", icon: str | None = None) -> QAction:
         action = QAction(text, self)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
@@ -242,27 +241,29 @@ class MainWindow(QMainWindow):
             action.setToolTip(f"{tip}（{QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)}）"
                               if shortcut else tip)
         if icon is not None:
-            action.setIcon(self.style().standardIcon(icon))
+            from jydesk.ui.icons import icon as make_icon
+
+            action.setIcon(make_icon(icon))
         action.triggered.connect(slot)
         self.addAction(action)
         return action
 
     def _build_actions(self) -> None:
-        P = QStyle.StandardPixmap
         hub = self.ctx.hub
         self.act_new = self._action("新建户", lambda: hub.new_record.emit("household"), "Ctrl+N",
-                                    tip="登记一户新家庭", icon=P.SP_FileIcon)
+                                    tip="登记一户新家庭", icon="new-household")
         self.act_save = self._action("保存", self.save_current, QKeySequence.StandardKey.Save,
-                                     tip="保存当前修改", icon=P.SP_DialogSaveButton)
+                                     tip="保存当前修改", icon="save")
         self.act_find = self._action("查找", self.focus_search, QKeySequence.StandardKey.Find,
-                                     tip="搜索居民或家庭户", icon=P.SP_FileDialogContentsView)
-        self.act_lock = self._action("锁定", self.lock, "Ctrl+L", tip="立即锁定窗口", icon=P.SP_BrowserStop)
+                                     tip="搜索居民或家庭户", icon="search")
+        self.act_lock = self._action("锁定", self.lock, "Ctrl+L", tip="立即锁定窗口", icon="lock")
         self.act_switch = self._action("切换专干…", self.switch_clerk, tip="换另一位专干登录")
         self.act_quit = self._action("退出", self.close, "Ctrl+Q", tip="退出程序")
         self.act_reset = self._action("恢复默认布局", self.reset_layout, tip="把各面板放回默认位置")
         self.act_lock_minutes = self._action("自动锁定时间…", self.ask_lock_minutes, tip="设置闲置多久后自动锁定")
         self.act_about = self._action("关于 jydesk", self.about)
-        self.act_add_member = self._action("添加成员", self._add_member, "Ctrl+M", tip="在当前户添加一名成员")
+        self.act_add_member = self._action("添加成员", self._add_member, "Ctrl+M", tip="在当前户添加一名成员",
+                                           icon="person-add")
         self.act_discard = self._action("放弃修改", self._discard_current, tip="放弃当前户尚未保存的修改")
 
     def _build_menus(self) -> None:
@@ -292,7 +293,8 @@ class MainWindow(QMainWindow):
         bar.setObjectName("mainToolBar")
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        bar.addActions([self.act_new, self.act_save])
+        bar.setIconSize(QSize(20, 20))
+        bar.addActions([self.act_new, self.act_add_member, self.act_save])
         bar.addSeparator()
         bar.addAction(self.act_find)
         bar.addSeparator()

@@ -92,8 +92,7 @@ class HouseholdEditor(QWidget):
         header.setStretchLastSection(True)
         for col, width in enumerate((90, 90, 50, 50)):
             self.members.setColumnWidth(col, width)
-        self.members.setMinimumHeight(120)
-        self.members.setMaximumHeight(190)
+        self.members.verticalHeader().setDefaultSectionSize(28)
         self.add_member_button = QPushButton("添加成员")
         self.add_member_button.setToolTip("添加一名家庭成员（Ctrl+M）")
         self.remove_member_button = QPushButton("移除成员")
@@ -233,6 +232,13 @@ class HouseholdEditor(QWidget):
         for row, member in enumerate(self._form.members):
             self._fill_row(row, member)
         self.members.blockSignals(False)
+        self._fit_members()
+
+    def _fit_members(self) -> None:
+        """Show up to 7 members without scrolling; more scroll inside the table."""
+        rows = min(max(len(self._form.members), 3), 7)
+        height = self.members.horizontalHeader().sizeHint().height() + rows * 28 + 2 * self.members.frameWidth()
+        self.members.setFixedHeight(height)
 
     def _fill_row(self, row: int, member: MemberForm) -> None:
         sex, age = derived_summary(member)

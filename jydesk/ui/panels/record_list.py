@@ -75,7 +75,7 @@ class RecordListPanel(Panel):
     panel_id = "list"
     title = "列表"
     area = "center"
-    stretch = 6
+    stretch = 5
     nav_entries = (NavEntry("households", "家庭户", "户籍", 10), NavEntry("people", "人员", "户籍", 20))
 
     def __init__(self, ctx: AppContext) -> None:
