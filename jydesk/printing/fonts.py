@@ -12,6 +12,7 @@ import threading
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from itertools import islice
 
 from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -150,11 +151,13 @@ def prime(canvas: Canvas, texts: Iterable[str]) -> None:
     state = getattr(_font, "state", {}).get(doc)  # reportlab's per-document subset assignment
     if state is None or not hasattr(state, "nextCode"):
         return
-    for char in FILLER:
-        if state.nextCode % SUBSET_SIZE == 0:
+    unused = iter([c for c in FILLER if ord(c) not in state.assignments])
+    while state.nextCode % SUBSET_SIZE:
+        room = SUBSET_SIZE - state.nextCode % SUBSET_SIZE
+        batch = "".join(islice(unused, max(1, room - 2)))  # never past the subset's end
+        if not batch:
             break
-        if ord(char) not in state.assignments:
-            _font.splitString(char, doc)
+        _font.splitString(batch, doc)
 
 
 def char_width(char: str) -> float:

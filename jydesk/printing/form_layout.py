@@ -17,7 +17,6 @@ from typing import Any
 from reportlab.lib.units import mm
 
 from jydesk.domain.forms import FieldSpec, FieldType, FormDefinition, SectionKind, SectionSpec
-from jydesk.domain.forms.validation import lenient
 from jydesk.domain.forms.values import CoercionError, coerce, display, is_empty
 from jydesk.printing import grid
 from jydesk.printing import text as tx
@@ -37,7 +36,7 @@ def build(defn: FormDefinition, values: Mapping[str, Any] | None, *, blank: bool
           printed_on: date | None) -> Document:
     """The laid-out document for ``defn`` filled with ``values`` (or blank)."""
     geo = geometry(defn.page.orientation)
-    record = {} if blank or values is None else lenient(defn, values)
+    record: Mapping[str, Any] = {} if blank or values is None else values  # cells coerce leniently
     builder = _Builder(defn, record, geo)
     for section in defn.sections:
         builder.section(section)

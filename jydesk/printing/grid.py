@@ -9,6 +9,8 @@ continuation sheet (see :func:`text.fit`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 
 from reportlab.lib.rl_accel import escapePDF, fp_str
 from reportlab.lib.units import mm
@@ -44,13 +46,16 @@ class Cell:
     fitted: tx.Fitted | None = None
     bottom_fitted: tx.Fitted | None = None
     _wrapped: tuple[float, list[tx.Line], bool] | None = None  # (width, lines, split) at ``size``
+    _single: float | None = None  # the size at which the text fits on one line, if it does
 
     def needed(self) -> float:
         inner = self.width - 2 * PAD_X
         height = 2 * PAD_Y
         if self.items:
             items = self._indented()
-            if self.one_line_floor and tx.one_line_size(items, inner, self.size, self.one_line_floor):
+            single = tx.one_line_size(items, inner, self.size, self.one_line_floor) if self.one_line_floor else None
+            if single is not None:
+                self._single = single
                 height += self.size * tx.LEADING
             else:
                 lines, split = tx.wrap(items, inner / self.size)
@@ -72,6 +77,9 @@ class Cell:
             self.bottom_fitted = tx.fit(self.bottom, inner_w, inner_h, self.size, one_line_floor=9.0)
             inner_h -= self.bottom_fitted.height + BOTTOM_GAP
         if self.items:
+            if self._single is not None and self._single * tx.LEADING <= inner_h + 0.01:
+                self.fitted = tx.Fitted([self._indented()], self._single)
+                return True
             first = self._wrapped[1:] if self._wrapped and self._wrapped[0] == inner_w else None
             self.fitted = tx.fit(self._indented(), inner_w, max(inner_h, 0.0), self.size,
                                  one_line_floor=self.one_line_floor, first=first)
@@ -286,6 +294,7 @@ def draw_lines(painter: Painter, fitted: tx.Fitted, x: float, top: float, width:
     """Draw fitted lines starting at ``top``; check boxes are drawn as squares with ✓."""
     size = fitted.size
     lead = size * tx.LEADING
+    text_kind = tx.TEXT
     for index, line in enumerate(fitted.lines):
         baseline = top - index * lead - lead / 2 - 0.36 * size
         used = tx.line_width(line) * size
@@ -295,23 +304,16 @@ def draw_lines(painter: Painter, fitted: tx.Fitted, x: float, top: float, width:
             cx = x + width - used
         else:
             cx = x
-        run: list[str] = []
-        run_x = cx
-        for token in line:
-            kind = token.kind
-            if kind == tx.TEXT:
-                if not run:
-                    run_x = cx
-                run.append(token.text)
-            else:
-                if run:
-                    painter.string(run_x, baseline, "".join(run), size)
-                    run = []
+        for kind, group in groupby(line, key=itemgetter(0)):
+            if kind == text_kind:
+                run = list(group)
+                painter.string(cx, baseline, "".join([t[1] for t in run]), size)
+                cx += sum([t[2] for t in run]) * size
+                continue
+            for token in group:
                 if kind != tx.SPACE:
                     _check_box(painter, cx, baseline, size, kind == tx.CHECKED)
-            cx += token.width * size
-        if run:
-            painter.string(run_x, baseline, "".join(run), size)
+                cx += token[2] * size
 
 
 def _check_box(painter: Painter, x: float, baseline: float, size: float, checked: bool) -> None:
