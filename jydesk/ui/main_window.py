@@ -85,6 +85,9 @@ class MainWindow(QMainWindow):
     def __init__(self, store: Store, actor: Actor, *, username: str = "",
                  panel_classes: Sequence[type[Panel]] | None = None, lock_minutes: int | None = None) -> None:
         super().__init__()
+        if not username:
+            found = registry.user_display(store, actor.id)
+            username = found[0] if found else ""
         self.ctx = AppContext(store=store, actor=actor, username=username)
         self.ctx.hub.setParent(self)
         self.ctx.workers.setParent(self)

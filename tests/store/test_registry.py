@@ -194,6 +194,17 @@ def test_id_number_registered_in_another_household_is_refused(store: Store) -> N
     assert taken.name in caught.value.members[2][0].message
 
 
+def test_delete_household_marks_household_and_members(store: Store) -> None:
+    saved = reg.save_household(store, CLERK, family())
+    reg.delete_household(store, CLERK, saved.id)
+    with store.read() as s:
+        assert s.get(Household, saved.id).deleted
+        assert all(s.get(Person, m.id).deleted for m in saved.members)
+    with pytest.raises(LookupError):
+        reg.load_household(store, saved.id)
+    assert saved.id not in {r.id for r in reg.HouseholdListing(store).page(0, 1000)}
+
+
 # ---- reveal, drafts, settings ----
 
 def test_reveal_is_audited(store: Store) -> None:

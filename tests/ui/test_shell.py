@@ -199,3 +199,25 @@ def test_setup_rejects_a_code_outside_the_chosen_town(qtbot, app_styled, tmp_pat
 def test_qt_dialogs_speak_chinese(app_styled):  # type: ignore[no-untyped-def]
     assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"
     assert QCoreApplication.translate("QPlatformTheme", "Save") == "保存"
+
+
+def test_switching_clerk_at_the_lock_keeps_the_first_clerks_input_as_their_draft(main_window, qtbot, demo_store, answers):  # type: ignore[no-untyped-def]
+    household_id = first_household_with(demo_store, 1)
+    main_window.ctx.hub.open_record.emit("household", household_id)
+    editor = main_window.panel("detail").editor
+    type_text(qtbot, editor.note, "待核实收入")
+    main_window.lock()
+    demo = main_window.ctx.actor
+
+    create_user(demo_store, "zhaoliu", "赵六", "zhaoliu-secret")
+    main_window.set_clerk(actor_for(demo_store, "zhaoliu"), "zhaoliu")
+    qtbot.wait(20)  # the draft offer for 赵六 runs (he has none: no question)
+    assert not main_window.locked and main_window.ctx.actor.name == "赵六"
+    assert not main_window.panel("detail").has_unsaved_changes()
+    assert main_window.pending_drafts() == []
+
+    answers.append("restore")
+    main_window.set_clerk(demo, DEMO_USERNAME)
+    qtbot.waitUntil(lambda: len(answers.asked) == 1)
+    assert main_window.panel("detail").editor.note.text() == "待核实收入"
+    assert main_window.panel("detail").has_unsaved_changes()
