@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -15,13 +14,14 @@ from sqlalchemy import select
 from jydesk.domain.visits import IsoWeek, VisitStatus
 from jydesk.store import Actor, Store
 from jydesk.store.models import Attachment, FollowUp, Person, Visit
-from tests.ui.conftest import DEMO_USERNAME, close_quietly
+from tests.ui.conftest import DEMO_USERNAME
 
 pytestmark = pytest.mark.usefixtures("app_styled")
 
 
 @pytest.fixture
-def window(qtbot, demo_store: Store, demo_actor: Actor, answers) -> Iterator:  # type: ignore[no-untyped-def]
+def window(qtbot, demo_store: Store, demo_actor: Actor, answers):  # type: ignore[no-untyped-def]
+    from jydesk.ui import windowed_model
     from jydesk.ui.main_window import MainWindow
     from jydesk.ui.panels.coverage import CoveragePanel
     from jydesk.ui.panels.detail import DetailPanel
@@ -29,17 +29,25 @@ def window(qtbot, demo_store: Store, demo_actor: Actor, answers) -> Iterator:  #
     from jydesk.ui.panels.record_list import RecordListPanel
     from jydesk.ui.panels.visits_due import VisitsDuePanel
 
+    def before_close(win) -> None:  # type: ignore[no-untyped-def]
+        due = win.panels["visits_due"]
+        if due.entry_dialog is not None and due.entry_dialog.isVisible():
+            due.entry_dialog.done(0)  # close without the "discard?" question
+        # the record list prepares its full order on a timer: let it fire while the pool exists
+        qtbot.wait(getattr(windowed_model, "PREPARE_DELAY_MS", 0) + 50)
+        if win.locked:
+            win.unlock()
+        win.idle.stop()
+        win.ctx.workers.wait(5000)
+
     win = MainWindow(demo_store, demo_actor, username=DEMO_USERNAME,
                      panel_classes=[NavigationPanel, RecordListPanel, DetailPanel, VisitsDuePanel, CoveragePanel])
-    qtbot.addWidget(win)
+    qtbot.addWidget(win, before_close_func=before_close)
     win.show()
     qtbot.waitExposed(win)
     due, cov = win.panels["visits_due"], win.panels["coverage"]
     qtbot.waitUntil(lambda: due.loaded and cov.current is not None, timeout=10_000)
-    yield win
-    if due.entry_dialog is not None and due.entry_dialog.isVisible():
-        due.entry_dialog.done(0)  # close without the "discard?" question
-    close_quietly(win)
+    return win
 
 
 def _high_risk_pending(panel) -> list:  # type: ignore[no-untyped-def]
