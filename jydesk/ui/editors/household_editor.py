@@ -93,6 +93,8 @@ class HouseholdEditor(QWidget):
         for col, width in enumerate((90, 90, 50, 50)):
             self.members.setColumnWidth(col, width)
         self.members.verticalHeader().setDefaultSectionSize(28)
+        self.members.setShowGrid(False)
+        self.members.horizontalHeader().setFixedHeight(30)
         self.add_member_button = QPushButton("添加成员")
         self.add_member_button.setToolTip("添加一名家庭成员（Ctrl+M）")
         self.remove_member_button = QPushButton("移除成员")
@@ -237,7 +239,7 @@ class HouseholdEditor(QWidget):
     def _fit_members(self) -> None:
         """Show up to 7 members without scrolling; more scroll inside the table."""
         rows = min(max(len(self._form.members), 3), 7)
-        height = self.members.horizontalHeader().sizeHint().height() + rows * 28 + 2 * self.members.frameWidth()
+        height = 30 + rows * 28 + 2 * self.members.frameWidth() + 2
         self.members.setFixedHeight(height)
 
     def _fill_row(self, row: int, member: MemberForm) -> None:

@@ -121,6 +121,7 @@ class RecordListPanel(Panel):
         self.view.verticalHeader().setVisible(False)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.horizontalHeader().setHighlightSections(False)
+        self.view.horizontalHeader().setMinimumHeight(30)
 
         top = QHBoxLayout()
         top.setContentsMargins(8, 8, 8, 4)
