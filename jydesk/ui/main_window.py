@@ -95,6 +95,7 @@ class MainWindow(QMainWindow):
         self.resize(1440, 900)
         self.setMinimumSize(960, 600)
         self.locked = False
+        self._started = False
         self._floating_hidden: list[QWidget] = []
 
         _configure_ads()
@@ -541,6 +542,21 @@ class MainWindow(QMainWindow):
                 panel.on_actor_changed()
             self.ctx.hub.actor_changed.emit()
             QTimer.singleShot(0, self.offer_drafts)
+
+    # ---- first show ----
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().showEvent(event)
+        if not self._started:
+            self._started = True
+            QTimer.singleShot(0, self._start_panels)
+
+    def _start_panels(self) -> None:
+        for panel_id, panel in self.panels.items():
+            try:
+                panel.start()
+            except Exception:
+                log.exception("面板 %s 启动失败", panel_id)
 
     # ---- closing ----
 

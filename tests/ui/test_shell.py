@@ -221,3 +221,43 @@ def test_switching_clerk_at_the_lock_keeps_the_first_clerks_input_as_their_draft
     qtbot.waitUntil(lambda: len(answers.asked) == 1)
     assert main_window.panel("detail").editor.note.text() == "待核实收入"
     assert main_window.panel("detail").has_unsaved_changes()
+
+
+def test_a_new_panel_is_one_class(qtbot, app_styled, demo_store, demo_actor):  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QLabel, QVBoxLayout
+
+    from jydesk.ui.main_window import MainWindow
+    from jydesk.ui.panels.base import NavEntry, Panel
+
+    from .conftest import _quiet
+
+    class ReportsPanel(Panel):
+        panel_id = "reports"
+        title = "报表"
+        area = "center"
+        tab_with = "list"
+        nav_entries = (NavEntry("reports", "月度报表", "统计", 50),)
+        started = 0
+        shown: list[str] = []
+
+        def __init__(self, ctx):  # type: ignore[no-untyped-def]
+            super().__init__(ctx)
+            QVBoxLayout(self).addWidget(QLabel("报表"))
+
+        def start(self) -> None:
+            type(self).started += 1
+
+        def show_entry(self, key: str) -> None:
+            self.shown.append(key)
+
+    window = MainWindow(demo_store, demo_actor, panel_classes=[*PANELS, ReportsPanel])
+    qtbot.addWidget(window, before_close_func=_quiet)
+    assert window.ctx.username == DEMO_USERNAME  # looked up when not given
+    window.show()
+    qtbot.waitUntil(lambda: ReportsPanel.started == 1)
+    assert "报表" in [a.text() for a in window.view_menu.actions()]
+    assert window.panel("navigation").item_for("reports") is not None
+    dock = window.docks["reports"]
+    assert dock.dockAreaWidget() is window.docks["list"].dockAreaWidget()  # tabbed beside 列表
+    window.ctx.hub.navigate.emit("reports")
+    assert ReportsPanel.shown == ["reports"] and dock.isCurrentTab()

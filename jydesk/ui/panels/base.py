@@ -55,6 +55,11 @@ class Panel(QWidget):
 
     # ---- hooks the main window calls (override as needed) ----
 
+    def start(self) -> None:
+        """Called once right after the main window's first paint. Load data and import heavy
+        modules here (or submit a worker), not in ``__init__``: every panel's ``__init__`` runs
+        before the clerk sees the window (DESIGN.md §8: start ≤ 0.6 s)."""
+
     def show_entry(self, key: str) -> None:
         """One of this panel's ``nav_entries`` was chosen."""
 
