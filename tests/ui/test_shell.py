@@ -261,3 +261,59 @@ def test_a_new_panel_is_one_class(qtbot, app_styled, demo_store, demo_actor):  #
     assert dock.dockAreaWidget() is window.docks["list"].dockAreaWidget()  # tabbed beside 列表
     window.ctx.hub.navigate.emit("reports")
     assert ReportsPanel.shown == ["reports"] and dock.isCurrentTab()
+
+
+def _fake_event_loop(monkeypatch, seen: dict) -> None:  # type: ignore[no-untyped-def]
+    """Replace QApplication.exec: record the shown main window, close it quietly, return 0."""
+    from PySide6.QtWidgets import QApplication
+
+    from jydesk.ui.main_window import MainWindow
+
+    from .conftest import close_quietly
+
+    def run(self):  # type: ignore[no-untyped-def]
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        seen["title"] = windows[-1].windowTitle()
+        seen["clerk"] = windows[-1].clerk_label.text()
+        close_quietly(windows[-1])
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", run)
+
+
+def test_run_app_logs_the_clerk_in_and_opens_the_main_window(app_styled, demo_dir, monkeypatch):  # type: ignore[no-untyped-def]
+    from jydesk.ui.app import run_app
+    from jydesk.ui.dialogs.login import LoginDialog
+
+    def clerk_types_password(self):  # type: ignore[no-untyped-def]
+        self.password.setText(DEMO_PASSWORD)
+        self.try_login()
+        return self.result()
+
+    monkeypatch.setattr(LoginDialog, "exec", clerk_types_password)
+    seen: dict = {}
+    _fake_event_loop(monkeypatch, seen)
+    assert run_app(demo_dir) == 0
+    assert seen["clerk"] == "专干：演示专干" and "演示专干" in seen["title"]
+
+
+def test_run_app_on_an_empty_folder_starts_with_the_setup(app_styled, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    from jydesk.ui.app import run_app
+    from jydesk.ui.dialogs.setup import SetupDialog
+
+    def clerk_fills_setup(self):  # type: ignore[no-untyped-def]
+        self.town.setCurrentIndex(self.town.findData("510185001"))
+        self.village_name.setText("安象街社区")
+        self.village_code.setText("510185001001")
+        self.username_edit.setText("wangli")
+        self.display_name.setText("王丽")
+        self.password.setText("wangli-2024")
+        self.password2.setText("wangli-2024")
+        self.finish()
+        return self.result()
+
+    monkeypatch.setattr(SetupDialog, "exec", clerk_fills_setup)
+    seen: dict = {}
+    _fake_event_loop(monkeypatch, seen)
+    assert run_app(tmp_path / "new") == 0
+    assert seen["clerk"] == "专干：王丽" and "安象街社区" in seen["title"]
