@@ -6,6 +6,7 @@ enrolled device, and batches of 500 new records of a realistic mix (households, 
 members, visits to them). Measured:
 
 - service: ``batches.apply_batch`` called directly (validation + merge + one transaction);
+- service ×N: N processes (one per CPU) applying batches of different villages at once;
 - http: the same through uvicorn on loopback, zstd-compressed bodies, 2 devices of
   different villages pushing in parallel;
 - edits: batches of 500 field edits of existing records (the merge path);
@@ -162,6 +163,49 @@ def bench_service(db: Database, ids: Ids) -> list[Batch]:
     return todo
 
 
+def bench_parallel(url: str, processes: int) -> None:
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    start = ctx.Event()
+    done = ctx.Queue()
+    procs = [ctx.Process(target=_apply_in_process, args=(url, f"5101850{10 + i:02d}001", SERVICE_BATCHES // processes,
+                                                           (i + 50) * 1_000_000, start, done))
+             for i in range(processes)]
+    for p in procs:
+        p.start()
+    ready = [done.get(timeout=300) for _ in procs]
+    assert all(r == "ready" for r in ready), ready
+    started = time.perf_counter()
+    start.set()
+    counts = [done.get(timeout=600) for _ in procs]
+    seconds = time.perf_counter() - started
+    for p in procs:
+        p.join(30)
+    if any(isinstance(c, str) for c in counts):
+        print(f"  service ×{processes} failed: {next(c for c in counts if isinstance(c, str))}")
+        return
+    print(f"  service ×{processes} processes {rate(sum(counts), seconds)}")
+
+
+def _apply_in_process(url: str, village: str, count: int, seed: int, start: Any, done: Any) -> None:
+    try:
+        db = Database(url, pool_size=2)
+        ids = Ids()
+        ids.n = seed
+        dev = enroll(db, village)
+        ref = devices.get_device(db, dev["device_id"]).ref
+        todo = make_batches(dev["device_id"], village, count, ids)
+        done.put("ready")
+        start.wait()
+        for b in todo:
+            batches.apply_batch(db, ref, b)
+        db.dispose()
+        done.put(count * BATCH)
+    except Exception as exc:  # reported by the parent
+        done.put(f"{exc!r}")
+
+
 def bench_http(settings: Settings, db: Database, ids: Ids) -> None:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -216,6 +260,7 @@ def main() -> None:
             db.migrate()
             ids = Ids()
             bench_service(db, ids)
+            bench_parallel(url, max(2, os.cpu_count() or 2))
             bench_http(settings, db, ids)
             db.dispose()
 

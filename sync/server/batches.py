@@ -103,7 +103,7 @@ def prepare(index: int, change: Change, village_code: str) -> Prepared:
     elif rid is None:
         problems.add("id", ErrorCode.INVALID_ID, "记录编号应为 UUID")
     else:
-        spec = SPECS[Entity(entity)]
+        spec = SPECS[entity]
         if op == "delete":
             if entity == Entity.CASE_EVENT:
                 problems.add(None, ErrorCode.DELETE_NOT_ALLOWED, "办理记录不能删除")
@@ -178,7 +178,7 @@ class Applier:
             if p.errors:
                 continue
             keys.add(p.key)
-            spec = SPECS[Entity(p.entity)]
+            spec = SPECS[p.entity]
             for name, target in self._references(spec, p.fields):
                 value = p.fields.get(name)
                 if isinstance(value, str) and value:
@@ -228,7 +228,7 @@ class Applier:
         """Apply one change; ``releasing`` is the id of the held row being applied, if any."""
         if p.errors:
             return _result(p, ChangeStatus.REJECTED, errors=p.errors)
-        spec = SPECS[Entity(p.entity)]
+        spec = SPECS[p.entity]
         state = self.records.get(p.key)
         if state is not None and state.village_code != self.village:
             return _rejected(p, None, ErrorCode.FORBIDDEN_VILLAGE, "该记录属于其他村(社区)，本设备无权修改")
@@ -298,7 +298,7 @@ class Applier:
         new = {**current, **applied}
         if p.op != "delete":
             problems = Problems()
-            normalised = validation.check_record(Entity(p.entity), current, new, set(applied), problems, today=self.today)
+            normalised = validation.check_record(p.entity, current, new, set(applied), problems, today=self.today)
             if problems:
                 return Outcome(_result(p, ChangeStatus.REJECTED, state.revision, errors=problems.items))
             for name, value in normalised.items():
@@ -322,7 +322,7 @@ class Applier:
                                          "服务器上没有该记录，请上传完整记录（缺少："
                                          + "、".join(validation.label(n) for n in missing) + "）"))
         problems = Problems()
-        normalised = validation.check_record(Entity(p.entity), None, new, set(new), problems, today=self.today)
+        normalised = validation.check_record(p.entity, None, new, set(new), problems, today=self.today)
         if problems:
             return Outcome(_result(p, ChangeStatus.REJECTED, 0, errors=problems.items))
         new.update(normalised)
@@ -483,7 +483,7 @@ class Applier:
                     results[self.own_held[row.id]] = result
 
     def _load_for_release(self, p: Prepared) -> None:
-        spec = SPECS[Entity(p.entity)]
+        spec = SPECS[p.entity]
         keys = [p.key] + [(t, p.fields[n]) for n, t in self._references(spec, p.fields)
                           if isinstance(p.fields.get(n), str)]
         for key, state in load_records(self.conn, [k for k in keys if k not in self.records]).items():

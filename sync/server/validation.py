@@ -26,13 +26,13 @@ from jydesk.domain import registry
 from jydesk.domain.care import CARE_FLAGS, Tier
 from jydesk.domain.entities import DATA_PREFIX, SERVER_STATUSES, SPECS, CaseStatus, Entity, EntitySpec
 from jydesk.domain.errors import FieldError, ValidationError
+from jydesk.domain.visits import VISIT_METHODS
 from sync.protocol.errors import ErrorCode
 from sync.server import form_rules as forms
 
 CASE_STATUSES = frozenset(s.value for s in CaseStatus)
 #: Statuses only reviewers set (审核中/已批准/不予批准, and 退回补正 which sends a case back).
 REVIEWER_STATUSES = frozenset({*SERVER_STATUSES, CaseStatus.RETURNED})
-VISIT_METHODS = ("入户", "电话", "视频")
 FOLLOW_UP_STATUSES = ("未办结", "已办结")
 OWNER_ENTITIES = (Entity.CASE.value, Entity.VISIT.value, Entity.PERSON.value, Entity.HOUSEHOLD.value)
 DATE_FIELDS = frozenset({"applied_on", "accepted_on", "publicity_start", "publicity_end", "submitted_on",
@@ -59,6 +59,9 @@ FIELD_LABELS: dict[str, str] = {
     "owner_entity": "附件所属类型", "owner_id": "附件所属记录", "sha256": "文件校验值", "size": "文件大小",
     "mime": "文件类型", "filename": "文件名", "caption": "说明",
 }
+
+
+_FIELDS = {entity: frozenset(spec.fields) for entity, spec in SPECS.items()}
 
 
 def label(name: str) -> str:
@@ -106,8 +109,9 @@ def check_change(spec: EntitySpec, fields: Mapping[str, Any], village_code: str,
                  problems: Problems) -> dict[str, Any]:
     """Field names and value types; returns the fields with values normalised."""
     out: dict[str, Any] = {}
+    known = _FIELDS[spec.name]
     for name, value in fields.items():
-        if not spec.accepts(name):
+        if name not in known and not spec.accepts(name):
             problems.add(name, ErrorCode.UNKNOWN_FIELD, f"“{spec.label}”没有字段“{name}”")
             continue
         if name.startswith(DATA_PREFIX):
@@ -302,7 +306,7 @@ _CHECKERS: dict[str, Callable[[Any], Any]] = {
 # --- stage 2: the record after the change ---------------------------------------------------
 
 
-def check_record(entity: Entity, old: Mapping[str, Any] | None, new: dict[str, Any], changed: set[str],
+def check_record(entity: Entity | str, old: Mapping[str, Any] | None, new: dict[str, Any], changed: set[str],
                  problems: Problems, *, today: date | None = None) -> dict[str, Any]:
     """Domain rules on ``new`` (the merged record). Returns normalised values for ``changed``
     keys whose value the server stores differently from what was sent."""
@@ -335,9 +339,10 @@ def is_empty(value: Any) -> bool:
 
 
 def _json(value: Any) -> Any:
-    if isinstance(value, Decimal):
+    kind = type(value)
+    if kind is Decimal:
         return f"{value:.2f}"
-    if isinstance(value, datetime | date):
+    if kind is date or kind is datetime:
         return value.isoformat()
     return value
 
