@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from jydesk.ui.panels.base import NavEntry, Panel
 from jydesk.ui.panels.cases import CaseEditorPanel, CasesPanel
+from jydesk.ui.panels.conflicts import ConflictsPanel
 from jydesk.ui.panels.coverage import CoveragePanel
 from jydesk.ui.panels.detail import DetailPanel
 from jydesk.ui.panels.navigation import NavigationPanel
 from jydesk.ui.panels.print_preview import PrintPreviewPanel
 from jydesk.ui.panels.record_list import RecordListPanel
+from jydesk.ui.panels.sync_panel import SyncPanel
 from jydesk.ui.panels.visits_due import VisitsDuePanel
 
 PANELS: list[type[Panel]] = [
@@ -24,6 +26,8 @@ PANELS: list[type[Panel]] = [
     PrintPreviewPanel,
     VisitsDuePanel,
     CoveragePanel,
+    SyncPanel,
+    ConflictsPanel,
 ]
 
 __all__ = ["PANELS", "NavEntry", "Panel"]

@@ -1,0 +1,74 @@
+"""Sync badges of records for the lists: 待同步 / 已同步 / 被退回 / 冲突, in bulk.
+
+A list model asks for the badges of the page of ids it is about to show (one query per
+kind of state, index-backed by ``outbox.record_id`` and ``sync_conflicts``), or filters its
+query with :func:`badge_filter`. Precedence when several apply: 冲突, 被退回, 待同步.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
+from sqlalchemy.orm import Session
+
+from jydesk.store.models import OutboxEntry, SyncRecord
+from jydesk.store.sync_models import SyncConflict
+
+
+class Badge(StrEnum):
+    WAITING = "待同步"
+    SYNCED = "已同步"
+    REJECTED = "被退回"
+    CONFLICT = "冲突"
+
+
+def badges(session: Session, entity: str, ids: Iterable[str]) -> dict[str, Badge]:
+    """The badge of every id in ``ids`` (records of ``entity``)."""
+    wanted = list(dict.fromkeys(ids))
+    out = dict.fromkeys(wanted, Badge.SYNCED)
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i:i + 500]
+        rows = session.execute(select(OutboxEntry.record_id, OutboxEntry.state).where(
+            OutboxEntry.entity == entity, OutboxEntry.record_id.in_(chunk))).all()
+        for rid, state in rows:
+            if state == "rejected":
+                out[rid] = Badge.REJECTED
+            elif out[rid] is Badge.SYNCED:
+                out[rid] = Badge.WAITING
+        for (rid,) in session.execute(select(SyncConflict.record_id).where(
+                SyncConflict.entity == entity, SyncConflict.record_id.in_(chunk),
+                SyncConflict.resolved_at.is_(None))):
+            out[rid] = Badge.CONFLICT
+    return out
+
+
+def badge_filter(model: type[SyncRecord], badge: Badge | str) -> ColumnElement[bool]:
+    """A WHERE clause keeping the records of ``model`` that show ``badge``."""
+    entity = model.__entity__.value
+    badge = Badge(badge)
+    o, c = OutboxEntry, SyncConflict
+    conflict = exists().where(c.entity == entity, c.record_id == model.id, c.resolved_at.is_(None))
+    rejected = exists().where(o.entity == entity, o.record_id == model.id, o.state == "rejected")
+    waiting = exists().where(o.entity == entity, o.record_id == model.id)
+    if badge is Badge.CONFLICT:
+        return conflict
+    if badge is Badge.REJECTED:
+        return and_(rejected, not_(conflict))
+    if badge is Badge.WAITING:
+        return and_(waiting, not_(rejected), not_(conflict))
+    return not_(or_(waiting, conflict))
+
+
+def counts(session: Session) -> dict[Badge, int]:
+    """How many records show each badge other than 已同步 (for the 同步 panel and status bar)."""
+    from sqlalchemy import func
+
+    o, c = OutboxEntry, SyncConflict
+    rejected = session.execute(select(func.count()).select_from(
+        select(o.entity, o.record_id).where(o.state == "rejected").distinct().subquery())).scalar_one()
+    waiting = session.execute(select(func.count()).select_from(
+        select(o.entity, o.record_id).where(o.state != "rejected").distinct().subquery())).scalar_one()
+    conflicts = session.execute(select(func.count()).select_from(c).where(c.resolved_at.is_(None))).scalar_one()
+    return {Badge.WAITING: int(waiting), Badge.REJECTED: int(rejected), Badge.CONFLICT: int(conflicts)}

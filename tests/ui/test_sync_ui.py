@@ -1,0 +1,200 @@
+"""The sync UI with a real server on loopback: 同步 panel, 冲突 panel, enrollment dialog,
+background sync in a worker, rejected changes, USB export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from jydesk.store import open_store
+from jydesk.store.installation import set_up_village
+from jydesk.store.models import Person
+from jydesk.ui.context import AppContext
+from jydesk.ui.enroll_dialog import EnrollDialog
+from jydesk.ui.panels.conflicts import ConflictsPanel
+from jydesk.ui.panels.sync_panel import SyncPanel
+from jydesk.ui.sync_service import OFFLINE, SYNCED, service_for
+from sync.server.app import create_app
+from sync.server.config import Settings
+from sync.server.db import Database
+from sync.server.devices import issue_code
+from tests.sync.client_helpers import CLERK, Device, id_number, new_device
+from tests.sync.conftest import GENEROUS, LiveServer, ServerEnv
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerEnv]:
+    folder = tmp_path_factory.mktemp("sync-ui-server")
+    url = f"sqlite:///{folder / 'server.sqlite3'}"
+    settings = Settings(database_url=url, data_dir=folder, limits=GENEROUS)
+    db = Database(url)
+    db.migrate()
+    with LiveServer(create_app(settings, db)) as server:
+        yield ServerEnv("sqlite", settings, db, server.url)
+    db.dispose()
+
+
+@pytest.fixture
+def app_device(live: ServerEnv, tmp_path: Path, qtbot) -> Iterator[tuple[Device, AppContext]]:
+    device = new_device(live, tmp_path / "app", live.new_village())
+    ctx = AppContext(device.store, CLERK)
+    yield device, ctx
+    service_for(ctx).stop()
+    ctx.workers.wait(10000)
+    device.close()
+
+
+def _sync_and_wait(qtbot, panel: SyncPanel) -> None:
+    service = panel.service
+    qtbot.mouseClick(panel.sync_button, Qt.MouseButton.LeftButton)
+    assert service.running
+    qtbot.waitUntil(lambda: not service.running, timeout=20000)
+
+
+def test_panel_syncs_in_the_background_and_shows_the_log(app_device, qtbot) -> None:
+    device, ctx = app_device
+    states: list[str] = []
+    ctx.hub.sync_state_changed.connect(states.append)
+    panel = SyncPanel(ctx)
+    qtbot.addWidget(panel)
+    service = panel.service
+    service.stop()
+    pid = device.add_person(name="界面测试")
+    ctx.hub.outbox_changed.emit()
+    assert "待同步 1 条记录" in panel.waiting_label.text()
+    _sync_and_wait(qtbot, panel)
+    assert service.state == SYNCED and panel.state_label.text() == "已同步"
+    assert states[-2:] == ["同步中", "已同步"]
+    assert "待同步 0 条记录" in panel.waiting_label.text()
+    assert "尚未同步" not in panel.last_label.text()
+    assert any("同步完成" in panel.log.item(i).text() for i in range(panel.log.count()))
+    assert panel.progress.value() == panel.progress.maximum()
+    assert device.get(Person, pid).server_revision == 1
+    # the timer starts runs by itself
+    device.add_person(name="定时同步")
+    service.timer.setInterval(50)
+    service.timer.start()
+    qtbot.waitUntil(lambda: service.running, timeout=5000)
+    qtbot.waitUntil(lambda: not service.running and device.outbox_count() == 0, timeout=20000)
+    service.stop()
+
+
+def test_unreachable_server_shows_offline(app_device, qtbot) -> None:
+    device, ctx = app_device
+    from sync.client import state
+
+    state.write(device.store, **{state.SERVER_URL: "http://127.0.0.1:9"})
+    panel = SyncPanel(ctx)
+    qtbot.addWidget(panel)
+    panel.service.stop()
+    failures: list[str] = []
+    panel.service.failed.connect(failures.append)
+    _sync_and_wait(qtbot, panel)
+    assert panel.service.state == OFFLINE
+    assert failures and "无法连接" in failures[0]
+    assert "无法连接" in panel.stage_label.text()
+
+
+def test_conflict_panel_side_by_side_and_resolution(app_device, live: ServerEnv, tmp_path: Path, qtbot) -> None:
+    device, ctx = app_device
+    other = new_device(live, tmp_path / "other", device.village)
+    panel = SyncPanel(ctx)
+    conflicts = ConflictsPanel(ctx)
+    qtbot.addWidget(panel), qtbot.addWidget(conflicts)
+    panel.service.stop()
+    pid = device.add_person(name="冲突测试", phone="13800000011")
+    _sync_and_wait(qtbot, panel)
+    other.sync()
+    other.edit(Person, pid, phone="13800000022")
+    other.sync()
+    device.edit(Person, pid, phone="13800000033")
+    _sync_and_wait(qtbot, panel)
+    assert conflicts.table.rowCount() == 1
+    assert conflicts.table.item(0, 1).text() == "联系电话"
+    assert conflicts.local_box.toPlainText() == "13800000033"
+    assert conflicts.server_box.toPlainText() == "13800000022"
+    assert "冲突 1 处" in panel.waiting_label.text()
+    qtbot.mouseClick(conflicts.keep_local, Qt.MouseButton.LeftButton)
+    assert conflicts.table.rowCount() == 0 and conflicts.empty.isVisibleTo(conflicts)
+    _sync_and_wait(qtbot, panel)
+    other.sync()
+    assert other.get(Person, pid).phone == device.get(Person, pid).phone == "13800000033"
+    other.close()
+
+
+def test_rejected_change_listed_edited_and_resent(app_device, live: ServerEnv, tmp_path: Path, qtbot) -> None:
+    device, ctx = app_device
+    other = new_device(live, tmp_path / "other", device.village)
+    number = id_number()
+    other.add_person(name="重复登记", id_number=number)
+    other.sync()
+    device.add_person(name="重复登记", id_number=number)
+    panel = SyncPanel(ctx)
+    qtbot.addWidget(panel)
+    panel.service.stop()
+    _sync_and_wait(qtbot, panel)
+    assert panel.rejected.rowCount() == 1
+    assert "身份证号" in panel.rejected.item(0, 1).text()
+    assert panel.tabs.tabText(1) == "被退回（1）"
+    assert panel.resend_rejected({"id_number": id_number()})
+    assert panel.rejected.rowCount() == 0
+    _sync_and_wait(qtbot, panel)
+    assert panel.rejected.rowCount() == 0 and device.outbox_count() == 0
+    other.close()
+
+
+def test_export_bundle_from_the_panel(app_device, tmp_path: Path, qtbot) -> None:
+    device, ctx = app_device
+    panel = SyncPanel(ctx)
+    qtbot.addWidget(panel)
+    panel.service.stop()
+    device.add_person(name="U盘")
+    target = tmp_path / "usb" / "bundle.jybundle"
+    panel.export_to(str(target))
+    qtbot.waitUntil(lambda: "已导出同步包" in panel.stage_label.text(), timeout=10000)
+    assert target.read_bytes().startswith(b"JYDESK-BUNDLE/1\n")
+
+
+def test_enroll_dialog(live: ServerEnv, tmp_path: Path, qtbot) -> None:
+    store = open_store(tmp_path / "fresh")
+    village = live.new_village()
+    set_up_village(store, village, "登记村")
+    ctx = AppContext(store, CLERK)
+    dialog = EnrollDialog(ctx)
+    qtbot.addWidget(dialog)
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert dialog.message.text() == "请填写服务器地址"
+    dialog.server.setText(live.url)
+    dialog.code.setText("WRON-GCOD-EXXX")
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "登记码不正确" in dialog.message.text(), timeout=10000)
+    dialog.code.setText(issue_code(live.db, village).code)
+    with qtbot.waitSignal(dialog.accepted, timeout=10000):
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert dialog.result_enrollment.village_code == village
+    ctx.workers.wait(5000)
+    store.close()
+
+
+def test_badges_for_a_page_of_records(app_device, live: ServerEnv, tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from jydesk.store.sync_status import Badge, badge_filter, badges
+
+    device, _ctx = app_device
+    synced = device.add_person(name="已同步者")
+    device.sync()
+    waiting = device.add_person(name="待同步者")
+    with device.store.write(CLERK) as w:
+        w.add(Person(id=synced[:-4] + "0000", name="占位", id_number=id_number()))  # a local-only record
+    with device.store.read() as s:
+        got = badges(s, "person", [synced, waiting])
+        assert got == {synced: Badge.SYNCED, waiting: Badge.WAITING}
+        names = set(s.execute(select(Person.name).where(badge_filter(Person, Badge.WAITING))).scalars())
+        assert names == {"待同步者", "占位"}
+        assert set(s.execute(select(Person.name).where(badge_filter(Person, "已同步"))).scalars()) == {"已同步者"}
