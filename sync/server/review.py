@@ -34,6 +34,8 @@ from sync.server.reviewers import ReviewerRef
 
 CHINA = timezone(timedelta(hours=8))
 REVIEWABLE = (CaseStatus.SUBMITTED.value, CaseStatus.REVIEWING.value)
+#: What reviewers see: cases from the moment the village submits them (not its drafts).
+VISIBLE = (*REVIEWABLE, CaseStatus.APPROVED.value, CaseStatus.REFUSED.value, CaseStatus.RETURNED.value)
 OUTCOME = {DecisionKind.APPROVE: CaseStatus.APPROVED, DecisionKind.REFUSE: CaseStatus.REFUSED,
            DecisionKind.RETURN: CaseStatus.RETURNED}
 MAX_AMOUNT = Decimal("100000")
@@ -54,6 +56,9 @@ def _scope(stmt: Any, reviewer: ReviewerRef) -> Any:
 def list_cases(db: Database, reviewer: ReviewerRef, *, status: str | None = None, village: str | None = None,
                limit: int = 50, offset: int = 0) -> dict[str, Any]:
     t = Record.__table__.c
+    if status and status not in VISIBLE:
+        raise ServiceError(ErrorCode.INVALID_REQUEST, 422, f"只能查询已上报及之后的申请（{'、'.join(VISIBLE)}）",
+                           field="status")
     statuses = [status] if status else list(REVIEWABLE)
     where = [t.entity == Entity.CASE.value, t.deleted.is_(False), t.status.in_(statuses)]
     if village:
@@ -76,7 +81,7 @@ def case_detail(db: Database, reviewer: ReviewerRef, case_id: str) -> dict[str, 
     t = Record.__table__.c
     with db.read() as conn:
         case = _one(conn, Entity.CASE.value, case_id.lower())
-        if case is None or not reviewer.may_see(case.village_code):
+        if case is None or not reviewer.may_see(case.village_code) or case.status not in VISIBLE:
             raise ServiceError(ErrorCode.NOT_FOUND, 404, "找不到该申请", entity="case", record_id=case_id)
         hh_id = case.fields.get("household_id")
         household = _one(conn, Entity.HOUSEHOLD.value, hh_id) if hh_id else None

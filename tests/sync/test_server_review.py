@@ -120,6 +120,17 @@ def test_reviewers_see_only_their_town(server: ServerEnv, device) -> None:
     assert server.record("case", cid).fields["status"] == "已上报"
 
 
+def test_reviewers_do_not_see_village_drafts(server: ServerEnv, device) -> None:
+    cid = new_id()
+    device.push([change("case", cid, {"village_code": device.village, "form_code": "dibao", "status": "草稿"})])
+    with closing(reviewer(server, device.village[:9])) as http:
+        assert http.get(f"/api/v1/review/cases/{cid}").status_code == 404
+        r = http.get("/api/v1/review/cases", params={"status": "草稿"})
+        assert r.status_code == 422 and r.json()["field"] == "status"
+        r = http.post(f"/api/v1/review/cases/{cid}/decision", json={"decision": "不予批准", "reason": "不符合"})
+        assert r.status_code == 409 and r.json()["code"] == "case_not_reviewable"
+
+
 def test_login_failures_and_missing_tokens(server: ServerEnv) -> None:
     with server.client() as http:
         r = http.post("/api/v1/review/login", json={"username": "nobody", "password": "whatever1"})
