@@ -86,7 +86,7 @@ def run_app(data_dir: Path) -> int:
 
         window = MainWindow(store, actor, username=username)
         window.show()
-        QTimer.singleShot(0, window.offer_drafts)
+        QTimer.singleShot(0, window, window.offer_drafts)
         return app.exec()
     finally:
         store.close()

@@ -541,7 +541,7 @@ class MainWindow(QMainWindow):
             for panel in self.panels.values():
                 panel.on_actor_changed()
             self.ctx.hub.actor_changed.emit()
-            QTimer.singleShot(0, self.offer_drafts)
+            QTimer.singleShot(0, self, self.offer_drafts)
 
     # ---- first show ----
 
@@ -549,7 +549,7 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._started:
             self._started = True
-            QTimer.singleShot(0, self._start_panels)
+            QTimer.singleShot(0, self, self._start_panels)
 
     def _start_panels(self) -> None:
         for panel_id, panel in self.panels.items():

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
 
 from jydesk.ui.workers import WorkerPool
 
@@ -69,8 +69,9 @@ class WindowedTableModel(QAbstractTableModel):
 
     def __init__(self, columns: Sequence[Column],
                  factory: Callable[[str, bool], ListingLike] | None = None,
-                 workers: WorkerPool | None = None, *, default_sort: str = "registered") -> None:
-        super().__init__()
+                 workers: WorkerPool | None = None, *, default_sort: str = "registered",
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self.columns = list(columns)
         self.factory = factory
         self.workers = workers
@@ -108,7 +109,8 @@ class WindowedTableModel(QAbstractTableModel):
             prepare()
             return
         # Start after the first page is painted: the view's first paint comes before the full order.
-        QTimer.singleShot(PREPARE_DELAY_MS, lambda: self._submit_prepare(listing))
+        # The pool is the timer's context: if the window (and its pool) is gone, nothing runs.
+        QTimer.singleShot(PREPARE_DELAY_MS, self.workers, lambda: self._submit_prepare(listing))
 
     def _submit_prepare(self, listing: ListingLike) -> None:
         if listing is not self._listing or self.workers is None:

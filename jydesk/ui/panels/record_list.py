@@ -82,9 +82,10 @@ class RecordListPanel(Panel):
         super().__init__(ctx)
         store, workers = ctx.store, ctx.workers
         self.models = {
-            "people": WindowedTableModel(PERSON_COLUMNS, lambda key, desc: PersonListing(store, key, desc), workers),
-            "households": WindowedTableModel(HOUSEHOLD_COLUMNS,
-                                             lambda key, desc: HouseholdListing(store, key, desc), workers),
+            "people": WindowedTableModel(PERSON_COLUMNS, lambda key, desc: PersonListing(store, key, desc), workers,
+                                         parent=self),
+            "households": WindowedTableModel(HOUSEHOLD_COLUMNS, lambda key, desc: HouseholdListing(store, key, desc),
+                                             workers, parent=self),
         }
         self.mode = ""
         self._query = ""
