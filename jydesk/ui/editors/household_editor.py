@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QColor, QRegularExpressionValidator
 from PySide6.QtWidgets import (
@@ -112,6 +114,11 @@ class HouseholdEditor(QWidget):
         self.add_member_button.clicked.connect(self.add_member)
         self.remove_member_button.clicked.connect(self.remove_member)
         self.person.changed.connect(self._member_edited)
+        chain = [self.address, self.group_no, self.residence, self.phone, self.note, self.members,
+                 self.add_member_button, self.remove_member_button, *self.person.tab_chain,
+                 self.discard_button, self.save_button]
+        for first, second in pairwise(chain):
+            QWidget.setTabOrder(first, second)
         self._update_state()
 
     def _build_layout(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
+from itertools import pairwise
 
 from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
@@ -138,6 +139,12 @@ class PersonForm(QWidget):
         for box in self.flag_boxes.values():
             box.toggled.connect(lambda _c: self._edited("care_flags", touch=True))
         self.reveal_button.clicked.connect(self.reveal)
+        self.tab_chain: list[QWidget] = [
+            self.name, self.relation, self.id_number, self.reveal_button, self.phone, self.health,
+            self.employment, self.monthly_income, self.disability_type, self.disability_grade,
+            self.disability_cert_no, *self.flag_boxes.values(), self.note]
+        for first, second in pairwise(self.tab_chain):
+            QWidget.setTabOrder(first, second)
         self.set_member(MemberForm(), masked=False)
 
     # ---- loading and reading ----
