@@ -8,7 +8,8 @@ members, visits to them). Measured:
 - service: ``batches.apply_batch`` called directly (validation + merge + one transaction);
 - service ×N: N processes (one per CPU) applying batches of different villages at once;
 - http: the same through uvicorn on loopback, zstd-compressed bodies, 2 devices of
-  different villages pushing in parallel;
+  different villages pushing in parallel; on PostgreSQL also ``jydesk-server serve
+  --workers N`` (N = CPUs) with 2×N devices;
 - edits: batches of 500 field edits of existing records (the merge path);
 - pull: reading everything back in pages of 1,000.
 """
@@ -16,7 +17,10 @@ members, visits to them). Measured:
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -35,6 +39,7 @@ from sqlalchemy.engine import make_url
 
 from jydesk.domain.idnumber import check_digit
 from jydesk.domain.ids import new_id
+from jydesk.domain.regions import towns
 from sync.protocol.models import Batch
 from sync.protocol.wire import device_authorization
 from sync.server import batches, devices, pull
@@ -169,7 +174,7 @@ def bench_parallel(url: str, processes: int) -> None:
     ctx = mp.get_context("spawn")
     start = ctx.Event()
     done = ctx.Queue()
-    procs = [ctx.Process(target=_apply_in_process, args=(url, f"5101850{10 + i:02d}001", SERVICE_BATCHES // processes,
+    procs = [ctx.Process(target=_apply_in_process, args=(url, f"{towns()[10 + i].code}001", SERVICE_BATCHES // processes,
                                                            (i + 50) * 1_000_000, start, done))
              for i in range(processes)]
     for p in procs:
@@ -206,27 +211,22 @@ def _apply_in_process(url: str, village: str, count: int, seed: int, start: Any,
         done.put(f"{exc!r}")
 
 
-def bench_http(settings: Settings, db: Database, ids: Ids) -> None:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, db), log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+def _devices(db: Database, villages: list[str], count: int, ids: Ids) -> list[tuple[dict[str, str], list[bytes]]]:
     packer = zstandard.ZstdCompressor(level=3)
     work = []
-    for village in ("510185002001", "510185003001"):
+    for village in villages:
         dev = enroll(db, village)
         bodies = [packer.compress(orjson.dumps(b.model_dump(mode="json")))
-                  for b in make_batches(dev["device_id"], village, HTTP_BATCHES, ids)]
+                  for b in make_batches(dev["device_id"], village, count, ids)]
         work.append((device_authorization(dev["device_id"], dev["secret"]), bodies))
-    size = sum(len(b) for _, bodies in work for b in bodies) / (2 * HTTP_BATCHES * BATCH)
+    return work
+
+
+def _push_all(url: str, work: list[tuple[dict[str, str], list[bytes]]]) -> tuple[float, list[str]]:
     errors: list[str] = []
 
     def push(headers: dict[str, str], bodies: list[bytes]) -> None:
-        with httpx.Client(base_url=url, timeout=120) as http:
+        with httpx.Client(base_url=url, timeout=300) as http:
             for body in bodies:
                 r = http.post("/api/v1/batches", content=body, headers={
                     **headers, "Content-Type": "application/json", "Content-Encoding": "zstd",
@@ -240,13 +240,61 @@ def bench_http(settings: Settings, db: Database, ids: Ids) -> None:
         t.start()
     for t in threads:
         t.join()
-    seconds = time.perf_counter() - started
+    return time.perf_counter() - started, errors
+
+
+def bench_http(settings: Settings, db: Database, ids: Ids) -> None:
+    """uvicorn in this process, 2 devices pushing at once."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, db), log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    work = _devices(db, ["510185002001", "510185003001"], HTTP_BATCHES, ids)
+    size = sum(len(b) for _, bodies in work for b in bodies) / (len(work) * HTTP_BATCHES * BATCH)
+    seconds, errors = _push_all(f"http://127.0.0.1:{sock.getsockname()[1]}", work)
     server.should_exit = True
     thread.join(10)
     if errors:
         print(f"  http failed: {errors[0]}")
         return
-    print(f"  http, 2 devices        {rate(2 * HTTP_BATCHES * BATCH, seconds)}; {size:.0f} bytes/change zstd")
+    print(f"  http, 1 process        {rate(len(work) * HTTP_BATCHES * BATCH, seconds)}; {size:.0f} bytes/change zstd")
+
+
+def bench_http_workers(url: str, folder: Path, db: Database, ids: Ids, workers: int) -> None:
+    """``jydesk-server serve --workers N`` as a separate process, 2×N devices pushing at once."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "JYDESK_SERVER_DATA_DIR": str(folder)}
+    proc = subprocess.Popen([sys.executable, "-m", "sync.server.cli", "serve", "--database-url", url, "--port",
+                             str(port), "--workers", str(workers), "--log-level", "warning"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base}/api/v1/health", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    print(f"  http ×{workers} workers: server did not start")
+                    return
+                time.sleep(0.2)
+        villages = [f"{towns()[20 + i].code}001" for i in range(2 * workers)]
+        per = max(1, 2 * HTTP_BATCHES // len(villages))
+        work = _devices(db, villages, per, ids)
+        seconds, errors = _push_all(base, work)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(30)
+    if errors:
+        print(f"  http ×{workers} workers failed: {errors[0]}")
+        return
+    print(f"  http, {workers} worker processes {rate(len(work) * per * BATCH, seconds)}")
 
 
 def main() -> None:
@@ -259,9 +307,12 @@ def main() -> None:
             db = Database(url)
             db.migrate()
             ids = Ids()
+            cores = max(2, os.cpu_count() or 2)
             bench_service(db, ids)
-            bench_parallel(url, max(2, os.cpu_count() or 2))
+            bench_parallel(url, cores)
             bench_http(settings, db, ids)
+            if backend == "postgres":
+                bench_http_workers(url, Path(folder), db, ids, cores)
             db.dispose()
 
 
