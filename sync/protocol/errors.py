@@ -35,6 +35,7 @@ class ErrorCode(StrEnum):
     BUNDLE_INVALID = "bundle_invalid"
     BUNDLE_TAMPERED = "bundle_tampered"
     INTERNAL = "internal"
+    UNAVAILABLE = "unavailable"
     # one change inside a batch
     UNKNOWN_ENTITY = "unknown_entity"
     INVALID_ID = "invalid_id"
@@ -85,6 +86,7 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.BUNDLE_INVALID: "数据包文件已损坏或格式不正确",
     ErrorCode.BUNDLE_TAMPERED: "数据包签名不符，文件可能被篡改",
     ErrorCode.INTERNAL: "服务器内部错误，请稍后重试",
+    ErrorCode.UNAVAILABLE: "服务器繁忙或数据库暂时不可用，请稍后重试",
     ErrorCode.UNKNOWN_ENTITY: "未知的记录类型",
     ErrorCode.INVALID_ID: "记录编号格式不正确",
     ErrorCode.UNKNOWN_FIELD: "未知字段",

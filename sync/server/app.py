@@ -15,6 +15,8 @@ from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as SqlTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -37,7 +39,7 @@ SHA256_PATH = Path(pattern=r"^[0-9a-f]{64}$", description="文件的 SHA-256（�
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     code: {"model": m.Problem, "content": {m.PROBLEM_CONTENT_TYPE: {}}, "description": desc}
     for code, desc in ((400, "请求有误"), (401, "未登录或凭据无效"), (413, "内容过大"), (422, "内容不正确"),
-                       (429, "请求过于频繁"))
+                       (429, "请求过于频繁"), (503, "服务器繁忙，稍后重试"))
 }
 device_bearer = HTTPBearer(auto_error=False, scheme_name="device", description="Bearer <device_id>.<secret>")
 reviewer_bearer = HTTPBearer(auto_error=False, scheme_name="reviewer", description="Bearer <登录令牌>")
@@ -141,6 +143,18 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED}.get(exc.status_code, ErrorCode.INVALID_REQUEST)
         return problem_response(ServiceError(code, exc.status_code, headers=dict(exc.headers or {})))
+
+    @app.exception_handler(DBAPIError)
+    async def _database_down(request: Request, exc: DBAPIError) -> Response:
+        if not isinstance(exc, OperationalError | SqlTimeout) and not exc.connection_invalidated:
+            return await _crash(request, exc)
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
+        return problem_response(ServiceError(ErrorCode.UNAVAILABLE, 503, headers={"Retry-After": "30"}))
+
+    @app.exception_handler(SqlTimeout)
+    async def _pool_exhausted(request: Request, exc: SqlTimeout) -> Response:
+        log.warning("no database connection free on %s %s", request.method, request.url.path)
+        return problem_response(ServiceError(ErrorCode.UNAVAILABLE, 503, headers={"Retry-After": "10"}))
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:

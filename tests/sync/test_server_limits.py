@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
+import httpx
 import orjson
 import pytest
 
@@ -58,3 +59,12 @@ def test_size_length_and_rate_limits(small_server: ServerEnv) -> None:
     with small_server.client() as http:
         codes = [http.post("/api/v1/enroll", json={"code": "WRONG-CODE-0000"}).status_code for _ in range(6)]
         assert codes[0] == 400 and codes[-1] == 429
+
+
+def test_database_outage_is_a_503_with_retry_after(tmp_path: Path) -> None:
+    settings = Settings(database_url="postgresql+psycopg://postgres@127.0.0.1:1/nowhere", data_dir=tmp_path)
+    with LiveServer(create_app(settings)) as live, closing(httpx.Client(base_url=live.url, timeout=30)) as http:
+        r = http.get("/api/v1/changes", headers={"Authorization": "Bearer 0190c5a8-0000-7000-8000-000000000000.x"})
+        assert r.status_code == 503
+        assert r.json()["code"] == "unavailable" and r.headers["Retry-After"] == "30"
+        assert r.headers["content-type"].startswith("application/problem+json")
