@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,7 +30,7 @@ from jydesk.domain.errors import ValidationError
 from jydesk.store.database import Store
 from jydesk.store.models import SYNC_MODELS, Attachment, OutboxEntry, Person, SyncRecord
 from jydesk.store.sync_models import DeferredRecord, SyncConflict
-from jydesk.store.unit_of_work import SERVER_ACTOR
+from jydesk.store.unit_of_work import SERVER_ACTOR, bulk_insert
 from sync.client import state
 from sync.client.outbox import HELD, PENDING, REJECTED, Key, now, pending_fields
 from sync.client.values import WireValueError, from_wire, nullable, set_field, wire_value
@@ -117,6 +118,15 @@ def _adopt(session: Session, obj: SyncRecord, res: ChangeResult, protected: set[
         outcome.problems.append(f"{_label(res.entity, obj.id)}未能采用服务器上的值：{problem}")
 
 
+def _set_revisions(session: Session, revisions: dict[str, list[dict[str, Any]]]) -> None:
+    """Move ``server_revision`` forward for many records at once (never backwards)."""
+    for entity, params in revisions.items():
+        table = SYNC_MODELS[Entity(entity)].__table__
+        stmt = (update(table).where(table.c.id == bindparam("rid"), table.c.server_revision < bindparam("rev"))
+                .values(server_revision=bindparam("rev")))
+        session.connection().execute(stmt, params)
+
+
 def apply_ack(store: Store, batch_id: str, result: BatchResult) -> Outcome:
     """Apply the server's answer to batch ``batch_id`` and drop its acknowledged rows."""
     outcome = Outcome()
@@ -129,7 +139,12 @@ def apply_ack(store: Store, batch_id: str, result: BatchResult) -> Outcome:
         by_key = {(r.entity, r.record_id.lower()): r for r in rows}
         keys = [(r.entity, r.record_id) for r in rows]
         protected = pending_fields(s, keys, exclude_batch=batch_id)
-        objects = {(e, rid.lower()): o for (e, rid), o in _load(s, keys).items()}
+        ok = (ChangeStatus.APPLIED, ChangeStatus.MERGED, ChangeStatus.CONFLICT)
+        # Only answers that bring values need the records loaded; the rest just move the revision.
+        rich = [(r.entity, r.id) for r in result.results if r.status in ok and (r.server_fields or r.conflicts)]
+        objects = {(e, rid.lower()): o for (e, rid), o in _load(s, rich).items()}
+        revisions: dict[str, list[dict[str, Any]]] = {}
+        acknowledged: list[int] = []
         answered: set[int] = set()
         for res in result.results:
             key = (res.entity, res.id.lower())
@@ -138,11 +153,13 @@ def apply_ack(store: Store, batch_id: str, result: BatchResult) -> Outcome:
                 continue
             answered.add(row.id)
             outcome.counts[res.status] += 1
-            if res.status in (ChangeStatus.APPLIED, ChangeStatus.MERGED, ChangeStatus.CONFLICT):
+            if res.status in ok:
                 obj = objects.get(key)
                 if obj is not None:
                     _adopt(s, obj, res, protected.get((row.entity, row.record_id), set()), batch_id, outcome)
-                s.delete(row)
+                elif res.revision:
+                    revisions.setdefault(row.entity, []).append({"rid": row.record_id, "rev": res.revision})
+                acknowledged.append(row.id)
             elif res.status == ChangeStatus.REJECTED:
                 row.state = REJECTED
                 row.batch_id = None
@@ -150,6 +167,9 @@ def apply_ack(store: Store, batch_id: str, result: BatchResult) -> Outcome:
                              "errors": [e.model_dump() for e in res.errors]}
             elif res.status == ChangeStatus.HELD:
                 row.state = HELD
+        _set_revisions(s, revisions)
+        for i in range(0, len(acknowledged), 500):
+            s.execute(delete(t).where(t.id.in_(acknowledged[i:i + 500])))
         missing = [r for r in rows if r.id not in answered]
         if missing:
             outcome.problems.append(f"服务器对批次 {batch_id} 的 {len(missing)} 条修改没有答复，将重新发送")
@@ -161,7 +181,9 @@ def apply_ack(store: Store, batch_id: str, result: BatchResult) -> Outcome:
 # --- pulled records --------------------------------------------------------------------------
 
 
+@cache
 def _references(model: type[SyncRecord]) -> list[tuple[str, type[SyncRecord]]]:
+    """(column, target model) of each foreign key of ``model``."""
     refs = []
     for column in model.__table__.columns:
         for fk in column.foreign_keys:
@@ -225,9 +247,10 @@ def _precheck(session: Session, changes: list[PulledChange]) -> dict[Key, str]:
     return blocked
 
 
-def _create(session: Session, c: PulledChange, model: type[SyncRecord]) -> SyncRecord:
+def _row_for(c: PulledChange, model: type[SyncRecord]) -> dict[str, Any]:
+    """Column values of a pulled record that is new on this device."""
     spec = SPECS[model.__entity__]
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = {"id": c.id, "server_revision": c.revision, "deleted": c.deleted}
     for name in spec.fields:
         if name == "deleted" or name not in model.__table__.c:
             continue
@@ -237,9 +260,13 @@ def _create(session: Session, c: PulledChange, model: type[SyncRecord]) -> SyncR
         values[name] = from_wire(model, name, value)
     if spec.has_data:
         values["data"] = {k[len(DATA_PREFIX):]: v for k, v in c.fields.items() if k.startswith(DATA_PREFIX)}
-    obj = model(id=c.id, server_revision=c.revision, deleted=c.deleted, **values)
-    if isinstance(obj, Attachment):
-        obj.uploaded = True  # its bytes are the server's (or the device that made it) to keep
+    if model is Attachment:
+        values["uploaded"] = True  # its bytes are the server's (or the device that made it) to keep
+    return values
+
+
+def _create(session: Session, c: PulledChange, model: type[SyncRecord]) -> SyncRecord:
+    obj = model(**_row_for(c, model))
     session.add(obj)
     return obj
 
@@ -319,6 +346,8 @@ def _apply_changes(session: Session, changes: list[PulledChange], village_code: 
     protected = pending_fields(session, keys)
     objects = _load(session, keys)
     applied: list[Key] = []
+    new_rows: dict[type[SyncRecord], list[dict[str, Any]]] = {}
+    revisions: dict[str, list[dict[str, Any]]] = {}
     for c in usable:
         key = (c.entity, c.id)
         if key in blocked:
@@ -341,14 +370,18 @@ def _apply_changes(session: Session, changes: list[PulledChange], village_code: 
                 except (ValidationError, WireValueError) as exc:
                     problem = getattr(exc, "message", str(exc))
             else:
-                objects[key] = _create(session, c, model)
+                new_rows.setdefault(model, []).append(_row_for(c, model))
             kind = "created"
         else:
             updates = _updates(obj, c, protected.get(key, set()))
-            obj.server_revision = c.revision
-            if careful:
+            if not updates:
+                if c.revision != (obj.server_revision or 0):
+                    revisions.setdefault(c.entity, []).append({"rid": c.id, "rev": c.revision})
+            elif careful:
+                obj.server_revision = c.revision
                 problem = _guarded(session, obj, updates)
             else:
+                obj.server_revision = c.revision
                 for name, value in updates.items():
                     set_field(obj, name, value)
             kind = "updated" if updates else "unchanged"
@@ -358,6 +391,12 @@ def _apply_changes(session: Session, changes: list[PulledChange], village_code: 
             continue
         outcome.counts[kind] += 1
         applied.append(key)
+    _set_revisions(session, revisions)
+    if new_rows:
+        session.flush()
+        writer = session.info["writer"]
+        for model in sorted(new_rows, key=lambda m: list(SYNC_MODELS.values()).index(m)):
+            bulk_insert(writer, model, new_rows[model])  # validated, audited and indexed in bulk
     if applied:
         t = DeferredRecord
         for entity in {e for e, _ in applied}:
