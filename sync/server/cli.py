@@ -5,6 +5,7 @@
     jydesk-server enroll-device --village CODE [--hours H]      prints a one-time code
     jydesk-server revoke-device DEVICE_ID
     jydesk-server list-devices [--village CODE] [--json]
+    jydesk-server list-held [--village CODE] [--json]          changes waiting for their parent record
     jydesk-server create-reviewer --username U --name 姓名 (--town CODE | --city) [--password-stdin]
     jydesk-server import-bundle FILE [--json]
 
@@ -111,6 +112,29 @@ def cmd_list_devices(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_list_held(args: argparse.Namespace) -> int:
+    """Changes still waiting for their parent record, per village (none should wait long)."""
+    from sqlalchemy import func, select
+
+    from sync.server.models import HeldChange
+
+    h = HeldChange.__table__.c
+    stmt = (select(h.village_code, h.entity, func.count(), func.min(h.received_at))
+            .where(h.released_at.is_(None)).group_by(h.village_code, h.entity).order_by(h.village_code, h.entity))
+    if args.village:
+        stmt = stmt.where(h.village_code == args.village)
+    with _database(args).read() as conn:
+        rows = conn.execute(stmt).all()
+    if args.json:
+        print(json.dumps([{"village_code": v, "entity": e, "count": n, "oldest": str(t)} for v, e, n, t in rows]))
+        return 0
+    if not rows:
+        print("没有等待上级记录的修改")
+    for village, entity, count, oldest in rows:
+        print(f"{village}  {entity}  {count} 条，最早 {oldest:%Y-%m-%d %H:%M} (UTC) 收到")
+    return 0
+
+
 def cmd_create_reviewer(args: argparse.Namespace) -> int:
     from sync.server.reviewers import create_reviewer
 
@@ -179,6 +203,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--village")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_list_devices)
+
+    p = sub.add_parser("list-held", parents=[common], help="列出等待上级记录（如户、人员）到达的修改")
+    p.add_argument("--village")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_list_held)
 
     p = sub.add_parser("create-reviewer", parents=[common], help="创建乡镇或市级审核账号")
     p.add_argument("--username", required=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -103,6 +104,20 @@ def test_import_bundle_applies_once_with_batch_semantics(server: ServerEnv, devi
     assert r.json()["replayed"] is True and [x["status"] for x in r.json()["results"]] == [
         "applied", "applied", "rejected"]
     assert server.record("person", pid).revision == 1
+
+
+def test_list_held_shows_changes_waiting_for_their_parent(server: ServerEnv, device,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    missing_person = new_id()
+    visit = change("visit", new_id(), {"village_code": device.village, "person_id": missing_person,
+                                       "visited_on": "2025-01-06", "method": "电话"})
+    assert device.push([visit])[0]["status"] == "held"
+    url = ["--database-url", server.settings.database_url]
+    assert main(["list-held", "--village", device.village, "--json", *url]) == 0
+    held = json.loads(capsys.readouterr().out)
+    assert [(h["entity"], h["count"]) for h in held] == [("visit", 1)]
+    assert main(["list-held", "--village", server.new_village(), *url]) == 0
+    assert "没有等待" in capsys.readouterr().out
 
 
 def test_damaged_or_tampered_bundles_are_refused(server: ServerEnv, device, tmp_path: Path,
