@@ -183,3 +183,18 @@ class Coverage:
     @property
     def percent_text(self) -> str:
         return "—" if self.rate is None else f"{self.rate * 100:.0f}%"
+
+
+@dataclass(frozen=True, slots=True)
+class RosterRow:
+    """One person due for a visit in the week."""
+
+    name: str
+    sex: str
+    age: int | None
+    address: str
+    phone: str
+    tier: str  # 探访等级 label, e.g. 高风险（每周）
+    last_visit: date | None
+    due: date
+    note: str = ""

@@ -4,7 +4,8 @@
 weekly visit roster. The bundled WenQuanYi Micro Hei font is embedded as a subset.
 """
 
+from jydesk.domain.visits import RosterRow
 from jydesk.printing.forms import render_batch, render_form
-from jydesk.printing.roster import RosterRow, render_roster
+from jydesk.printing.roster import render_roster
 
 __all__ = ["RosterRow", "render_batch", "render_form", "render_roster"]

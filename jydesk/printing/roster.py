@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 
 from reportlab.lib.units import mm
 
-from jydesk.domain.visits import IsoWeek
+from jydesk.domain.visits import IsoWeek, RosterRow
 from jydesk.printing import document, grid
 from jydesk.printing import text as tx
 from jydesk.printing.fonts import prime
@@ -25,21 +24,6 @@ COLUMNS: tuple[tuple[str, float], ...] = (
     ("序号", 0.55), ("姓名", 1.1), ("性别", 0.55), ("年龄", 0.6), ("住址", 3.0), ("联系电话", 1.65),
     ("探访等级", 1.45), ("上次探访", 1.25), ("应访日期", 1.25), ("备注", 2.3), ("已访", 0.6), ("探访日期", 1.2),
 )
-
-
-@dataclass(frozen=True, slots=True)
-class RosterRow:
-    """One person due for a visit in the week."""
-
-    name: str
-    sex: str
-    age: int | None
-    address: str
-    phone: str
-    tier: str  # 探访等级 label, e.g. 高风险（每周）
-    last_visit: date | None
-    due: date
-    note: str = ""
 
 
 def render_roster(week: str, rows: Sequence[RosterRow], *, village_name: str, clerk: str = "",

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from sqlalchemy import func, select
@@ -29,6 +29,7 @@ from jydesk.domain.forms import FormDefinition, get_definition
 from jydesk.domain.visits import (
     Coverage,
     IsoWeek,
+    RosterRow,
     VisitStatus,
     WeekStatus,
     tier_label,
@@ -40,9 +41,6 @@ from jydesk.store.cases import prefill_context
 from jydesk.store.database import Store
 from jydesk.store.models import FollowUp, Installation, Person, Visit
 from jydesk.store.unit_of_work import Actor
-
-if TYPE_CHECKING:
-    from jydesk.printing import RosterRow
 
 log = logging.getLogger(__name__)
 
@@ -318,10 +316,8 @@ def due_list(session: Session, week: IsoWeek | str, today: date, *, include_extr
 
 
 def due_roster(session: Session, week: str | IsoWeek) -> list[RosterRow]:
-    """本周探访名单: exactly the people due in ``week`` (as ``jydesk.printing.RosterRow``),
+    """本周探访名单: exactly the people due in ``week`` (as ``jydesk.domain.visits.RosterRow``),
     ordered by 组 and address so the clerk can walk the village."""
-    from jydesk.printing import RosterRow  # the printed row type (imported late: reportlab is heavy)
-
     week = IsoWeek.parse(week) if isinstance(week, str) else week
     items = [i for i in due_list(session, week, week.monday, include_extra=False) if i.due_in_week]
     items.sort(key=lambda i: (i.group_no is None, i.group_no or 0, i.address, i.name, i.person_id))
