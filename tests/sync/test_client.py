@@ -16,9 +16,10 @@ from sync.client.resolve import open_conflicts, resolve_conflict
 from sync.server.devices import issue_code
 from tests.sync.client_helpers import CLERK, NO_WAIT, new_device
 
-pytestmark = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
+SQLITE = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
 
 
+@SQLITE
 def test_not_enrolled_is_a_clear_error(server, tmp_path: Path) -> None:
     store = open_store(tmp_path)
     with pytest.raises(NotEnrolledError, match="尚未登记"):
@@ -26,6 +27,7 @@ def test_not_enrolled_is_a_clear_error(server, tmp_path: Path) -> None:
     store.close()
 
 
+@SQLITE
 def test_enroll_refuses_other_village(server, tmp_path: Path) -> None:
     store = open_store(tmp_path)
     mine, other = server.new_village(), server.new_village()
@@ -39,6 +41,7 @@ def test_enroll_refuses_other_village(server, tmp_path: Path) -> None:
     store.close()
 
 
+@SQLITE
 def test_enroll_bad_code(server, tmp_path: Path) -> None:
     store = open_store(tmp_path)
     with pytest.raises(EnrollmentError, match="登记码不正确"):
@@ -46,6 +49,7 @@ def test_enroll_bad_code(server, tmp_path: Path) -> None:
     store.close()
 
 
+@SQLITE
 def test_push_then_pull_on_second_device(server, tmp_path: Path) -> None:
     village = server.new_village()
     a = new_device(server, tmp_path / "a", village)
@@ -68,6 +72,7 @@ def test_push_then_pull_on_second_device(server, tmp_path: Path) -> None:
     a.close(), b.close()
 
 
+@pytest.mark.parametrize("server", ["sqlite", "postgres"], indirect=True)
 def test_different_fields_merge_same_field_conflicts(server, tmp_path: Path) -> None:
     village = server.new_village()
     a = new_device(server, tmp_path / "a", village)
@@ -106,6 +111,7 @@ def test_different_fields_merge_same_field_conflicts(server, tmp_path: Path) -> 
     a.close(), b.close()
 
 
+@SQLITE
 def test_pending_local_edit_survives_pull(server, tmp_path: Path) -> None:
     village = server.new_village()
     a = new_device(server, tmp_path / "a", village)
@@ -125,3 +131,19 @@ def test_pending_local_edit_survives_pull(server, tmp_path: Path) -> None:
     b.sync()
     assert server.record("household", hid).fields["note"] == "b 的备注"
     a.close(), b.close()
+
+
+@SQLITE
+def test_revoked_device_stops_with_a_clear_message(server, tmp_path: Path) -> None:
+    from sync.client import AuthError, state
+    from sync.server.devices import revoke
+
+    a = new_device(server, tmp_path / "a", server.new_village())
+    a.add_household()
+    assert revoke(server.db, state.credentials(a.store).device_id)
+    calls: list[float] = []
+    with pytest.raises(AuthError, match="停用"):
+        a.sync(sleep=calls.append)
+    assert calls == []  # 401 is not retried
+    assert a.outbox_count() == 1
+    a.close()
