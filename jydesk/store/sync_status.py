@@ -72,3 +72,26 @@ def counts(session: Session) -> dict[Badge, int]:
         select(o.entity, o.record_id).where(o.state != "rejected").distinct().subquery())).scalar_one()
     conflicts = session.execute(select(func.count()).select_from(c).where(c.resolved_at.is_(None))).scalar_one()
     return {Badge.WAITING: int(waiting), Badge.REJECTED: int(rejected), Badge.CONFLICT: int(conflicts)}
+
+
+def badge_where_sql(entity: str, badge: Badge | str, alias: str = "x") -> str:
+    """The same condition as :func:`badge_filter` as raw SQL over ``<alias>.id`` (for the
+    windowed listings of ``jydesk.store.registry``, which are written in SQL)."""
+    if entity not in _ENTITIES:
+        raise ValueError(entity)
+    badge = Badge(badge)
+    conflict = (f"EXISTS (SELECT 1 FROM sync_conflicts c WHERE c.entity = '{entity}' AND c.record_id = {alias}.id "
+                "AND c.resolved_at IS NULL)")
+    rejected = (f"EXISTS (SELECT 1 FROM outbox o WHERE o.entity = '{entity}' AND o.record_id = {alias}.id "
+                "AND o.state = 'rejected')")
+    waiting = f"EXISTS (SELECT 1 FROM outbox o WHERE o.entity = '{entity}' AND o.record_id = {alias}.id)"
+    if badge is Badge.CONFLICT:
+        return conflict
+    if badge is Badge.REJECTED:
+        return f"({rejected} AND NOT {conflict})"
+    if badge is Badge.WAITING:
+        return f"({waiting} AND NOT {rejected} AND NOT {conflict})"
+    return f"(NOT {waiting} AND NOT {conflict})"
+
+
+_ENTITIES = frozenset({"household", "person", "case", "case_event", "visit", "follow_up", "attachment"})

@@ -198,3 +198,26 @@ def test_badges_for_a_page_of_records(app_device, live: ServerEnv, tmp_path: Pat
         names = set(s.execute(select(Person.name).where(badge_filter(Person, Badge.WAITING))).scalars())
         assert names == {"待同步者", "占位"}
         assert set(s.execute(select(Person.name).where(badge_filter(Person, "已同步"))).scalars()) == {"已同步者"}
+
+
+def test_list_badges_and_filter_in_windowed_listing(app_device, qtbot) -> None:
+    from jydesk.store.registry import PersonListing
+    from jydesk.ui.sync_badges import SYNC_COLUMN, BadgedListing, filtered_listing
+    from jydesk.ui.windowed_model import WindowedTableModel
+
+    device, _ctx = app_device
+    synced = device.add_person(name="甲已同步")
+    device.sync()
+    device.add_person(name="乙待同步")
+    listing = BadgedListing(PersonListing(device.store), device.store, "person")
+    model = WindowedTableModel([SYNC_COLUMN], workers=None)
+    model.set_listing(listing)
+    texts = {model.data(model.index(r, 0)) for r in range(model.rowCount())}
+    assert texts == {"已同步", "待同步"}
+    listing.prepare()
+    assert listing.prepared and listing.count() == 2
+    waiting = filtered_listing(PersonListing, "待同步")(device.store)
+    assert [r.name for r in waiting.page(0, 50)] == ["乙待同步"] and waiting.count() == 1
+    done = filtered_listing(PersonListing, "已同步")(device.store)
+    done.prepare()
+    assert [r.id for r in done.page(0, 50)] == [synced]
