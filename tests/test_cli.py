@@ -37,3 +37,24 @@ def test_env_var_selects_the_data_folder_and_errors_are_one_chinese_line(tmp_pat
     assert proc.returncode != 0
     assert proc.stderr.strip().startswith("错误：") and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_demo_cases_only_use_their_forms_fields(tmp_path):
+    from sqlalchemy import select
+
+    from jydesk.domain.forms import get_definition
+    from jydesk.store import open_store
+    from jydesk.store.demo import generate
+    from jydesk.store.models import Case
+
+    store = open_store(tmp_path / "d")
+    generate(store, 120, 3)
+    with store.read() as s:
+        cases = s.execute(select(Case)).scalars().all()
+    store.close()
+    assert cases
+    for case in cases:
+        unknown = [e for e in get_definition(case.form_code).validate(case.data) if e.code == "unknown"]
+        assert not unknown, (case.form_code, unknown)
+        if case.status != "草稿":
+            assert case.accepted_on is not None

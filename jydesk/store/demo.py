@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from jydesk.domain.care import CareFlag
+from jydesk.domain.forms import get_definition
 from jydesk.domain.idnumber import check_digit
 from jydesk.domain.regions import DEFAULT_VILLAGE_CODE, DEFAULT_VILLAGE_NAME, town_of_village
 from jydesk.store.accounts import create_user, user_count
@@ -203,7 +204,6 @@ def _cases(w: Any, rng: random.Random, households: list[dict], persons: list[dic
     for hh in households:
         members = by_hh[hh["id"]]
         roll = rng.random()
-        applied = today - timedelta(days=rng.randint(0, 60))
         if roll < 0.05:
             form, applicant = "dibao", members[0]
         elif roll < 0.07:
@@ -214,11 +214,45 @@ def _cases(w: Any, rng: random.Random, households: list[dict], persons: list[dic
                 form, applicant = "gaoling", elders[0]
             else:
                 continue
-        rows.append({"form_code": form, "household_id": hh["id"], "applicant_id": applicant["id"],
-                     "status": rng.choice(statuses), "applied_on": applied,
-                     "data": {"applicant_name": applicant["name"], "reason": _reason(rng, form)}})
+        status = rng.choice(statuses)
+        rows.append(_case_row(rng, form, status, hh["id"], applicant, today))
     bulk_insert(w, Case, rows)
     return len(rows)
+
+
+INVESTIGATORS = ("演示专干", "王建华", "李秀英", "陈国强")
+PUBLICITY_DAYS = {"dibao": 7, "linshi": 7, "gaoling": 5}
+REASON_KEYS = {"dibao": "reason", "linshi": "hardship_description"}  # the forms' own keys
+
+
+def _case_row(rng: random.Random, form: str, status: str, household_id: str, applicant: dict,
+              today: date) -> dict[str, Any]:
+    """A case whose dates and investigation fit its status (as if moved through the workflow)."""
+    order = ("草稿", "已受理", "入户调查", "公示", "已上报").index(status)
+    applied = today - timedelta(days=rng.randint(0, 12) + 16 * order)
+    row: dict[str, Any] = {"form_code": form, "household_id": household_id, "applicant_id": applicant["id"],
+                           "status": status, "applied_on": applied,
+                           "data": {"applicant_name": applicant["name"], "applied_on": applied.isoformat()}}
+    reason_key = REASON_KEYS.get(form)
+    if reason_key:
+        row["data"][reason_key] = _reason(rng, form)
+    if order >= 1:
+        row["accepted_on"] = applied + timedelta(days=rng.randint(0, 2))
+    if order >= 3:
+        investigated = row["accepted_on"] + timedelta(days=rng.randint(2, 5))
+        first, second = rng.sample(INVESTIGATORS, 2)
+        start = investigated + timedelta(days=rng.randint(1, 3))
+        end = start + timedelta(days=PUBLICITY_DAYS[form] - 1)
+        row["publicity_start"], row["publicity_end"] = start, end
+        row["data"].update({"investigator_1": first, "investigator_2": second,
+                            "investigated_on": investigated.isoformat(),
+                            "publicity_start": start.isoformat(), "publicity_end": end.isoformat()})
+    if order >= 4:
+        row["submitted_on"] = min(today, row["publicity_end"] + timedelta(days=rng.randint(1, 2)))
+        row["data"]["publicity_objection"] = "无异议"
+    defn = get_definition(form)
+    row["data"] = {k: v for k, v in row["data"].items() if defn.has_field(k)}  # e.g. 高龄津贴 has no 入户调查
+    return row
 
 
 def _reason(rng: random.Random, form: str) -> str:
