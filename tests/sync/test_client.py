@@ -147,3 +147,27 @@ def test_revoked_device_stops_with_a_clear_message(server, tmp_path: Path) -> No
     assert calls == []  # 401 is not retried
     assert a.outbox_count() == 1
     a.close()
+
+
+@SQLITE
+def test_deletes_travel_and_a_record_deleted_before_sync_never_reaches_the_server(server, tmp_path: Path) -> None:
+    village = server.new_village()
+    a = new_device(server, tmp_path / "a", village)
+    b = new_device(server, tmp_path / "b", village)
+    hid = a.add_household()
+    gone = a.add_person(hid, name="已迁出")
+    a.sync()
+    b.sync()
+    with a.store.write(CLERK) as w:
+        w.delete(w.session.get(Person, gone))
+    draft = a.add_person(hid, name="录错了")
+    a.edit(Person, draft, phone="13800000123")
+    with a.store.write(CLERK) as w:
+        w.delete(w.session.get(Person, draft))
+    summary = a.sync()
+    assert summary.pushed["applied"] == 2  # the draft's three edits went as one delete
+    assert server.record("person", gone).deleted
+    assert server.record("person", draft) is None
+    b.sync()
+    assert b.get(Person, gone).deleted and b.get(Person, draft) is None
+    a.close(), b.close()
