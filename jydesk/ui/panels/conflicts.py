@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from jydesk.ui.context import AppContext
 from jydesk.ui.panels.base import NavEntry, Panel
-from jydesk.ui.panels.sync_panel import _parse
+from jydesk.ui.panels.sync_panel import _parse, local_time
 
 
 def record_title(store: Any, entity: str, record_id: str) -> str:
@@ -114,7 +114,7 @@ class ConflictsPanel(Panel):
         self.table.setRowCount(len(self._rows))
         for i, c in enumerate(self._rows):
             texts = (record_title(self.ctx.store, c.entity, c.record_id), field_label(c.field),
-                     show_value(c.local_value), show_value(c.server_value), c.created_at.strftime("%m-%d %H:%M"))
+                     show_value(c.local_value), show_value(c.server_value), local_time(c.created_at).strftime("%m-%d %H:%M"))
             for col, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)

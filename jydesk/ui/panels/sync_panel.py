@@ -3,6 +3,7 @@ log in plain Chinese, and the changes the server sent back (被退回) with thei
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtGui import QBrush, QColor
@@ -42,7 +43,12 @@ def _read_log(store: Any) -> list[tuple[str, str, str]]:
 
     with store.read() as s:
         rows = s.execute(select(SyncLogEntry).order_by(SyncLogEntry.id.desc()).limit(LOG_LINES)).scalars().all()
-    return [(r.at.strftime("%m-%d %H:%M:%S"), r.level, r.message) for r in rows]
+    return [(local_time(r.at).strftime("%m-%d %H:%M:%S"), r.level, r.message) for r in rows]
+
+
+def local_time(at: datetime) -> datetime:
+    """A stored naive-UTC time in the computer's time zone."""
+    return at.replace(tzinfo=UTC).astimezone() if at.tzinfo is None else at.astimezone()
 
 
 def _parse(text: str, original: Any) -> Any:
