@@ -559,7 +559,9 @@ def apply_batch(db: Database, device: DeviceRef, batch: Batch, *, source: str = 
 
 
 def _allowed_targets(record: dict[str, Any], status: str) -> list[str] | None:
-    """Statuses the village may move a case to from ``status``; None if the form is unknown."""
+    """Statuses the village may move a case to from ``status`` in one or more of its own moves
+    (offline, a clerk may 受理 and start 入户调查 before the next sync, and the coalesced change
+    carries only the latest status); None if the form is unknown."""
     try:
         defn = form_rules.definition(record.get("form_code") or "")
     except KeyError:
@@ -568,4 +570,4 @@ def _allowed_targets(record: dict[str, Any], status: str) -> list[str] | None:
         record.get("form_code") or "", defn.publicity_days, form_rules.form_values(record),
         casework.as_date(record.get("applied_on")))
     facts = casework.CaseFacts(form_code=record.get("form_code") or "", status=CaseStatus(status))
-    return [str(t) for t in casework.allowed_targets(facts, days)]
+    return [str(t) for t in casework.reachable_targets(facts, days)]
