@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from jydesk.ui.context import AppContext
 from jydesk.ui.panels.base import NavEntry, Panel
-from jydesk.ui.panels.sync_panel import _parse, local_time
+from jydesk.ui.panels.sync_panel import local_time, parse_typed
 
 
 def record_title(store: Any, entity: str, record_id: str) -> str:
@@ -148,7 +148,7 @@ class ConflictsPanel(Panel):
         value = None
         if choice == "edited":
             try:
-                value = _parse(self.edited.text(), c.local_value if c.local_value is not None else c.server_value)
+                value = parse_typed(self.edited.text(), c.local_value if c.local_value is not None else c.server_value)
             except ValueError:
                 QMessageBox.warning(self, "填写有误", "该项只能填写数字")
                 return False

@@ -51,7 +51,7 @@ def local_time(at: datetime) -> datetime:
     return at.replace(tzinfo=UTC).astimezone() if at.tzinfo is None else at.astimezone()
 
 
-def _parse(text: str, original: Any) -> Any:
+def parse_typed(text: str, original: Any) -> Any:
     """A value typed by the clerk, in the type the change had."""
     text = text.strip()
     if text in ("", "（空）"):
@@ -107,7 +107,7 @@ class EditRejectedDialog(QDialog):
         out: dict[str, Any] = {}
         for name, edit in self.edits.items():
             original = self.change.fields.get(name)
-            value = _parse(edit.text(), original)
+            value = parse_typed(edit.text(), original)
             if value != original:
                 out[name] = value
         return out
