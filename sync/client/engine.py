@@ -157,31 +157,41 @@ class SyncClient:
 
     def push(self, summary: SyncSummary | None = None) -> SyncSummary:
         summary = summary or SyncSummary()
-        limits = self.limits
-        if self.transport.slow:
-            limits = outbox.BatchLimits(min(limits.max_changes, 100), min(limits.max_bytes, 64 * 1024))
-        outbox.form_batches(self.store, limits)
-        with self.store.read() as s:
-            batch_ids = outbox.in_flight(s)
-        for i, batch_id in enumerate(batch_ids):
-            self._progress("push", i, len(batch_ids))
-            self.send_batch(batch_id, summary)
-        self._progress("push", len(batch_ids), len(batch_ids))
+        for _round in range(3):  # a batch the server found too big is cut smaller and sent again
+            limits = self.limits
+            if self.transport.slow:
+                limits = outbox.BatchLimits(min(limits.max_changes, 100), min(limits.max_bytes, 64 * 1024))
+            outbox.form_batches(self.store, limits)
+            with self.store.read() as s:
+                batch_ids = outbox.in_flight(s)
+            reissued = False
+            for i, batch_id in enumerate(batch_ids):
+                self._progress("push", i, len(batch_ids))
+                reissued |= self.send_batch(batch_id, summary)
+            self._progress("push", len(batch_ids), len(batch_ids))
+            if not reissued:
+                break
         return summary
 
-    def send_batch(self, batch_id: str, summary: SyncSummary) -> None:
-        """Send one fixed batch (unchanged on every retry) and apply the answer."""
+    def send_batch(self, batch_id: str, summary: SyncSummary) -> bool:
+        """Send one fixed batch (unchanged on every retry) and apply the answer. True if the
+        server refused the batch as such (too big, id taken) and its rows wait for a new batch."""
         with self.store.read() as s:
             batch, _rows = outbox.load_batch(s, batch_id, self.creds.device_id)
         if not batch.changes:
-            return
+            return False
         try:
             answer = self.transport.json("POST", "/batches", batch)
         except RequestRefused as exc:
             if exc.code == "batch_id_reused":
                 self._reissue(batch_id)
-                write_log(self.store, f"批次 {batch_id[-8:]} 的编号已被占用，已换新编号，下次同步重新发送", "warning")
-                return
+                write_log(self.store, f"批次 {batch_id[-8:]} 的编号已被占用，已换新编号重新发送", "warning")
+                return True
+            if exc.code in ("batch_too_long", "payload_too_large") and len(batch.changes) > 1:
+                self._reissue(batch_id)
+                self.limits = outbox.BatchLimits(max(1, len(batch.changes) // 2), self.limits.max_bytes // 2)
+                write_log(self.store, f"批次 {batch_id[-8:]} 超过服务器的限制，已拆成更小的批次重新发送", "warning")
+                return True
             raise
         result = BatchResult.model_validate(answer)
         if self.after_response:
@@ -196,6 +206,7 @@ class SyncClient:
         if outcome.counts.get("rejected"):
             write_log(self.store, f"批次 {batch_id[-8:]} 中有 {outcome.counts['rejected']} 条修改被退回，请在“同步”面板查看原因并修改后重发",
                       "warning")
+        return False
 
     def _reissue(self, batch_id: str) -> None:
         """Give a batch's rows back to the next formation (its id was taken on the server)."""

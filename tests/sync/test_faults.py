@@ -137,3 +137,18 @@ def test_client_killed_between_ack_and_local_commit(server, tmp_path: Path) -> N
     assert all(server.record("person", pid).revision == 1 for pid in pids)
     assert all(a.get(Person, pid).server_revision == 1 for pid in pids)
     a.close()
+
+
+def test_batch_too_big_for_the_server_is_cut_smaller(server, tmp_path: Path) -> None:
+    a = new_device(server, tmp_path / "a", server.new_village())
+    _people(a, 5)
+
+    def too_long(request: httpx.Request, n: int) -> str | None:
+        return "413" if request.url.path.endswith("/batches") and n == 1 else None
+
+    fault = FaultyTransport(too_long)
+    with httpx.Client(transport=fault) as http:
+        summary = a.sync(http=http)
+    assert summary.pushed["applied"] == 6 and a.outbox_count() == 0
+    assert summary.batches == 2  # 6 changes refused as one batch, then sent as 3 + 3
+    assert _stored_batches(server, state.credentials(a.store).device_id) == 2
