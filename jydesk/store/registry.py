@@ -116,12 +116,14 @@ def _flags(value: object) -> tuple[str, ...]:
 class Listing:
     """A sorted window over a whole table: ``count()`` then ``page(offset, limit)`` on demand.
 
-    The first pages come from ``LIMIT/OFFSET`` over the rowids (a few ms near the top). ``prepare()``
+    ``estimate()`` (1 ms) sizes the view for its first paint; the first pages come from
+    ``LIMIT/OFFSET`` over the rowids (a few ms near the top). ``prepare()``
     — meant to run in a worker thread — loads the full order as an array of rowids (~60-250 ms
     on 100k rows, 8 bytes a row); from then on any page is a 1 ms ``rowid IN (...)`` lookup.
     Thread-safe: each call uses its own pooled connection.
     """
 
+    _table: str
     _count_sql: str
     _columns_sql: str  # SELECT ... ending with x.rowid
     _tables_sql: str  # FROM <table> x [JOIN ...]
@@ -139,10 +141,17 @@ class Listing:
         return self._keys is not None
 
     def count(self) -> int:
+        """Exact number of rows (a table scan on 100k rows, ~20 ms, unless prepared)."""
         if self._keys is not None:
             return len(self._keys)
         with self.store.engine.connect() as conn:
             return int(conn.exec_driver_sql(self._count_sql).scalar_one())
+
+    def estimate(self) -> int:
+        """An upper bound in ~1 ms: all rows including soft-deleted ones (counted on the smallest
+        index). Exact when nothing was deleted; ``count()`` after ``prepare()`` is exact."""
+        with self.store.engine.connect() as conn:
+            return int(conn.exec_driver_sql(f"SELECT count(*) FROM {self._table}").scalar_one())
 
     def _key_tables(self) -> str:
         """Tables the order needs: the joins only when the ORDER BY reaches into them."""
@@ -185,6 +194,7 @@ class Listing:
 class PersonListing(Listing):
     """Every registered (not deleted) person, with the household's 组 and address."""
 
+    _table = "persons"
     _count_sql = "SELECT count(*) FROM persons WHERE deleted = 0"
     _columns_sql = ("SELECT x.id, x.name, x.sex, x.birth_date, x.id_number, x.relation, x.phone, x.care_flags, "
                     "x.household_id, h.group_no, h.address, x.rowid")
@@ -199,6 +209,7 @@ class PersonListing(Listing):
 class HouseholdListing(Listing):
     """Every (not deleted) household with its head's name and member count."""
 
+    _table = "households"
     _count_sql = "SELECT count(*) FROM households WHERE deleted = 0"
     _columns_sql = ("SELECT x.id, hp.name, x.group_no, x.address, x.residence, x.phone, "
                     "(SELECT count(*) FROM persons m WHERE m.household_id = x.id AND m.deleted = 0), x.rowid")

@@ -15,6 +15,14 @@ import tempfile
 from pathlib import Path
 
 
+def _wait(ms: int) -> None:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="主窗口截图（演示数据）")
     parser.add_argument("output", type=Path)
@@ -23,7 +31,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="1440x900")
     args = parser.parse_args(argv)
 
-    from PySide6.QtTest import QTest
     from sqlalchemy import func, select
 
     from jydesk.store import open_store
@@ -47,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     width, height = (int(v) for v in args.size.split("x"))
     window.resize(width, height)
     window.show()
-    QTest.qWait(300)
+    _wait(300)
     with store.read() as s:
         household_id = s.execute(
             select(Person.household_id).where(Person.deleted.is_(False)).group_by(Person.household_id)
@@ -56,10 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     model = panel.model
     row = next((r for r in range(min(model.rowCount(), 200)) if model.row_object(r).id == household_id), 0)
     panel.view.selectRow(row)
-    QTest.qWait(300)
+    _wait(300)
     editor = window.panel("detail").editor
     editor.select_member(1)
-    QTest.qWait(500)
+    _wait(500)
     window.statusBar().clearMessage()
     args.output.parent.mkdir(parents=True, exist_ok=True)
     ok = window.grab().save(str(args.output))

@@ -54,7 +54,6 @@ QPushButton#primaryButton:disabled { background: #9bb8dc; border-color: #9bb8dc;
 QPushButton#revealButton { padding: 3px 10px; }
 QPushButton#modeButton { border-radius: 0; padding: 4px 16px; }
 QPushButton#modeButton:checked { background: @ACCENT@; color: #ffffff; border-color: @ACCENT@; }
-QTableView#recordTable { border: none; border-top: 1px solid #d9dee5; gridline-color: #e4e7eb; }
 QTreeWidget#navTree { border: none; font-size: 10.5pt; }
 QTreeWidget#navTree::item { padding: 5px 2px; }
 QTreeWidget#navTree::item:selected { background: #e3edfb; color: @ACCENT@; }

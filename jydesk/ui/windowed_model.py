@@ -1,6 +1,7 @@
 """A table model over a whole database table without loading it: count + pages on demand.
 
-``rowCount`` comes from the listing's COUNT; ``data()`` fetches the 200-row page a row falls
+``rowCount`` comes from the listing's COUNT (for the first paint: a 1 ms upper bound, made
+exact when the row order arrives from the worker); ``data()`` fetches the 200-row page a row falls
 in (kept in a small LRU) the moment the view paints it. After a reset the listing's
 ``prepare()`` runs in a worker so that later pages anywhere are 1 ms rowid lookups
 (see :class:`jydesk.store.registry.Listing`). Memory stays at a few pages whatever the size.
@@ -18,7 +19,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 
 from jydesk.ui.workers import WorkerPool
 
@@ -33,6 +42,9 @@ _USER = int(Qt.ItemDataRole.UserRole.value)
 
 
 class ListingLike(Protocol):
+    """``count()`` and ``page()``; optionally ``prepare()`` (worker) and ``estimate()`` (fast upper
+    bound used for the first paint when the listing can be prepared)."""
+
     def count(self) -> int: ...
 
     def page(self, offset: int, limit: int) -> list[Any]: ...
@@ -66,6 +78,7 @@ class Column:
 class WindowedTableModel(QAbstractTableModel):
     PAGE_SIZE = 200
     CACHED_PAGES = 8
+    count_settled = Signal(int)  # the exact row count replaced the first-paint estimate
 
     def __init__(self, columns: Sequence[Column],
                  factory: Callable[[str, bool], ListingLike] | None = None,
@@ -78,6 +91,7 @@ class WindowedTableModel(QAbstractTableModel):
         self.sort_key, self.descending = default_sort, False
         self._listing: ListingLike | None = None
         self._count = 0
+        self.exact = True  # False while rowCount is the first-paint estimate
         self._pages: OrderedDict[int, list[Any]] = OrderedDict()
         self._texts: dict[int, list[str]] = {}  # row -> display texts, for rows of cached pages
         self._aligns = [int(c.align.value) for c in self.columns]
@@ -91,7 +105,12 @@ class WindowedTableModel(QAbstractTableModel):
         self._listing = listing
         self._pages.clear()
         self._texts.clear()
-        self._count = listing.count()
+        estimate = getattr(listing, "estimate", None)
+        deferred = estimate is not None and self.workers is not None and not getattr(listing, "prepared", False)
+        # With a worker the exact count comes with the prepared order a moment later: the first
+        # paint needs only the (1 ms) upper bound instead of a (20 ms) scan of the table.
+        self._count = estimate() if deferred else listing.count()  # type: ignore[misc]
+        self.exact = not deferred
         self.endResetModel()
         self._prepare(listing)
 
@@ -116,7 +135,30 @@ class WindowedTableModel(QAbstractTableModel):
         if listing is not self._listing or self.workers is None:
             return  # replaced meanwhile (new sort, new search)
         job = self.workers.submit(listing.prepare)  # type: ignore[attr-defined]
-        job.signals.error.connect(lambda exc: log.warning("列表排序索引加载失败：%s", exc))
+        job.signals.result.connect(lambda _r: self._settle(listing))
+        job.signals.error.connect(lambda exc: self._prepare_failed(listing, exc))
+
+    def _prepare_failed(self, listing: ListingLike, exc: BaseException) -> None:
+        log.warning("列表排序索引加载失败：%s", exc)
+        self._settle(listing)
+
+    def _settle(self, listing: ListingLike) -> None:
+        """Replace the estimated row count by the exact one (rows removed/added at the end)."""
+        if listing is not self._listing:
+            return
+        exact = listing.count()
+        if exact < self._count:
+            self.beginRemoveRows(QModelIndex(), exact, self._count - 1)
+            self._count = exact
+            self.endRemoveRows()
+        elif exact > self._count:
+            self.beginInsertRows(QModelIndex(), self._count, exact - 1)
+            self._count = exact
+            self.endInsertRows()
+        self._texts = {r: t for r, t in self._texts.items() if r < exact}
+        if not self.exact:
+            self.exact = True
+            self.count_settled.emit(exact)
 
     @property
     def listing(self) -> ListingLike | None:

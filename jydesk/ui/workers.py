@@ -7,7 +7,8 @@ Usage::
     job.signals.error.connect(on_error)                 # (exception) — show a Chinese message
     job.signals.progress.connect(on_progress)           # (done, total)
 
-``fn`` runs in a QThreadPool thread and must not touch widgets. If ``fn`` accepts a keyword
+``fn`` runs in a QThreadPool thread and must not touch widgets. The job starts when control
+returns to the event loop, so signals connected right after ``submit`` are never missed. If ``fn`` accepts a keyword
 argument named ``progress``, it receives a callable ``progress(done, total)``. A job can be
 cancelled before it starts, and ``job.cancelled`` can be polled by cooperative functions.
 """
@@ -20,7 +21,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,9 @@ class WorkerPool(QObject):
         # Bound to this QObject: runs in the GUI thread after the job's result/error slots,
         # so the job (and its signals object) is released in the thread that made it.
         job.signals.finished.connect(self._job_done)
-        self.pool.start(job)
+        # Started from the event loop, not here: the caller connects result/error after submit()
+        # returns, and a fast job must not finish (and emit) before those connections exist.
+        QTimer.singleShot(0, self, lambda: self.pool.start(job))
         return job
 
     def _job_done(self) -> None:
@@ -97,5 +100,5 @@ class WorkerPool(QObject):
         return len(self._running)
 
     def wait(self, msecs: int = -1) -> bool:
-        """Block until every job is done (for shutdown and tests)."""
+        """Block until every started job is done (for shutdown and tests)."""
         return self.pool.waitForDone(msecs)

@@ -105,3 +105,20 @@ def test_header_click_sorts_through_the_database(main_window, qtbot, demo_store)
         expected = s.execute(select(Person.name).where(Person.deleted.is_(False))
                              .order_by(Person.name, Person.id)).scalars().all()
     assert names == expected
+
+
+def test_first_paint_estimate_is_settled_to_the_exact_count(main_window, qtbot, demo_store):  # type: ignore[no-untyped-def]
+    from jydesk.store import registry
+
+    with demo_store.read() as s:
+        household_id = s.execute(select(Household.id).limit(1)).scalar_one()
+    registry.delete_household(demo_store, main_window.ctx.actor, household_id)  # soft-deleted rows stay
+    panel = main_window.panel("list")
+    panel.set_mode("people")
+    panel.model.reload()
+    assert not panel.model.exact and panel.model.rowCount() > living(demo_store, Person)  # 1 ms upper bound
+    qtbot.waitUntil(lambda: panel.model.exact, timeout=5000)
+    assert panel.model.rowCount() == living(demo_store, Person)
+    assert panel.count_label.text() == f"共 {living(demo_store, Person):,} 人"
+    last = panel.model.row_object(panel.model.rowCount() - 1)
+    assert last is not None and last.household_id != household_id
