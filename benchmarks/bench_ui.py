@@ -43,7 +43,13 @@ with store.read() as s:
     actor = Actor(user.id, user.display_name)
 t_store, c_store = time.perf_counter(), time.process_time()
 from jydesk.ui.main_window import MainWindow
-window = MainWindow(store, actor, username="demo")
+classes = None
+if len(sys.argv) > 2 and sys.argv[2] == "core":
+    from jydesk.ui.panels.detail import DetailPanel
+    from jydesk.ui.panels.navigation import NavigationPanel
+    from jydesk.ui.panels.record_list import RecordListPanel
+    classes = [NavigationPanel, RecordListPanel, DetailPanel]
+window = MainWindow(store, actor, username="demo", panel_classes=classes)
 t_window, c_window = time.perf_counter(), time.process_time()
 view = window.panel("list").view
 
@@ -70,7 +76,7 @@ window.ctx.workers.wait(10000)
 """
 
 
-def bench_start(folder: Path) -> None:
+def bench_start(folder: Path, panels: str = "all") -> None:
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed app has its bytecode cached
     totals: list[float] = []
@@ -80,7 +86,7 @@ def bench_start(folder: Path) -> None:
     cpu_phases: list[list[float]] = []
     for i in range(STARTS + 1):
         started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(folder)], stdout=subprocess.PIPE,
+        proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(folder), panels], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
         assert proc.stdout is not None
         line = proc.stdout.readline()
@@ -101,7 +107,8 @@ def bench_start(folder: Path) -> None:
     med = statistics.median(totals)
     names = ("Qt + translations + font + style", "store import + open (SQLAlchemy, alembic check)",
              "main window (all panels) built", "show + first paint of the list")
-    print(f"process start to usable main window ({STARTS} runs): median {med:.3f} s, "
+    which = "every registered panel" if panels == "all" else "shell panels only: 导航, 列表, 详情"
+    print(f"process start to usable main window, {which} ({STARTS} runs): median {med:.3f} s, "
           f"min {min(totals):.3f} s, max {max(totals):.3f} s  (budget ≤ {BUDGET_START_S} s)"
           f"{'' if med <= BUDGET_START_S else '  OVER BUDGET'}")
     print(f"    {'phase':48s} {'wall':>9s} {'CPU':>9s}")
@@ -292,6 +299,7 @@ def main() -> None:
     print(f"machine load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs "
           "(wall times grow with it; CPU times much less)")
     bench_start(folder)
+    bench_start(folder, "core")
     bench_login()
     bench_list(folder)
 
