@@ -92,8 +92,12 @@ class MainWindow(QMainWindow):
         self.ctx.hub.setParent(self)
         self.ctx.workers.setParent(self)
         self.setObjectName("mainWindow")
-        self.resize(1440, 900)
         self.setMinimumSize(960, 600)
+        screen = QApplication.primaryScreen()
+        area = screen.availableGeometry() if screen is not None else None
+        # 1440x900 by default; village PCs often have 1366x768 screens: then nearly all of it.
+        self.resize(min(1440, int(area.width() * 0.96)) if area else 1440,
+                    min(900, int(area.height() * 0.94)) if area else 900)
         self.locked = False
         self._started = False
         self._floating_hidden: list[QWidget] = []
