@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
-
 # Surname readings that differ from the common reading (first letter only matters here).
 SURNAME_INITIALS = {
     "曾": "z", "单": "s", "解": "x", "仇": "q", "查": "z", "朴": "p", "区": "o", "尉": "y",
@@ -25,6 +23,8 @@ def initials(name: str) -> str:
     name = "".join(name.split())
     if not name:
         return ""
+    from pypinyin import Style, lazy_pinyin  # imported on first use: it costs ~0.3 s at start-up
+
     letters = [p[:1].lower() for p in lazy_pinyin(name, style=Style.NORMAL, errors=lambda s: list(s))]
     first = SURNAME_INITIALS.get(name[0])
     if first and letters:

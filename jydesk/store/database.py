@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.orm import sessionmaker
 
@@ -27,7 +25,9 @@ class SchemaTooNewError(RuntimeError):
     """The file was written by a newer jydesk; opening it could damage it."""
 
 
-def _alembic_config(connection: Any | None = None) -> Config:
+def _alembic_config(connection: Any | None = None) -> Any:
+    from alembic.config import Config  # alembic is imported only when a migration runs
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
@@ -35,10 +35,29 @@ def _alembic_config(connection: Any | None = None) -> Config:
     return cfg
 
 
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::\s*[^=]+)?=\s*['\"]?([\w]+)?['\"]?", re.M)
+
+
+@cache
+def known_revisions() -> tuple[frozenset[str], str]:
+    """(all revision ids, the head) read from the migration files' headers, without importing alembic:
+    opening an up-to-date database at start-up then costs one query, not alembic's import."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = dict(m.groups() for m in _REVISION_LINE.finditer(path.read_text("utf-8")))
+        if found.get("revision"):
+            revisions.add(found["revision"])
+            if found.get("down_revision") and found["down_revision"] != "None":
+                parents.add(found["down_revision"])
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise RuntimeError(f"本地数据库迁移脚本应只有一个最新版本，实际为：{sorted(heads)}")
+    return frozenset(revisions), next(iter(heads))
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
-    assert head is not None
-    return head
+    return known_revisions()[1]
 
 
 def _set_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
@@ -118,7 +137,11 @@ class Store:
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        has_table = conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'").scalar()
+        if not has_table:
+            return None
+        return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
 def backup_copy(path: Path, label: str) -> Path:
@@ -138,18 +161,19 @@ def backup_copy(path: Path, label: str) -> Path:
 
 def migrate(engine: Engine, path: Path, target: str = "head") -> None:
     """Bring the schema to ``target``; copy the file aside first if it holds data."""
-    script = ScriptDirectory.from_config(_alembic_config())
     current = current_revision(engine)
-    known = {rev.revision for rev in script.walk_revisions()}
+    known, head = known_revisions()
     if current is not None and current not in known:
         raise SchemaTooNewError(
             f"数据库文件 {path} 由更新版本的 jydesk 创建（结构版本 {current}），本程序无法打开。请升级 jydesk 后再试。"
         )
-    wanted = script.get_current_head() if target == "head" else target
+    wanted = head if target == "head" else target
     if current == wanted:
         return
     if current is not None and path.exists() and path.stat().st_size > 0:
         backup_copy(path, current)
+    from alembic import command
+
     with engine.begin() as conn:
         command.upgrade(_alembic_config(conn), target)
 
