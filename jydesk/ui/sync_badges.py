@@ -19,7 +19,8 @@ from PySide6.QtCore import Qt
 from jydesk.store.sync_status import Badge, badge_where_sql, badges
 from jydesk.ui.windowed_model import Column
 
-BADGE_COLOURS = {Badge.WAITING: "#8a5a00", Badge.REJECTED: "#b3261e", Badge.CONFLICT: "#b3261e"}
+#: Choices of the lists' filter: everything, then one badge each.
+SYNC_FILTERS = ("全部状态", Badge.WAITING.value, Badge.REJECTED.value, Badge.CONFLICT.value, Badge.SYNCED.value)
 
 
 class Badged:
@@ -33,6 +34,9 @@ class Badged:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.row, name)
+
+    # isinstance(badged, PersonRow) stays true for code that checks the row's kind.
+    __class__ = property(lambda self: type(self.row))  # type: ignore[assignment]
 
 
 class BadgedListing:

@@ -221,3 +221,31 @@ def test_list_badges_and_filter_in_windowed_listing(app_device, qtbot) -> None:
     done = filtered_listing(PersonListing, "已同步")(device.store)
     done.prepare()
     assert [r.id for r in done.page(0, 50)] == [synced]
+
+
+def test_record_list_shows_badges_and_filters_by_them(app_device, qtbot) -> None:
+    from jydesk.ui.panels.record_list import RecordListPanel
+
+    device, ctx = app_device
+    hid = device.add_household(address="徽章测试1号")
+    synced = device.add_person(hid, name="徽章甲")
+    device.sync()
+    device.add_household(address="徽章测试2号")
+    device.add_person(hid, name="徽章乙")
+    panel = RecordListPanel(ctx)
+    qtbot.addWidget(panel)
+    model = panel.model
+    badge_col = model.columnCount() - 1
+    assert model.headerData(badge_col, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole) == "同步"
+    shown = {model.row_object(r).address: model.data(model.index(r, badge_col)) for r in range(model.rowCount())}
+    assert shown == {"徽章测试1号": "已同步", "徽章测试2号": "待同步"}
+    panel.sync_filter.setCurrentText("待同步")
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=5000)
+    assert panel.model.row_object(0).address == "徽章测试2号"
+    panel.sync_filter.setCurrentText("已同步")
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1 and panel.model.row_object(0).id == hid, timeout=5000)
+    panel.set_mode("people")
+    panel.search.setText("徽章")
+    panel.run_search()
+    assert [panel.model.row_object(r).id for r in range(panel.model.rowCount())] == [synced]
+    ctx.workers.wait(5000)

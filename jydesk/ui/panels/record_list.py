@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QButtonGroup,
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -34,6 +35,7 @@ from jydesk.store.registry import HouseholdListing, HouseholdRow, PersonListing,
 from jydesk.ui.context import AppContext
 from jydesk.ui.dialogs import ask
 from jydesk.ui.panels.base import NavEntry, Panel
+from jydesk.ui.sync_badges import SYNC_COLUMN, SYNC_FILTERS, BadgedListing, filtered_listing
 from jydesk.ui.windowed_model import Column, StaticListing, WindowedTableModel
 
 SEARCH_DELAY_MS = 180
@@ -82,11 +84,16 @@ class RecordListPanel(Panel):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
         store, workers = ctx.store, ctx.workers
+        # Sync badges (待同步/已同步/被退回/冲突) come with each page; the filter narrows the listing.
+        self.sync_filter = QComboBox()
+        self.sync_filter.setObjectName("syncFilter")
+        self.sync_filter.addItems(SYNC_FILTERS)
+        self.sync_filter.setToolTip("按同步状态筛选")
         self.models = {
-            "people": WindowedTableModel(PERSON_COLUMNS, lambda key, desc: PersonListing(store, key, desc), workers,
-                                         parent=self),
-            "households": WindowedTableModel(HOUSEHOLD_COLUMNS, lambda key, desc: HouseholdListing(store, key, desc),
-                                             workers, parent=self),
+            "people": WindowedTableModel((*PERSON_COLUMNS, SYNC_COLUMN), lambda key, desc: BadgedListing(
+                self._listing_class(PersonListing)(store, key, desc), store, "person"), workers, parent=self),
+            "households": WindowedTableModel((*HOUSEHOLD_COLUMNS, SYNC_COLUMN), lambda key, desc: BadgedListing(
+                self._listing_class(HouseholdListing)(store, key, desc), store, "household"), workers, parent=self),
         }
         for model in self.models.values():
             model.count_settled.connect(lambda _n: self._update_count())
@@ -140,6 +147,7 @@ class RecordListPanel(Panel):
         bottom.setContentsMargins(8, 2, 8, 6)
         bottom.addWidget(self.count_label)
         bottom.addStretch(1)
+        bottom.addWidget(self.sync_filter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -153,6 +161,7 @@ class RecordListPanel(Panel):
         self.search_timer.timeout.connect(self.run_search)
         self.search.textChanged.connect(lambda _t: self.search_timer.start())
         self.search.returnPressed.connect(self._search_now)
+        self.sync_filter.currentIndexChanged.connect(lambda _i: self._filter_changed())
         self.mode_buttons.buttonClicked.connect(lambda b: self.set_mode(b.property("mode")))
         self.view.activated.connect(self._activated)
         self.view.customContextMenuRequested.connect(self._context_menu)
@@ -197,6 +206,15 @@ class RecordListPanel(Panel):
         header.blockSignals(False)
         self._update_count()
 
+    def _listing_class(self, listing: type) -> type:
+        badge = self.sync_filter.currentText()
+        return listing if badge == SYNC_FILTERS[0] else filtered_listing(listing, badge)
+
+    def _filter_changed(self) -> None:
+        self._stale = set(self.models) - {self.mode}
+        self._load(self.model)
+        self._update_count()
+
     def _load(self, model: WindowedTableModel) -> None:
         if self._query:
             self._apply_search(model)
@@ -223,7 +241,13 @@ class RecordListPanel(Panel):
                 rows: list = registry.search_persons(conn, self._query, SEARCH_LIMIT)
             else:
                 rows = registry.search_households(conn, self._query, SEARCH_LIMIT)
-        model.set_listing(StaticListing(rows))
+        badge = self.sync_filter.currentText()
+        entity = "person" if model is self.models["people"] else "household"
+        listing = BadgedListing(StaticListing(rows), self.ctx.store, entity)
+        if badge != SYNC_FILTERS[0]:
+            listing = BadgedListing(StaticListing([r.row for r in listing.page(0, len(rows))
+                                                   if r.sync_badge == badge]), self.ctx.store, entity)
+        model.set_listing(listing)
 
     def _update_count(self) -> None:
         total = self.model.rowCount()
