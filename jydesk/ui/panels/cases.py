@@ -231,6 +231,9 @@ class CasesPanel(Panel):
         self.refresh_button.clicked.connect(self.reload)
         ctx.hub.record_saved.connect(self._record_saved)
         ctx.hub.actor_changed.connect(self.reload)
+
+    def start(self) -> None:
+        """After the window's first paint: seed holidays once, fill the groups, load the list."""
         self._seed_holidays()
         self._fill_groups()
         self.reload()

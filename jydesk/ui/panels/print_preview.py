@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
 )
 
 from jydesk.domain.forms import get_definition, load_definitions
-from jydesk.printing import render_batch, render_form
 from jydesk.store import cases as case_service
 from jydesk.ui.context import AppContext
 from jydesk.ui.panels.base import NavEntry, Panel
@@ -55,6 +54,8 @@ FIT_WIDTH, FIT_PAGE = "适合宽度", "整页"
 def render_request(store: Any, request: PrintRequest, progress: Callable[[int, int], None] | None = None,
                    ) -> tuple[bytes, int]:
     """PDF bytes for ``request`` and the number of copies its form asks for (runs in a worker)."""
+    from jydesk.printing import render_batch, render_form  # reportlab: imported on first print, not at start
+
     if request.blank:
         defn = get_definition(request.form_code or "")
         return render_form(defn, None, blank=True), defn.copies
