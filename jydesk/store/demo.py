@@ -127,7 +127,7 @@ def generate(store: Store, households: int, seed: int, *, today: date | None = N
         if progress:
             progress(start + n, households)
     if user_count(store) == 0:
-        create_user(store, DEMO_USERNAME, "演示专干", DEMO_PASSWORD)
+        create_user(store, DEMO_USERNAME, "演示专干", DEMO_PASSWORD, role="admin")
     return totals
 
 
