@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
         hub.outbox_changed.connect(self.refresh_outbox)
         hub.sync_state_changed.connect(self.set_sync_state)
         hub.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        hub.actor_changed.connect(self._update_account_actions)
         self.apply_clerk_layout()
         self._update_titles()
 
@@ -270,6 +271,8 @@ class MainWindow(QMainWindow):
         self.act_reset = self._action("恢复默认布局", self.reset_layout, tip="把各面板放回默认位置")
         self.act_lock_minutes = self._action("自动锁定时间…", self.ask_lock_minutes, tip="设置闲置多久后自动锁定")
         self.act_about = self._action("关于 jydesk", self.about)
+        self.act_accounts = self._action("专干账号…", self.manage_accounts, tip="新增专干、重置密码、停用账号（管理员）")
+        self.act_change_password = self._action("修改密码…", self.change_password, tip="修改当前专干自己的登录密码")
         self.act_add_member = self._action("添加成员", self._add_member, "Ctrl+M", tip="在当前户添加一名成员",
                                            icon="person-add")
         self.act_discard = self._action("放弃修改", self._discard_current, tip="放弃当前户尚未保存的修改")
@@ -293,6 +296,9 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(self.act_reset)
         tools = bar.addMenu("工具(&T)")
         tools.addAction(self.act_lock_minutes)
+        tools.addSeparator()
+        tools.addActions([self.act_accounts, self.act_change_password])
+        self._update_account_actions()
         help_menu = bar.addMenu("帮助(&H)")
         help_menu.addAction(self.act_about)
 
@@ -400,6 +406,36 @@ class MainWindow(QMainWindow):
         self.lock_minutes = minutes
         self.idle.set_timeout(minutes * 60_000)
         self.statusBar().showMessage(f"已设置：闲置 {minutes} 分钟后自动锁定", 5000)
+
+    def _update_account_actions(self) -> None:
+        """专干账号… only for administrators; everyone may change their own password."""
+        from jydesk.store.accounts import is_admin
+
+        self.act_accounts.setVisible(is_admin(self.ctx.store, self.ctx.actor.id))
+
+    def manage_accounts(self) -> None:
+        from jydesk.store.accounts import is_admin
+        from jydesk.ui.accounts_dialog import AccountsDialog
+
+        if self.locked:
+            return
+        if not is_admin(self.ctx.store, self.ctx.actor.id):
+            self.statusBar().showMessage("只有管理员可以管理专干账号", 5000)
+            self._update_account_actions()
+            return
+        dialog = AccountsDialog(self.ctx.store, self.ctx.actor, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.exec()
+
+    def change_password(self) -> None:
+        from jydesk.ui.accounts_dialog import ChangePasswordDialog
+
+        if self.locked:
+            return
+        dialog = ChangePasswordDialog(self.ctx.store, self.ctx.actor, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if dialog.exec() == ChangePasswordDialog.DialogCode.Accepted:
+            self.statusBar().showMessage("密码已修改，下次登录和解锁请使用新密码", 5000)
 
     def about(self) -> None:
         QMessageBox.about(self, "关于 jydesk",
