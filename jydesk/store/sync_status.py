@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, exists, not_, or_, select
 from sqlalchemy.orm import Session
 
 from jydesk.store.models import OutboxEntry, SyncRecord
@@ -24,8 +24,8 @@ class Badge(StrEnum):
     CONFLICT = "冲突"
 
 
-def badges(session: Session, entity: str, ids: Iterable[str]) -> dict[str, Badge]:
-    """The badge of every id in ``ids`` (records of ``entity``)."""
+def badges(session: Session | Connection, entity: str, ids: Iterable[str]) -> dict[str, Badge]:
+    """The badge of every id in ``ids`` (records of ``entity``); a session or a plain connection."""
     wanted = list(dict.fromkeys(ids))
     out = dict.fromkeys(wanted, Badge.SYNCED)
     for i in range(0, len(wanted), 500):

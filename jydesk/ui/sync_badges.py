@@ -1,17 +1,20 @@
 """Sync badges in the windowed lists (待同步 / 已同步 / 被退回 / 冲突) and a filter by badge.
 
-For a list panel (two lines each)::
+For a list panel::
 
     columns = (*PERSON_COLUMNS, SYNC_COLUMN)
-    listing = BadgedListing(PersonListing(store, sort, desc), store, "person")
-    # filter: filtered_listing(PersonListing, "冲突")(store, sort, desc), then wrap as above
+    listing = badged_listing(PersonListing)(store, sort, desc)           # all, with badges
+    listing = badged_listing(PersonListing, "冲突")(store, sort, desc)   # only records in conflict
+    results = BadgedListing(StaticListing(rows), store, "person")        # search results
 
-``BadgedListing`` reads the badges of each page's ids in one query when the page is fetched
-(200 rows: ~1 ms), so the list stays windowed; everything else is delegated to the listing.
+Badges of a page are read in one query pair when the page is fetched (200 rows: ~1 ms), so
+the list stays windowed. The listing classes keep their constructor, so code that makes a
+fresh listing of the same kind (``type(listing)(store, sort)``) still works.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -21,6 +24,7 @@ from jydesk.ui.windowed_model import Column
 
 #: Choices of the lists' filter: everything, then one badge each.
 SYNC_FILTERS = ("全部状态", Badge.WAITING.value, Badge.REJECTED.value, Badge.CONFLICT.value, Badge.SYNCED.value)
+_TABLE_ENTITIES = {"persons": "person", "households": "household"}
 
 
 class Badged:
@@ -39,8 +43,16 @@ class Badged:
     __class__ = property(lambda self: type(self.row))  # type: ignore[assignment]
 
 
+def with_badges(store: Any, entity: str, rows: list[Any]) -> list[Any]:
+    if not rows:
+        return rows
+    with store.engine.connect() as conn:
+        found = badges(conn, entity, [r.id for r in rows])  # type: ignore[arg-type]
+    return [Badged(r, found.get(r.id, Badge.SYNCED)) for r in rows]
+
+
 class BadgedListing:
-    """Wraps a listing (``count``/``page``/``prepare``…) so its rows carry sync badges."""
+    """Wraps any listing (``count``/``page``…) so its rows carry sync badges (search results)."""
 
     def __init__(self, inner: Any, store: Any, entity: str) -> None:
         self.inner = inner
@@ -51,15 +63,33 @@ class BadgedListing:
         return self.inner.count()
 
     def page(self, offset: int, limit: int) -> list[Any]:
-        rows = self.inner.page(offset, limit)
-        if not rows:
-            return rows
-        with self.store.read() as s:
-            found = badges(s, self.entity, [r.id for r in rows])
-        return [Badged(r, found.get(r.id, Badge.SYNCED)) for r in rows]
+        return with_badges(self.store, self.entity, self.inner.page(offset, limit))
 
     def __getattr__(self, name: str) -> Any:  # prepare, prepared, estimate …
         return getattr(self.inner, name)
+
+
+@cache
+def badged_listing(listing_cls: type, badge: str | None = None) -> type:
+    """A subclass of a ``jydesk.store.registry.Listing`` whose rows carry their badge, keeping
+    only rows showing ``badge`` when given."""
+    entity = _TABLE_ENTITIES[listing_cls._table]
+
+    def page(self: Any, offset: int, limit: int) -> list[Any]:
+        return with_badges(self.store, entity, listing_cls.page(self, offset, limit))
+
+    attrs: dict[str, Any] = {"page": page, "sync_entity": entity}
+    name = f"Badged{listing_cls.__name__}"
+    if badge:
+        where = f"{listing_cls._where_sql} AND {badge_where_sql(entity, badge)}"
+        attrs |= {"_where_sql": where, "_count_sql": f"SELECT count(*) FROM {listing_cls._table} x WHERE {where}"}
+        name += f"_{Badge(badge).name}"
+    return type(name, (listing_cls,), attrs)
+
+
+def filtered_listing(listing_cls: type, badge: Badge | str) -> type:
+    """Rows of ``listing_cls`` showing ``badge`` (with their badges)."""
+    return badged_listing(listing_cls, Badge(badge).value)
 
 
 SYNC_COLUMN = Column("同步", lambda r: str(getattr(r, "sync_badge", "")), None, 56, Qt.AlignmentFlag.AlignCenter,
@@ -67,13 +97,3 @@ SYNC_COLUMN = Column("同步", lambda r: str(getattr(r, "sync_badge", "")), None
                                         Badge.REJECTED: "市级平台退回了本机的修改，请在“同步”面板查看原因",
                                         Badge.CONFLICT: "本机与市级平台改了同一项，请在“冲突”面板选择保留哪个值",
                                         }.get(getattr(r, "sync_badge", None), "已与市级平台一致"))
-
-
-def filtered_listing(listing_cls: type, badge: Badge | str) -> type:
-    """A subclass of a ``jydesk.store.registry.Listing`` keeping only rows showing ``badge``."""
-    entity = {"persons": "person", "households": "household"}[listing_cls._table]
-    where = f"{listing_cls._where_sql} AND {badge_where_sql(entity, badge)}"
-    return type(f"{listing_cls.__name__}_{Badge(badge).name}", (listing_cls,), {
-        "_where_sql": where,
-        "_count_sql": f"SELECT count(*) FROM {listing_cls._table} x WHERE {where}",
-    })

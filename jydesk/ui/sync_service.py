@@ -63,9 +63,17 @@ class SyncService(QObject):
         self.first_run.timeout.connect(lambda: self.sync_now(background=True))
 
     def enrolled(self) -> bool:
-        from sync.client import state
+        """Whether the installation has device credentials (read without importing the client:
+        the window opens faster)."""
+        from sqlalchemy import func, select
 
-        return state.credentials(self.ctx.store) is not None
+        from jydesk.store.models import SyncState
+
+        keys = ("device_id", "device_secret", "server_url")
+        with self.ctx.store.read() as s:
+            found = s.execute(select(func.count()).select_from(SyncState).where(
+                SyncState.key.in_(keys), SyncState.value.is_not(None), SyncState.value != "")).scalar_one()
+        return found == len(keys)
 
     def start(self, *, first_delay_ms: int = 3000) -> None:
         """Begin automatic syncing (a first run shortly after start-up, then every interval)."""

@@ -48,11 +48,18 @@ def app_device(live: ServerEnv, tmp_path: Path, qtbot) -> Iterator[tuple[Device,
     device.close()
 
 
+def _settled(qtbot, panel: SyncPanel) -> None:
+    """Wait for the panel's background refresh (counts, log, rejected list) to be on screen."""
+    qtbot.wait(10)
+    qtbot.waitUntil(lambda: not panel._refreshing and not panel._refresh_again, timeout=10000)
+
+
 def _sync_and_wait(qtbot, panel: SyncPanel) -> None:
     service = panel.service
     qtbot.mouseClick(panel.sync_button, Qt.MouseButton.LeftButton)
     assert service.running
     qtbot.waitUntil(lambda: not service.running, timeout=20000)
+    _settled(qtbot, panel)
 
 
 def test_panel_syncs_in_the_background_and_shows_the_log(app_device, qtbot) -> None:
@@ -65,6 +72,7 @@ def test_panel_syncs_in_the_background_and_shows_the_log(app_device, qtbot) -> N
     service.stop()
     pid = device.add_person(name="界面测试")
     ctx.hub.outbox_changed.emit()
+    _settled(qtbot, panel)
     assert "待同步 1 条记录" in panel.waiting_label.text()
     _sync_and_wait(qtbot, panel)
     assert service.state == SYNCED and panel.state_label.text() == "已同步"
@@ -141,6 +149,7 @@ def test_rejected_change_listed_edited_and_resent(app_device, live: ServerEnv, t
     assert "身份证号" in panel.rejected.item(0, 1).text()
     assert panel.tabs.tabText(1) == "被退回（1）"
     assert panel.resend_rejected({"id_number": id_number()})
+    _settled(qtbot, panel)
     assert panel.rejected.rowCount() == 0
     _sync_and_wait(qtbot, panel)
     assert panel.rejected.rowCount() == 0 and device.outbox_count() == 0
@@ -202,14 +211,14 @@ def test_badges_for_a_page_of_records(app_device, live: ServerEnv, tmp_path: Pat
 
 def test_list_badges_and_filter_in_windowed_listing(app_device, qtbot) -> None:
     from jydesk.store.registry import PersonListing
-    from jydesk.ui.sync_badges import SYNC_COLUMN, BadgedListing, filtered_listing
+    from jydesk.ui.sync_badges import SYNC_COLUMN, badged_listing, filtered_listing
     from jydesk.ui.windowed_model import WindowedTableModel
 
     device, _ctx = app_device
     synced = device.add_person(name="甲已同步")
     device.sync()
     device.add_person(name="乙待同步")
-    listing = BadgedListing(PersonListing(device.store), device.store, "person")
+    listing = badged_listing(PersonListing)(device.store)
     model = WindowedTableModel([SYNC_COLUMN], workers=None)
     model.set_listing(listing)
     texts = {model.data(model.index(r, 0)) for r in range(model.rowCount())}

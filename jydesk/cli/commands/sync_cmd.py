@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from jydesk.store import open_store
     from sync.client import AuthError, RetryPolicy, SyncClient, SyncError
-    from sync.client.enroll import normalise_url
+    from sync.client.enrollment import normalise_url
 
     if args.retries < 1:
         raise CommandError("--retries 应为正整数")

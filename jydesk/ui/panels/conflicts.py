@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from jydesk.ui.context import AppContext
 from jydesk.ui.panels.base import NavEntry, Panel
-from jydesk.ui.panels.sync_panel import local_time, parse_typed
+from jydesk.ui.panels.sync_panel import INITIAL_REFRESH_MS, local_time, parse_typed
 
 
 def record_title(store: Any, entity: str, record_id: str) -> str:
@@ -103,7 +104,9 @@ class ConflictsPanel(Panel):
         self.keep_server.clicked.connect(lambda: self.resolve("server"))
         self.use_edited.clicked.connect(lambda: self.resolve("edited"))
         ctx.hub.outbox_changed.connect(self.refresh)
-        self.refresh()
+        self.empty.setVisible(True)
+        self.side.setEnabled(False)
+        QTimer.singleShot(INITIAL_REFRESH_MS, self, self.refresh)  # after the window's first paint
 
     def refresh(self) -> None:
         from sync.client.labels import field_label, show_value

@@ -35,7 +35,7 @@ from jydesk.store.registry import HouseholdListing, HouseholdRow, PersonListing,
 from jydesk.ui.context import AppContext
 from jydesk.ui.dialogs import ask
 from jydesk.ui.panels.base import NavEntry, Panel
-from jydesk.ui.sync_badges import SYNC_COLUMN, SYNC_FILTERS, BadgedListing, filtered_listing
+from jydesk.ui.sync_badges import SYNC_COLUMN, SYNC_FILTERS, BadgedListing, badged_listing
 from jydesk.ui.windowed_model import Column, StaticListing, WindowedTableModel
 
 SEARCH_DELAY_MS = 180
@@ -90,10 +90,10 @@ class RecordListPanel(Panel):
         self.sync_filter.addItems(SYNC_FILTERS)
         self.sync_filter.setToolTip("按同步状态筛选")
         self.models = {
-            "people": WindowedTableModel((*PERSON_COLUMNS, SYNC_COLUMN), lambda key, desc: BadgedListing(
-                self._listing_class(PersonListing)(store, key, desc), store, "person"), workers, parent=self),
-            "households": WindowedTableModel((*HOUSEHOLD_COLUMNS, SYNC_COLUMN), lambda key, desc: BadgedListing(
-                self._listing_class(HouseholdListing)(store, key, desc), store, "household"), workers, parent=self),
+            "people": WindowedTableModel((*PERSON_COLUMNS, SYNC_COLUMN), lambda key, desc: self._listing_class(
+                PersonListing)(store, key, desc), workers, parent=self),
+            "households": WindowedTableModel((*HOUSEHOLD_COLUMNS, SYNC_COLUMN), lambda key, desc: self._listing_class(
+                HouseholdListing)(store, key, desc), workers, parent=self),
         }
         for model in self.models.values():
             model.count_settled.connect(lambda _n: self._update_count())
@@ -208,7 +208,7 @@ class RecordListPanel(Panel):
 
     def _listing_class(self, listing: type) -> type:
         badge = self.sync_filter.currentText()
-        return listing if badge == SYNC_FILTERS[0] else filtered_listing(listing, badge)
+        return badged_listing(listing, None if badge == SYNC_FILTERS[0] else badge)
 
     def _filter_changed(self) -> None:
         self._stale = set(self.models) - {self.mode}

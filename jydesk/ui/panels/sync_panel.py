@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,6 +36,7 @@ from jydesk.ui.panels.base import NavEntry, Panel
 from jydesk.ui.sync_service import STAGES, SYNCING, service_for
 
 LOG_LINES = 200
+INITIAL_REFRESH_MS = 1000
 LEVEL_COLOURS = {"error": "#b3261e", "warning": "#8a5a00"}
 
 
@@ -49,6 +51,17 @@ def _read_log(store: Any) -> list[tuple[str, str, str]]:
 def local_time(at: datetime) -> datetime:
     """A stored naive-UTC time in the computer's time zone."""
     return at.replace(tzinfo=UTC).astimezone() if at.tzinfo is None else at.astimezone()
+
+
+def read_snapshot(store: Any) -> dict[str, Any]:
+    """What the panel shows, read in a worker thread (no widgets here)."""
+    from jydesk.store.sync_status import counts
+    from sync.client import state
+    from sync.client.resolve import rejected_changes
+
+    with store.read() as s:
+        n = counts(s)
+    return {"state": state.read_all(store), "counts": n, "log": _read_log(store), "rejected": rejected_changes(store)}
 
 
 def parse_typed(text: str, original: Any) -> Any:
@@ -114,6 +127,8 @@ class EditRejectedDialog(QDialog):
 
 
 class SyncPanel(Panel):
+    refreshed = Signal()  # the figures, log and rejected list on screen are fresh
+
     panel_id = "sync"
     title = "同步"
     area = "right"
@@ -157,6 +172,8 @@ class SyncPanel(Panel):
         self.resend_button = QPushButton("重发")
         self.discard_button = QPushButton("放弃此修改")
         self._rejected_rows: list[Any] = []
+        self._refreshing = False
+        self._refresh_again = False
 
         top = QHBoxLayout()
         top.addWidget(self.state_label)
@@ -202,30 +219,39 @@ class SyncPanel(Panel):
         self.service.log_changed.connect(self.refresh)
         ctx.hub.outbox_changed.connect(self.refresh_counts)
         self._state(self.service.state)
-        self.refresh()
+        # First figures once the window is up: counting a big outbox must not delay its first paint.
+        QTimer.singleShot(INITIAL_REFRESH_MS, self, self.refresh)
         self.service.start()
 
     # ---- display ----
 
     def refresh(self) -> None:
-        self.refresh_counts()
-        self.log.clear()
-        for at, level, message in _read_log(self.ctx.store):
-            item = QListWidgetItem(f"{at}  {message}")
-            if level in LEVEL_COLOURS:
-                item.setForeground(QBrush(QColor(LEVEL_COLOURS[level])))
-            self.log.addItem(item)
-        self._fill_rejected()
+        """Re-read counts, log and rejected changes in a worker (a big outbox takes a while to
+        count), then show them; a refresh asked for meanwhile runs after this one."""
+        if self._refreshing:
+            self._refresh_again = True
+            return
+        self._refreshing = True
+        job = self.ctx.workers.submit(read_snapshot, self.ctx.store)
+        job.signals.result.connect(self._show)
+        job.signals.error.connect(lambda _exc: self._refreshed())
 
     def refresh_counts(self) -> None:
-        from jydesk.store.sync_status import Badge, counts
+        self.refresh()
+
+    def _refreshed(self) -> None:
+        self._refreshing = False
+        if self._refresh_again:
+            self._refresh_again = False
+            self.refresh()
+
+    def _show(self, snap: dict[str, Any]) -> None:
+        from jydesk.store.sync_status import Badge
         from sync.client import state
 
-        values = state.read_all(self.ctx.store)
+        values, n = snap["state"], snap["counts"]
         last = state.parse_time(values.get(state.LAST_SYNC_AT))
         self.last_label.setText("上次成功同步：" + (last.astimezone().strftime("%Y-%m-%d %H:%M") if last else "尚未同步"))
-        with self.ctx.store.read() as s:
-            n = counts(s)
         parts = [f"待同步 {n[Badge.WAITING]:,} 条记录"]
         if n[Badge.REJECTED]:
             parts.append(f"被退回 {n[Badge.REJECTED]} 条")
@@ -236,12 +262,20 @@ class SyncPanel(Panel):
         self.server_label.setText(f"服务器：{url}" if url and values.get(state.DEVICE_ID) else "本机尚未登记到市级平台")
         self.export_button.setEnabled(bool(values.get(state.DEVICE_ID)))
         self.enroll_button.setText("重新登记本机…" if values.get(state.DEVICE_ID) else "登记本机…")
+        self.log.clear()
+        for at, level, message in snap["log"]:
+            item = QListWidgetItem(f"{at}  {message}")
+            if level in LEVEL_COLOURS:
+                item.setForeground(QBrush(QColor(LEVEL_COLOURS[level])))
+            self.log.addItem(item)
+        self._fill_rejected(snap["rejected"])
+        self.refreshed.emit()
+        self._refreshed()
 
-    def _fill_rejected(self) -> None:
+    def _fill_rejected(self, rows: list[Any]) -> None:
         from sync.client.labels import entity_label, field_label
-        from sync.client.resolve import rejected_changes
 
-        self._rejected_rows = rejected_changes(self.ctx.store)
+        self._rejected_rows = rows
         self.rejected.setRowCount(len(self._rejected_rows))
         for i, change in enumerate(self._rejected_rows):
             reasons = "；".join((f"{field_label(e['field'])}：" if e.get("field") else "") + e.get("message", "")
