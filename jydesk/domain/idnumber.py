@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from operator import mul
 
 from jydesk.domain.errors import FieldError, ValidationError
 
@@ -19,10 +20,15 @@ CHECK_CHARS = "10X98765432"
 _EIGHTEEN = re.compile(r"^\d{17}[\dX]$")
 _FIFTEEN = re.compile(r"^\d{15}$")
 _EARLIEST_BIRTH = date(1880, 1, 1)
+_SPACE = re.compile(r"\s+")
+_ZERO_WEIGHT = ord("0") * sum(WEIGHTS)  # the weighted sum of seventeen "0" characters
+_LAST = frozenset("0123456789X")
 
 
 def check_digit(first17: str) -> str:
     """The ISO 7064 MOD 11-2 check character for the first 17 digits."""
+    if len(first17) == 17 and first17.isascii() and first17.isdigit():  # fast path, same result
+        return CHECK_CHARS[(sum(map(mul, first17.encode(), WEIGHTS)) - _ZERO_WEIGHT) % 11]
     total = sum(int(c) * w for c, w in zip(first17, WEIGHTS, strict=True))
     return CHECK_CHARS[total % 11]
 
@@ -51,13 +57,43 @@ class IdNumber:
 
 def normalise(raw: str) -> str:
     """Strip spaces and make a trailing x upper case."""
-    return re.sub(r"\s+", "", raw or "").upper()
+    if type(raw) is str and raw.isascii() and raw.isalnum():  # nothing to strip (the usual case)
+        return raw.upper()
+    return _SPACE.sub("", raw or "").upper()
 
 
 def parse(raw: str, *, today: date | None = None, field: str = "id_number") -> IdNumber:
     """Validate ``raw`` and return an :class:`IdNumber`; raise ValidationError (Chinese) if bad."""
     number = normalise(raw)
     today = today or date.today()
+    if len(number) == 18 and number.isascii() and number[:17].isdigit() and number[17] in _LAST:
+        return _parse_eighteen(number, today, field)  # the usual, well-formed case
+    return _parse_any(number, today, field)
+
+
+def _fail(field: str, message: str, code: str = "invalid") -> ValidationError:
+    return ValidationError(FieldError(field, message, code))
+
+
+def _parse_eighteen(number: str, today: date, field: str) -> IdNumber:
+    """The checks from the birth date on, for 17 digits and a digit or X."""
+    try:
+        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise _fail(field, f"身份证号中的出生日期 {number[6:10]}年{number[10:12]}月{number[12:14]}日 不存在",
+                    "birth_date") from None
+    if birth > today:
+        raise _fail(field, "身份证号中的出生日期晚于今天", "birth_date")
+    if birth < _EARLIEST_BIRTH:
+        raise _fail(field, "身份证号中的出生年份不合理", "birth_date")
+    expected = check_digit(number[:17])
+    if number[17] != expected:
+        raise _fail(field, f"身份证号校验位错误（最后一位应为 {expected}），请核对是否输错", "check_digit")
+    return IdNumber(number, number[:6], birth, "男" if int(number[16]) % 2 else "女")
+
+
+def _parse_any(number: str, today: date, field: str) -> IdNumber:
+    """Empty, legacy 15-digit, wrong length or characters; then as :func:`_parse_eighteen`."""
 
     def fail(message: str, code: str = "invalid") -> ValidationError:
         return ValidationError(FieldError(field, message, code))
@@ -75,19 +111,7 @@ def parse(raw: str, *, today: date | None = None, field: str = "id_number") -> I
         raise fail(f"身份证号应为18位，当前为{len(number)}位", "length")
     if not _EIGHTEEN.match(number):
         raise fail("身份证号只能由数字组成，最后一位可以是数字或X", "format")
-    try:
-        birth = _birth(number)
-    except ValueError:
-        raise fail(f"身份证号中的出生日期 {number[6:10]}年{number[10:12]}月{number[12:14]}日 不存在", "birth_date") from None
-    if birth > today:
-        raise fail("身份证号中的出生日期晚于今天", "birth_date")
-    if birth < _EARLIEST_BIRTH:
-        raise fail("身份证号中的出生年份不合理", "birth_date")
-    expected = check_digit(number[:17])
-    if number[17] != expected:
-        raise fail(f"身份证号校验位错误（最后一位应为 {expected}），请核对是否输错", "check_digit")
-    return IdNumber(number=number, address_code=number[:6], birth_date=birth,
-                    sex="男" if int(number[16]) % 2 else "女")
+    return _parse_eighteen(number, today, field)
 
 
 def is_valid(raw: str, *, today: date | None = None) -> bool:

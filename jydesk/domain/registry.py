@@ -24,6 +24,8 @@ PERSON_LABELS = {
     "health": "健康状况", "employment": "就业状况", "monthly_income": "月收入", "care_flags": "关爱标记",
     "visit_tier_override": "探访等级调整", "visit_tier_override_reason": "调整理由",
 }
+_CENT = Decimal("0.01")
+_MAX_INCOME = Decimal("1000000")
 HOUSEHOLD_LABELS = {"address": "家庭住址", "group_no": "组", "residence": "城乡类别", "phone": "联系电话"}
 
 
@@ -49,8 +51,11 @@ def validate_person(values: dict[str, Any], *, today: date | None = None) -> dic
         errors.append(FieldError("name", "姓名不能超过40个字", "length"))
     out["name"] = name
     if "id_number" in values or not errors:
-        parsed = _collect(errors, idnumber.parse, values.get("id_number") or "", today=today)
-        if parsed:
+        try:
+            parsed = idnumber.parse(values.get("id_number") or "", today=today)
+        except ValidationError as exc:
+            errors.extend(exc.errors)
+        else:
             out["id_number"] = parsed.number
             out["birth_date"] = parsed.birth_date
             out["sex"] = parsed.sex
@@ -79,8 +84,8 @@ def validate_person(values: dict[str, Any], *, today: date | None = None) -> dic
     income = values.get("monthly_income")
     if income not in (None, ""):
         try:
-            amount = Decimal(str(income)).quantize(Decimal("0.01"))
-            if amount < 0 or amount > Decimal("1000000"):
+            amount = Decimal(str(income)).quantize(_CENT)
+            if amount < 0 or amount > _MAX_INCOME:
                 raise InvalidOperation
             out["monthly_income"] = amount
         except (InvalidOperation, ValueError):
@@ -92,7 +97,8 @@ def validate_person(values: dict[str, Any], *, today: date | None = None) -> dic
     if bad:
         errors.append(FieldError("care_flags", f"关爱标记“{'、'.join(bad)}”不在可选范围内"))
     out["care_flags"] = [f for f in CARE_FLAGS if f in flags]
-    _collect(errors, validate_override, values.get("visit_tier_override"), values.get("visit_tier_override_reason"))
+    if values.get("visit_tier_override"):  # validate_override accepts an empty tier as it is
+        _collect(errors, validate_override, values["visit_tier_override"], values.get("visit_tier_override_reason"))
     if errors:
         raise ValidationError(errors)
     return out

@@ -218,7 +218,7 @@ class Applier:
         t = Record.__table__.c
         stmt = select(t.id, t.id_number).where(t.village_code == self.village, t.entity == Entity.PERSON.value,
                                                t.deleted.is_(False), one_of(self.conn, t.id_number, sorted(numbers)))
-        for r in self.conn.execute(stmt):
+        for r in self.conn.execute(stmt).all():
             if self.id_numbers.setdefault(r.id_number, r.id) == r.id:
                 self.number_of[r.id] = r.id_number
 

@@ -28,8 +28,9 @@ _COLUMNS = ("id", "entity", "village_code", "revision", "seq", "deleted", "field
             "id_number", "parent_id", "created_at", "updated_at")
 _PG_TYPES = ("text", "text", "text", "int", "bigint", "boolean", "jsonb", "jsonb", "text", "text", "text",
              "timestamptz", "timestamptz")
-# PostgreSQL: one statement over all rows sent as one JSON document (parsed by the server),
-# instead of 500 row statements or per-element array escaping in the driver.
+# PostgreSQL, records that exist: one statement over all rows sent as one JSON document
+# (parsed by the server), instead of 500 row statements or per-element array escaping in
+# the driver. New records are COPYed (binary) straight into the table: no conflict check.
 _PG_UPSERT = text(
     "INSERT INTO records (" + ", ".join(_COLUMNS) + ") SELECT " + ", ".join(_COLUMNS)
     + " FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r("
@@ -37,6 +38,11 @@ _PG_UPSERT = text(
     "ON CONFLICT (id, entity) DO UPDATE SET "
     + ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS if c not in ("id", "entity", "created_at"))
 )
+
+
+_PG_COPY = "COPY records (" + ", ".join(_COLUMNS) + ") FROM STDIN (FORMAT BINARY)"
+_PG_COPY_TYPES = [{"int": "int4", "bigint": "int8"}.get(t, t) for t in _PG_TYPES]
+_JSON_COLUMNS = frozenset({"fields", "field_revs"})
 
 
 def utcnow() -> datetime:
@@ -118,21 +124,31 @@ def load_records(conn: Connection, keys: Iterable[Key]) -> dict[Key, RecordState
     for chunk in _chunks(sorted({rid for _, rid in wanted})):
         stmt = select(t.entity, t.id, t.village_code, t.revision, t.deleted, t.fields, t.field_revs,
                       t.created_at, t.seq).where(one_of(conn, t.id, chunk))
-        for r in conn.execute(stmt):
-            if (r.entity, r.id) in wanted:
-                found[(r.entity, r.id)] = RecordState(r.entity, r.id, r.village_code, r.revision, r.deleted,
-                                                      dict(r.fields), dict(r.field_revs), r.created_at, r.seq, True)
+        # fetch all at once (row by row costs a driver call each); the JSON values are fresh
+        # objects of this result, owned by the state from here on
+        for entity, rid, village, revision, deleted, fields, field_revs, created_at, seq in conn.execute(stmt).all():
+            if (entity, rid) in wanted:
+                found[(entity, rid)] = RecordState(entity, rid, village, revision, deleted, fields, field_revs,
+                                                   created_at, seq, True)
     return found
 
 
 def write_records(conn: Connection, states: list[RecordState], now: datetime) -> None:
-    """Insert or update ``states``: one statement on PostgreSQL, executemany on SQLite."""
+    """Insert or update ``states``: on PostgreSQL one COPY of the new records and one
+    statement for the others, on SQLite executemany."""
     if not states:
         return
-    rows = [s.row(now) for s in states]
     if conn.dialect.name == "postgresql":
-        conn.execute(_PG_UPSERT, {"rows": orjson.dumps(rows).decode()})
+        new = [s.row(now) for s in states if not s.stored]
+        if new:
+            _pg_copy(conn, new)
+        stored = [s.row(now) for s in states if s.stored]
+        if stored:
+            conn.execute(_PG_UPSERT, {"rows": orjson.dumps(stored).decode()})
+        for s in states:
+            s.stored = True
         return
+    rows = [s.row(now) for s in states]
     table = Record.__table__
     stmt = insert_for(conn)(table)
     stmt = stmt.on_conflict_do_update(
@@ -140,6 +156,19 @@ def write_records(conn: Connection, states: list[RecordState], now: datetime) ->
         set_={c: stmt.excluded[c] for c in _COLUMNS if c not in ("entity", "id", "created_at")},
     )
     conn.execute(stmt, rows)
+
+
+def _pg_copy(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """COPY rows of records that do not exist yet (the village lock keeps another writer of
+    the village out; an id taken meanwhile by another village fails the transaction)."""
+    from psycopg.types.json import set_json_dumps
+
+    with conn.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+        set_json_dumps(orjson.dumps, cursor)
+        with cursor.copy(_PG_COPY) as copy:
+            copy.set_types(_PG_COPY_TYPES)
+            for row in rows:
+                copy.write_row([row[c] for c in _COLUMNS])
 
 
 def new_field_revs(state: RecordState, changed: Iterable[str], revision: int, origin: int) -> None:

@@ -44,6 +44,7 @@ ID_FIELDS = frozenset({"household_id", "head_person_id", "applicant_id", "case_i
 MAX_TEXT = 4000
 MAX_DATA_KEY = 100
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_VILLAGE_CODE = re.compile(r"\d{12}")
 
 FIELD_LABELS: dict[str, str] = {
     **registry.PERSON_LABELS, **registry.HOUSEHOLD_LABELS,
@@ -269,7 +270,7 @@ def _size(value: Any) -> int:
 
 
 def _village(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{12}", value):
+    if not isinstance(value, str) or not _VILLAGE_CODE.fullmatch(value):
         raise _Bad("村(社区)代码应为12位数字")
     return value
 
