@@ -183,6 +183,10 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
             _record(session, writer, obj, "create", values, {k: (None, v) for k, v in values.items()})
             reindex.add(obj)
         elif isinstance(obj, User):
+            if obj.id is None:
+                from jydesk.domain.ids import new_id
+
+                obj.id = new_id()  # the audit entry must name the account
             writer.audit("create_user", entity="user", record_id=obj.id, detail=obj.username)
     for obj in list(session.dirty):
         if isinstance(obj, SyncRecord) and session.is_modified(obj):

@@ -109,3 +109,14 @@ def test_dangling_reference_fails_at_commit_and_writes_nothing(store, clerk):
     with pytest.raises(IntegrityError), store.write(clerk) as w:
         w.add(Person(household_id="no-such-household", name="张三", id_number=VALID_ID))
     assert counts(store) == before
+
+
+def test_new_account_audit_entry_names_the_account(store, clerk):
+    from jydesk.store.models import User
+
+    with store.write(clerk) as w:
+        w.add(User(username="li", display_name="李四", password_hash="x"))
+    with store.read() as s:
+        user = s.execute(select(User).where(User.username == "li")).scalar_one()
+        entry = s.execute(select(AuditEntry).where(AuditEntry.action == "create_user")).scalar_one()
+    assert entry.record_id == user.id
