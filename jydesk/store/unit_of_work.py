@@ -288,7 +288,7 @@ def bulk_insert(writer: Writer, model: type[SyncRecord], rows: list[dict[str, An
         fields = to_json(fields)
         audits.append({"at": now, "actor_id": writer.actor.id, "actor_name": writer.actor.name, "action": "create",
                        "entity": entity, "record_id": row["id"], "changes": {k: [None, v] for k, v in fields.items()},
-                       "detail": None})
+                       "detail": None if writer.origin == "local" else "来自市级平台"})
         if writer.origin == "local":
             outbox.append({"entity": entity, "record_id": row["id"], "op": "upsert", "fields": fields,
                            "base_revision": 0, "created_at": now, "actor_id": writer.actor.id, "state": "pending"})
