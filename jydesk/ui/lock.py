@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from jydesk.ui.editors.fields import ErrorLabel
+from jydesk.ui.wait_button import WaitCountdown
 
 ACTIVITY_EVENTS = frozenset({
     QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
@@ -117,10 +118,7 @@ class LockOverlay(QWidget):
         self.unlock_button.clicked.connect(self._unlock)
         self.password.returnPressed.connect(self._unlock)
         self.switch_button.clicked.connect(self.switch_requested)
-        self._wait = QTimer(self)
-        self._wait.setInterval(1000)
-        self._wait.timeout.connect(self._tick)
-        self._remaining = 0
+        self.countdown = WaitCountdown(self.unlock_button, "解锁")
         parent.installEventFilter(self)
         self.hide()
 
@@ -139,20 +137,7 @@ class LockOverlay(QWidget):
         self.error.show_message(message)
         self.password.selectAll()
         self.password.setFocus()
-        if wait_seconds > 0:
-            self._remaining = int(wait_seconds + 0.999)
-            self.unlock_button.setEnabled(False)
-            self._tick()
-            self._wait.start()
-
-    def _tick(self) -> None:
-        if self._remaining <= 0:
-            self._wait.stop()
-            self.unlock_button.setEnabled(True)
-            self.unlock_button.setText("解锁")
-            return
-        self.unlock_button.setText(f"请等待 {self._remaining} 秒")
-        self._remaining -= 1
+        self.countdown.start(wait_seconds)
 
     def _unlock(self) -> None:
         if self.unlock_button.isEnabled():

@@ -90,6 +90,7 @@ class WindowedTableModel(QAbstractTableModel):
         self.workers = workers
         self.sort_key, self.descending = default_sort, False
         self._listing: ListingLike | None = None
+        self._preparing: dict[QObject, ListingLike] = {}  # job signals -> the listing it prepares
         self._count = 0
         self.exact = True  # False while rowCount is the first-paint estimate
         self._pages: OrderedDict[int, list[Any]] = OrderedDict()
@@ -135,12 +136,20 @@ class WindowedTableModel(QAbstractTableModel):
         if listing is not self._listing or self.workers is None:
             return  # replaced meanwhile (new sort, new search)
         job = self.workers.submit(listing.prepare)  # type: ignore[attr-defined]
-        job.signals.result.connect(lambda _r: self._settle(listing))
-        job.signals.error.connect(lambda exc: self._prepare_failed(listing, exc))
+        # Bound methods of this model, not lambdas: Qt drops the connections if the model is
+        # destroyed (window closed) before the worker finishes.
+        self._preparing[job.signals] = listing
+        job.signals.result.connect(self._prepared)
+        job.signals.error.connect(self._prepare_failed)
 
-    def _prepare_failed(self, listing: ListingLike, exc: BaseException) -> None:
+    def _prepared(self, _result: object) -> None:
+        listing = self._preparing.pop(self.sender(), None)  # type: ignore[call-overload]
+        if listing is not None:
+            self._settle(listing)
+
+    def _prepare_failed(self, exc: BaseException) -> None:
         log.warning("列表排序索引加载失败：%s", exc)
-        self._settle(listing)
+        self._prepared(None)
 
     def _settle(self, listing: ListingLike) -> None:
         """Replace the estimated row count by the exact one (rows removed/added at the end)."""

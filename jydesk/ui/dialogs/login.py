@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -20,6 +20,7 @@ from jydesk.store.database import Store
 from jydesk.store.registry import active_usernames
 from jydesk.store.unit_of_work import Actor
 from jydesk.ui.editors.fields import ErrorLabel
+from jydesk.ui.wait_button import WaitCountdown
 
 
 class LoginDialog(QDialog):
@@ -77,10 +78,7 @@ class LoginDialog(QDialog):
         self.login_button.clicked.connect(self.try_login)
         self.password.returnPressed.connect(self.try_login)
         self.cancel_button.clicked.connect(self.reject)
-        self._wait = QTimer(self)
-        self._wait.setInterval(1000)
-        self._wait.timeout.connect(self._tick)
-        self._remaining = 0
+        self.countdown = WaitCountdown(self.login_button, "登录")
         (self.password if self.user.currentText() else self.user).setFocus()
 
     def try_login(self) -> None:
@@ -103,17 +101,4 @@ class LoginDialog(QDialog):
         self.error.show_message(result.message)
         self.password.selectAll()
         self.password.setFocus()
-        if result.wait_seconds > 0:
-            self._remaining = int(result.wait_seconds + 0.999)
-            self.login_button.setEnabled(False)
-            self._tick()
-            self._wait.start()
-
-    def _tick(self) -> None:
-        if self._remaining <= 0:
-            self._wait.stop()
-            self.login_button.setEnabled(True)
-            self.login_button.setText("登录")
-            return
-        self.login_button.setText(f"请等待 {self._remaining} 秒")
-        self._remaining -= 1
+        self.countdown.start(result.wait_seconds)

@@ -81,6 +81,21 @@ class Panel(QWidget):
         """What is unsaved, in Chinese, for the 'save changes?' question."""
         return self.title
 
+    def confirm_leave(self, question: str | None = None) -> bool:
+        """Before the panel's input is replaced: ask 保存 / 不保存 / 取消 if anything is unsaved.
+        True: go on (saved or discarded); False: stay."""
+        if not self.has_unsaved_changes():
+            return True
+        from jydesk.ui.dialogs import ask
+
+        answer = ask.save_discard_cancel(self, question or f"{self.unsaved_summary()}有尚未保存的修改，是否保存？")
+        if answer == "save":
+            return self.save()
+        if answer == "discard":
+            self.discard_changes()
+            return True
+        return False
+
     def save_draft(self) -> None:
         """Write pending input to the drafts table (on lock, periodically, for crash recovery)."""
 

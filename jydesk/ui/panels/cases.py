@@ -470,16 +470,8 @@ class CaseEditorPanel(Panel):
                 return values if isinstance(values, dict) else None
         return None
 
-    def confirm_leave(self) -> bool:
-        if not self.editor.is_dirty():
-            return True
-        answer = ask.save_discard_cancel(self, "当前申请表有尚未保存的修改，是否保存？")
-        if answer == "save":
-            return self.save()
-        if answer == "discard":
-            self.discard_changes()
-            return True
-        return False
+    def confirm_leave(self, question: str | None = None) -> bool:
+        return super().confirm_leave(question or "当前申请表有尚未保存的修改，是否保存？")
 
     # ---- Panel hooks ----
 

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QLabel, QMessageBox, QStackedWidget, QVBoxLayout
 from jydesk.store import registry
 from jydesk.store.registry import HouseholdForm
 from jydesk.ui.context import AppContext
-from jydesk.ui.dialogs import ask
 from jydesk.ui.editors.household_editor import HouseholdEditor
 from jydesk.ui.panels.base import Panel
 
@@ -99,17 +98,8 @@ class DetailPanel(Panel):
         self.bring_to_front()
         self.editor.address.setFocus()
 
-    def confirm_leave(self) -> bool:
-        """Ask what to do with unsaved input before it is replaced. False: stay."""
-        if not self.has_unsaved_changes():
-            return True
-        answer = ask.save_discard_cancel(self, "当前户有尚未保存的修改，是否保存？")
-        if answer == "save":
-            return self.save()
-        if answer == "discard":
-            self.discard_changes()
-            return True
-        return False
+    def confirm_leave(self, question: str | None = None) -> bool:
+        return super().confirm_leave(question or "当前户有尚未保存的修改，是否保存？")
 
     # ---- Panel hooks ----
 
