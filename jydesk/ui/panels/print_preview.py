@@ -165,18 +165,24 @@ class PrintPreviewPanel(Panel):
         self._set_busy(True)
         job = self.ctx.workers.submit(render_request, self.ctx.store, request)
         self._job = job
-        job.signals.progress.connect(lambda done, total: self._render_progress(job, done, total))
-        job.signals.result.connect(lambda result: self._rendered(job, request, result))
-        job.signals.error.connect(lambda exc: self._render_failed(job, exc))
+        # Bound methods, not lambdas: if the panel is gone before the worker ends, Qt drops them.
+        job.signals.progress.connect(self._render_progress)
+        job.signals.result.connect(self._rendered)
+        job.signals.error.connect(self._render_failed)
 
-    def _render_progress(self, job: Any, done: int, total: int) -> None:
-        if job is self._job:
+    def _from_current_job(self) -> bool:
+        """Whether the signal being handled comes from the render still wanted (not a replaced one)."""
+        return self._job is not None and self.sender() is self._job.signals
+
+    def _render_progress(self, done: int, total: int) -> None:
+        if self._from_current_job():
             self.progress.setRange(0, max(total, 1))
             self.progress.setValue(done)
 
-    def _rendered(self, job: Any, request: PrintRequest, result: tuple[bytes, int]) -> None:
-        if job is not self._job:
+    def _rendered(self, result: tuple[bytes, int]) -> None:
+        if not self._from_current_job():
             return
+        request = self.request
         self._job = None
         self.progress.hide()
         self._set_busy(False)
@@ -186,8 +192,8 @@ class PrintPreviewPanel(Panel):
         except PdfError as exc:
             QMessageBox.warning(self, "打印预览", str(exc))
 
-    def _render_failed(self, job: Any, exc: BaseException) -> None:
-        if job is not self._job:
+    def _render_failed(self, exc: BaseException) -> None:
+        if not self._from_current_job():
             return
         self._job = None
         self.progress.hide()

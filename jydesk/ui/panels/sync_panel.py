@@ -234,10 +234,13 @@ class SyncPanel(Panel):
         self._refreshing = True
         job = self.ctx.workers.submit(read_snapshot, self.ctx.store)
         job.signals.result.connect(self._show)
-        job.signals.error.connect(lambda _exc: self._refreshed())
+        job.signals.error.connect(self._refresh_failed)
 
     def refresh_counts(self) -> None:
         self.refresh()
+
+    def _refresh_failed(self, _exc: BaseException) -> None:
+        self._refreshed()
 
     def _refreshed(self) -> None:
         self._refreshing = False
