@@ -4,17 +4,22 @@ Embedding is the dearest part of a small PDF: reportlab builds a font subset (�
 each) for every document and deflates it. :func:`prime` assigns a form's fixed wording (labels, titles,
 choices) to the first subsets in a fixed order, and the subsets built are memoised, so
 printing the same form again only builds the subset holding the record's own characters.
+The other per-subset objects of a reused subset (its widths array, its deflated ToUnicode
+map) are remembered too, so saving a document formats only what is new in it.
 """
 
 from __future__ import annotations
 
 import threading
+import weakref
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from itertools import islice
+from typing import Any
 
-from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfbase import pdfdoc, pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
@@ -24,6 +29,7 @@ FONT = "WQY-MicroHei"
 SUBSET_CACHE_SIZE = 64
 SUBSET_SIZE = 256
 MEMO_MIN_BYTES = 16_384
+CMAP_PREFIX = b"/CIDInit"  # a subset's ToUnicode map (reportlab's makeToUnicodeCMap)
 # Characters every printed page uses (编号, footer, dates, digits).
 COMMON = "编号：第页共打印日期年月日续（）本表一式两三四份手印盖章签名0123456789.-/X✓ "
 # Likely characters of a record, most likely first: surnames, given names, addresses, then
@@ -46,6 +52,11 @@ FILLER = "".join(dict.fromkeys(
 _lock = threading.Lock()
 _font: TTFont | None = None
 _widths: dict[str, float] = {}
+SPLIT_CACHE_SIZE = 20_000
+PRIME_KEYS = 256
+_prime_keys: dict[str, int] = {}  # primed wording -> small id
+_primed: weakref.WeakKeyDictionary[Any, tuple[int, frozenset[str]]] = weakref.WeakKeyDictionary()
+_splits: dict[tuple[int, str], list[tuple[int, bytes]]] = {}
 
 
 def register() -> str:
@@ -59,7 +70,8 @@ def register() -> str:
             if not path.is_file():
                 raise FileNotFoundError(f"找不到打印字体文件 {path}")
             _fast_flate()
-            font = TTFont(FONT, str(path), subfontIndex=0)
+            _memoised_cmaps()
+            font = _SubsetFont(FONT, str(path), subfontIndex=0)
             font.face.makeSubset = _memoised(font.face.makeSubset)
             font.face.get_table = _table_cache(font.face.get_table)
             pdfmetrics.registerFont(font)
@@ -67,11 +79,61 @@ def register() -> str:
     return FONT
 
 
+class _SubsetFont(TTFont):
+    """The TTFont, with each subset's ``/Widths`` array formatted once per process.
+
+    A primed subset has the same 256 widths in every document; reportlab would format
+    them number by number at every save.
+    """
+
+    def addObjects(self, doc: Any) -> None:
+        state = self.state[doc]
+        names = [self.getSubsetInternalName(n, doc)[1:] for n in range(len(state.subsets))]
+        subsets = [tuple(subset) for subset in state.subsets]
+        super().addObjects(doc)
+        fonts = doc.idToObject["BasicFonts"].dict
+        for name, subset in zip(names, subsets, strict=True):
+            font = fonts.get(name)
+            if font is not None:
+                font.Widths = _widths_array(subset)
+
+
+class _Formatted(pdfdoc.PDFObject):
+    """A PDF object whose bytes are already formatted."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def format(self, document: Any) -> bytes:
+        return self.data
+
+
+@lru_cache(maxsize=SUBSET_CACHE_SIZE)
+def _widths_array(subset: tuple[int, ...]) -> _Formatted:
+    assert _font is not None
+    widths = pdfdoc.PDFArray([_font.face.getCharWidth(code) for code in subset])
+    return _Formatted(widths.format(None))
+
+
+def _memoised_cmaps() -> None:
+    """reportlab builds a subset's ToUnicode map at every save; the same subset gives the same map."""
+    make = ttfonts.makeToUnicodeCMap
+    if getattr(make, "memoised", False):
+        return
+    cached = lru_cache(maxsize=SUBSET_CACHE_SIZE)(lambda name, subset: make(name, list(subset)))
+
+    def make_cmap(fontname: str, subset: list[int]) -> str:
+        return cached(fontname, tuple(subset))
+
+    make_cmap.memoised = True  # type: ignore[attr-defined]
+    ttfonts.makeToUnicodeCMap = make_cmap
+
+
 class _FastFlate(pdfdoc.PDFStreamFilterZCompress):
     """FlateDecode at zlib level 1 (half the time of level 6, ~6 % larger files).
 
     Large inputs are remembered: a memoised font subset is the same bytes object in every
-    document, so it is deflated once.
+    document, so it is deflated once; so are the subsets' ToUnicode maps.
     """
 
     def __init__(self) -> None:
@@ -80,7 +142,7 @@ class _FastFlate(pdfdoc.PDFStreamFilterZCompress):
 
     def encode(self, text: str | bytes) -> bytes:
         data = text.encode("utf8") if isinstance(text, str) else text
-        if len(data) < MEMO_MIN_BYTES:
+        if len(data) < MEMO_MIN_BYTES and not data.startswith(CMAP_PREFIX):
             return zlib.compress(data, 1)
         with self._lock:
             packed = self._memo.get(data)
@@ -146,9 +208,11 @@ def prime(canvas: Canvas, texts: Iterable[str]) -> None:
     register()
     assert _font is not None
     doc = canvas._doc
-    chars = sorted(set(COMMON).union(*texts))
-    _font.splitString("".join(chars), doc)
-    state = getattr(_font, "state", {}).get(doc)  # reportlab's per-document subset assignment
+    states = getattr(_font, "state", {})  # reportlab's per-document subset assignment
+    fresh = doc not in states
+    chars = "".join(sorted(set(COMMON).union(*texts)))
+    _font.splitString(chars, doc)
+    state = states.get(doc)
     if state is None or not hasattr(state, "nextCode"):
         return
     unused = iter([c for c in FILLER if ord(c) not in state.assignments])
@@ -158,6 +222,34 @@ def prime(canvas: Canvas, texts: Iterable[str]) -> None:
         if not batch:
             break
         _font.splitString(batch, doc)
+    if fresh:
+        # The same characters primed into a new document always get the same codes.
+        with _lock:
+            if chars not in _prime_keys and len(_prime_keys) >= PRIME_KEYS:
+                _prime_keys.clear()
+                _splits.clear()
+            key = _prime_keys.setdefault(chars, len(_prime_keys))
+        _primed[doc] = (key, frozenset(map(chr, state.assignments)))
+
+
+def split(text: str, doc: Any) -> list[tuple[int, bytes]]:
+    """``text`` as (subset, codes) runs in ``doc`` (reportlab's ``splitString``).
+
+    A text made only of a primed document's characters splits the same way in every
+    document primed with the same wording, so that split is remembered.
+    """
+    assert _font is not None
+    primed = _primed.get(doc)
+    if primed is None or not primed[1].issuperset(text):
+        return _font.splitString(text, doc)
+    key = (primed[0], text)
+    runs = _splits.get(key)
+    if runs is None:
+        runs = _font.splitString(text, doc)
+        if len(_splits) >= SPLIT_CACHE_SIZE:
+            _splits.clear()
+        _splits[key] = runs
+    return runs
 
 
 def char_width(char: str) -> float:

@@ -9,6 +9,7 @@ continuation sheet (see :func:`text.fit`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
 
@@ -18,7 +19,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from jydesk.printing import text as tx
-from jydesk.printing.fonts import FONT
+from jydesk.printing.fonts import FONT, split
 
 PAD_X = 1.4 * mm
 PAD_Y = 1.0 * mm
@@ -144,16 +145,27 @@ def measure(blocks: list[Block], page_body: float) -> list[Overflow]:
 
 
 def side_title_cell(block: Block, height: float) -> Cell:
-    cell = Cell(0, block.side_width, tx.tokens(block.side_title), size=10.5, one_line_floor=0.0)
+    return _side_title_cell(block.side_title, block.side_width, height)
+
+
+@lru_cache(maxsize=512)
+def _side_title_cell(title: str, width: float, height: float) -> Cell:
+    """The merged title cell of a section, fitted (shared between documents: read only)."""
+    cell = Cell(0, width, tx.tokens(title), size=10.5, one_line_floor=0.0)
     cell.fit(height)
     return cell
 
 
+@lru_cache(maxsize=256)
+def _side_title_need(title: str, width: float) -> float:
+    items = tx.tokens(title)
+    inner = width - 2 * PAD_X
+    return 2 * PAD_Y + min(tx.needed_height(items, inner, size) for size in (10.5, 9.0))
+
+
 def _fit_side_title(block: Block) -> None:
     """Grow the last row so the section title in the merged column is never cut."""
-    items = tx.tokens(block.side_title)
-    inner = block.side_width - 2 * PAD_X
-    need = 2 * PAD_Y + min(tx.needed_height(items, inner, size) for size in (10.5, 9.0))
+    need = _side_title_need(block.side_title, block.side_width)
     total = sum(r.height for r in block.rows)
     if total < need:
         block.rows[-1].height += need - total
@@ -220,7 +232,7 @@ class Painter:
     def string(self, x: float, baseline: float, text: str, size: float) -> None:
         ops = self.ops
         ops.append(f"1 0 0 1 {fp_str(x, baseline)} Tm")
-        for subset, chunk in self.font.splitString(text, self.doc):
+        for subset, chunk in split(text, self.doc):
             if (subset, size) != self._current:
                 name = self._names.get(subset)
                 if name is None:

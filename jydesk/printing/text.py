@@ -76,7 +76,17 @@ def line_width(line: Line) -> float:
 
 
 def wrap(items: list[Token], width: float) -> tuple[list[Line], bool]:
-    """Lines no wider than ``width`` (in 1-pt units); True if a word had to be split."""
+    """Lines no wider than ``width`` (in 1-pt units); True if a word had to be split.
+
+    Remembered per (tokens, width): a form's labels and fixed wording wrap the same way for
+    every record. The lines are shared between callers and must not be modified.
+    """
+    lines, split = _wrap(tuple(items), width)
+    return list(lines), split
+
+
+@lru_cache(maxsize=4096)
+def _wrap(items: tuple[Token, ...], width: float) -> tuple[tuple[Line, ...], bool]:
     lines: list[Line] = []
     current: Line = []
     used = 0.0
@@ -127,7 +137,7 @@ def wrap(items: list[Token], width: float) -> tuple[list[Line], bool]:
         lines.append(current)
     while len(lines) > 1 and not lines[-1]:
         lines.pop()
-    return lines, split
+    return tuple(lines), split
 
 
 @dataclass(frozen=True, slots=True)
