@@ -227,19 +227,22 @@ class Painter:
         self.frames = canvas.beginPath()
         self.dashed = canvas.beginPath()
         self._current: tuple[int, float] = (-1, 0.0)
-        self._names: dict[int, str] = {}
+        self._font_ops: dict[tuple[int, float], str] = {}  # (subset, size) -> "/F1+0 10.5 Tf"
 
     def string(self, x: float, baseline: float, text: str, size: float) -> None:
         ops = self.ops
         ops.append(f"1 0 0 1 {fp_str(x, baseline)} Tm")
+        current = self._current
         for subset, chunk in split(text, self.doc):
-            if (subset, size) != self._current:
-                name = self._names.get(subset)
-                if name is None:
-                    name = self._names[subset] = self.font.getSubsetInternalName(subset, self.doc)
-                ops.append(f"{name} {fp_str(size)} Tf")
-                self._current = (subset, size)
+            if subset != current[0] or size != current[1]:
+                current = (subset, size)
+                op = self._font_ops.get(current)
+                if op is None:
+                    name = self.font.getSubsetInternalName(subset, self.doc)
+                    op = self._font_ops[current] = f"{name} {fp_str(size)} Tf"
+                ops.append(op)
             ops.append(f"({escapePDF(chunk)}) Tj")
+        self._current = current
 
     def rect(self, x: float, y: float, width: float, height: float) -> None:
         self.lines.rect(x, y, width, height)

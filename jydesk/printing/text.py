@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from math import ceil
 from typing import NamedTuple
 
 from jydesk.printing.fonts import char_width, text_width
@@ -182,10 +183,19 @@ def fit(items: list[Token], width: float, height: float, size: float, min_size: 
         single = one_line_size(items, width, size, one_line_floor)
         if single is not None and single * LEADING <= height + 0.01:
             return Fitted([list(items)], single)
+    # A size is skipped unwrapped when even a perfect fill needs too many lines: every token
+    # but a space lands on a line, and no line holds more than the width (or widest token) plus one token.
+    inked = sum([t[2] for t in items if t[0] != SPACE])
+    widest = max([t[2] for t in items], default=0.0)
     current = size
     while True:
-        lines, split = first if first is not None and current == size else wrap(items, width / current)
-        fits = len(lines) * current * LEADING <= height + 0.01
+        if first is not None and current == size:
+            lines, split = first
+        elif ceil(inked / (max(width / current, widest) + widest) - 1e-9) * current * LEADING > height + 0.01:
+            lines, split = [], False
+        else:
+            lines, split = wrap(items, width / current)
+        fits = bool(lines) and len(lines) * current * LEADING <= height + 0.01
         if fits and (not split or current <= min_size):
             return Fitted(lines, current)
         if current - SIZE_STEP < min_size - 1e-6:
