@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 
 import PySide6QtAds as ads
-from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -99,7 +99,8 @@ class MainWindow(QMainWindow):
         self.resize(min(1440, int(area.width() * 0.96)) if area else 1440,
                     min(900, int(area.height() * 0.94)) if area else 900)
         self.locked = False
-        self._started = False
+        self._started = False  # panels' start() hooks have run
+        self._start_scheduled = False
         self._floating_hidden: list[QWidget] = []
 
         _configure_ads()
@@ -585,13 +586,27 @@ class MainWindow(QMainWindow):
 
     # ---- first show ----
 
+    # Panels' ``start()`` (data loading) runs once the window has been painted, so the clerk sees
+    # the window first. A window that is never painted (e.g. shown minimised) starts them anyway
+    # after START_FALLBACK_MS.
+    START_FALLBACK_MS = 1500
+
     def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().showEvent(event)
-        if not self._started:
-            self._started = True
-            QTimer.singleShot(0, self, self._start_panels)
+        if not self._started and not self._start_scheduled:
+            self._start_scheduled = True
+            QTimer.singleShot(self.START_FALLBACK_MS, self, self._start_panels)
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.Paint and self._start_scheduled and not self._started:
+            QTimer.singleShot(0, self, self._start_panels)  # after this paint pass has finished
+        return handled
 
     def _start_panels(self) -> None:
+        if self._started:
+            return
+        self._started = True
         for panel_id, panel in self.panels.items():
             try:
                 panel.start()

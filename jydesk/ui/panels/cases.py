@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor
@@ -40,13 +40,15 @@ from jydesk.domain.errors import ValidationError
 from jydesk.store import cases as svc
 from jydesk.store import registry
 from jydesk.store.cases import CaseNotFound, CaseQuery, CaseRow
-from jydesk.ui.case_dialogs import HolidayDialog, NewCaseDialog
-from jydesk.ui.case_editor import CaseEditor
 from jydesk.ui.context import AppContext
 from jydesk.ui.dialogs import ask
 from jydesk.ui.panels.base import NavEntry, Panel
 from jydesk.ui.panels.print_preview import NAV_KEY as PREVIEW_KEY
 from jydesk.ui.printing_support import PrintRequest, print_requests
+
+if TYPE_CHECKING:  # imported where used: not needed before the window is shown
+    from jydesk.ui.case_dialogs import NewCaseDialog
+    from jydesk.ui.case_editor import CaseEditor
 
 log = logging.getLogger(__name__)
 
@@ -130,9 +132,7 @@ class CasesPanel(Panel):
         super().__init__(ctx)
         self.model = CaseTableModel()
         self.form_filter = QComboBox()
-        self.form_filter.addItem(ALL, None)
-        for defn in svc.case_forms():
-            self.form_filter.addItem(defn.title, defn.code)
+        self.form_filter.addItem(ALL, None)  # the form types are added by start() (reading them takes a while)
         self.status_filter = QComboBox()
         self.status_filter.addItem(ALL, None)
         for status in CaseStatus:
@@ -233,7 +233,8 @@ class CasesPanel(Panel):
         ctx.hub.actor_changed.connect(self.reload)
 
     def start(self) -> None:
-        """After the window's first paint: seed holidays once, fill the groups, load the list."""
+        """After the window's first paint: the form types, seed holidays once, fill the groups, load the list."""
+        self._fill_forms()
         self._seed_holidays()
         self._fill_groups()
         self.reload()
@@ -245,6 +246,14 @@ class CasesPanel(Panel):
             svc.seed_holidays(self.ctx.store, self.ctx.actor)
         except Exception:
             log.exception("导入节假日安排失败")
+
+    def _fill_forms(self) -> None:
+        if self.form_filter.count() > 1:
+            return
+        self.form_filter.blockSignals(True)
+        for defn in svc.case_forms():
+            self.form_filter.addItem(defn.title, defn.code)
+        self.form_filter.blockSignals(False)
 
     def _fill_groups(self) -> None:
         current = self.group_filter.currentData()
@@ -324,6 +333,8 @@ class CasesPanel(Panel):
     # ---- actions ----
 
     def new_case(self) -> str | None:
+        from jydesk.ui.case_dialogs import NewCaseDialog
+
         dialog = NewCaseDialog(self.ctx, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
@@ -381,6 +392,8 @@ class CasesPanel(Panel):
         self.reload()
 
     def edit_holidays(self) -> None:
+        from jydesk.ui.case_dialogs import HolidayDialog
+
         dialog = HolidayDialog(self.ctx, self)
         dialog.exec()
         if dialog.changed:
@@ -412,13 +425,12 @@ class CaseEditorPanel(Panel):
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
-        self.editor = CaseEditor(ctx)
+        self._editor: CaseEditor | None = None  # built when a case is first opened (see ``editor``)
         self.placeholder = QLabel("在“案件”列表中双击一份申请打开；\n或点“新建申请”。")
         self.placeholder.setObjectName("emptyState")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.placeholder)
-        self.stack.addWidget(self.editor)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
@@ -428,16 +440,28 @@ class CaseEditorPanel(Panel):
         self.draft_timer.timeout.connect(self.save_draft)
         ctx.hub.open_case.connect(self.open_case)
         ctx.hub.record_saved.connect(self._saved_elsewhere)
-        self.editor.edited.connect(self.draft_timer.start)
-        self.editor.saved.connect(self._after_save)
-        self.editor.moved.connect(self._after_move)
-        self.editor.print_requested.connect(self._print)
         self._emitting = False
 
     @property
+    def editor(self) -> CaseEditor:
+        """The form editor, built on first use (it is hidden until a case is opened)."""
+        if self._editor is None:
+            from jydesk.ui.case_editor import CaseEditor
+
+            editor = CaseEditor(self.ctx)
+            self.stack.addWidget(editor)
+            editor.edited.connect(self.draft_timer.start)
+            editor.saved.connect(self._after_save)
+            editor.moved.connect(self._after_move)
+            editor.print_requested.connect(self._print)
+            self._editor = editor
+        return self._editor
+
+    @property
     def case_id(self) -> str | None:
-        return self.editor.case.id if self.editor.case is not None and self.stack.currentWidget() is self.editor \
-            else None
+        editor = self._editor
+        return editor.case.id if editor is not None and editor.case is not None \
+            and self.stack.currentWidget() is editor else None
 
     def open_case(self, case_id: str, overlay: dict[str, Any] | None = None) -> bool:
         if self.case_id == case_id and overlay is None:
@@ -517,7 +541,7 @@ class CaseEditorPanel(Panel):
         self.stack.setCurrentWidget(self.placeholder)
 
     def show_entry(self, key: str) -> None:
-        if self.editor.case is None:
+        if self._editor is None or self._editor.case is None:
             self.stack.setCurrentWidget(self.placeholder)
 
     # ---- after saving, moving, printing ----

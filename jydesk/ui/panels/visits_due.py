@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
@@ -40,10 +40,15 @@ from jydesk.store.database import Store
 from jydesk.store.visits import DueItem, FollowUpRow
 from jydesk.ui.context import AppContext
 from jydesk.ui.panels.base import NavEntry, Panel
-from jydesk.ui.visit_entry import VisitEntryDialog
 from jydesk.ui.visit_jobs import run_in_worker
-from jydesk.ui.visit_plan_dialog import VisitPlanDialog
-from jydesk.ui.visit_print import Kind, PdfPreviewDialog, VisitPrint, start_print
+
+if TYPE_CHECKING:  # imported where used: not needed before the window is shown
+    from jydesk.ui.visit_entry import VisitEntryDialog
+    from jydesk.ui.visit_plan_dialog import VisitPlanDialog
+    from jydesk.ui.visit_print import PdfPreviewDialog
+
+# The print kinds of jydesk.ui.visit_print.Kind (that module imports QtPdf: loaded on first print).
+ROSTER, PREFILLED, FILLED, BLANK = "roster", "prefilled", "filled", "blank"
 
 NAV_KEY = "visits_due"
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -238,8 +243,8 @@ class VisitsDuePanel(Panel):
         self.roster_button = QPushButton("打印名单…")
         self.sheets_button = QPushButton("打印探访表")
         sheets_menu = QMenu(self.sheets_button)
-        sheets_menu.addAction("本周应访人员的预填表…", lambda: self.print_kind(Kind.PREFILLED))
-        sheets_menu.addAction("本周已录入的探访记录表…", lambda: self.print_kind(Kind.FILLED))
+        sheets_menu.addAction("本周应访人员的预填表…", lambda: self.print_kind(PREFILLED))
+        sheets_menu.addAction("本周已录入的探访记录表…", lambda: self.print_kind(FILLED))
         sheets_menu.addAction("空白探访记录表…", self.print_blank)
         self.sheets_button.setMenu(sheets_menu)
         actions = QHBoxLayout()
@@ -300,7 +305,7 @@ class VisitsDuePanel(Panel):
             shortcut.activated.connect(self.start_visit)
         self.visit_button.clicked.connect(self.start_visit)
         self.plan_button.clicked.connect(self.adjust_plan)
-        self.roster_button.clicked.connect(lambda: self.print_kind(Kind.ROSTER))
+        self.roster_button.clicked.connect(lambda: self.print_kind(ROSTER))
         self.close_button.clicked.connect(self.close_follow_up)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         hub = ctx.hub
@@ -454,6 +459,8 @@ class VisitsDuePanel(Panel):
         if self.entry_dialog is not None and self.entry_dialog.isVisible():
             self.entry_dialog.raise_()
             return self.entry_dialog
+        from jydesk.ui.visit_entry import VisitEntryDialog
+
         try:
             dialog = VisitEntryDialog(self.ctx, person_id, self)
         except (ValidationError, LookupError) as exc:
@@ -468,12 +475,16 @@ class VisitsDuePanel(Panel):
         person_id = self.current_person_id()
         if not person_id:
             return None
+        from jydesk.ui.visit_plan_dialog import VisitPlanDialog
+
         dialog = VisitPlanDialog(self.ctx, person_id, self)
         self._plan_dialog = dialog
         dialog.open()
         return dialog
 
     def print_kind(self, kind: str) -> Any:
+        from jydesk.ui.visit_print import VisitPrint, start_print
+
         job = VisitPrint(kind, self.week, clerk=self.ctx.actor.name)
         return start_print(self.ctx, self, job, self._keep_preview)
 
@@ -481,7 +492,9 @@ class VisitsDuePanel(Panel):
         copies, ok = QInputDialog.getInt(self, "空白探访记录表", "打印份数：", 10, 1, 500)
         if not ok:
             return None
-        return start_print(self.ctx, self, VisitPrint(Kind.BLANK, self.week, copies=copies), self._keep_preview)
+        from jydesk.ui.visit_print import VisitPrint, start_print
+
+        return start_print(self.ctx, self, VisitPrint(BLANK, self.week, copies=copies), self._keep_preview)
 
     def _keep_preview(self, preview: PdfPreviewDialog) -> None:
         self.preview = preview
