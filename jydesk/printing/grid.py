@@ -319,6 +319,9 @@ def draw_lines(painter: Painter, fitted: tx.Fitted, x: float, top: float, width:
             cx = x + width - used
         else:
             cx = x
+        if line and all([t[0] == text_kind for t in line]):  # the common case: one run of text
+            painter.string(cx, baseline, "".join([t[1] for t in line]), size)
+            continue
         for kind, group in groupby(line, key=itemgetter(0)):
             if kind == text_kind:
                 run = list(group)
