@@ -44,9 +44,10 @@ def tokens(text: str) -> list[Token]:
 def _tokens(text: str) -> tuple[Token, ...]:
     result: list[Token] = []
     append = result.append
+    known = _char_tokens
     for piece in _TOKEN.findall(text):
         if len(piece) == 1 and piece not in "\n \t":
-            append(Token(TEXT, piece, char_width(piece)))
+            append(known.get(piece) or _char_token(piece))
         elif piece == "\n":
             append(NEWLINE)
         elif piece[0] in " \t":
@@ -54,6 +55,14 @@ def _tokens(text: str) -> tuple[Token, ...]:
         else:
             append(Token(TEXT, piece, text_width(piece, 1.0)))
     return tuple(result)
+
+
+_char_tokens: dict[str, Token] = {}  # one token per character, shared (tokens are immutable)
+
+
+def _char_token(char: str) -> Token:
+    token = _char_tokens[char] = Token(TEXT, char, char_width(char))
+    return token
 
 
 def word(text: str) -> Token:
