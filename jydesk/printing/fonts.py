@@ -15,6 +15,7 @@ import weakref
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
 from typing import Any
@@ -57,6 +58,7 @@ PRIME_KEYS = 256
 _prime_keys: dict[str, int] = {}  # primed wording -> small id
 _primed: weakref.WeakKeyDictionary[Any, tuple[int, frozenset[str]]] = weakref.WeakKeyDictionary()
 _splits: dict[tuple[int, str], list[tuple[int, bytes]]] = {}
+_templates: dict[str, _Primed] = {}  # primed wording -> its assignment
 
 
 def register() -> str:
@@ -211,6 +213,16 @@ def prime(canvas: Canvas, texts: Iterable[str]) -> None:
     states = getattr(_font, "state", {})  # reportlab's per-document subset assignment
     fresh = doc not in states
     chars = "".join(sorted(set(COMMON).union(*texts)))
+    template = _templates.get(chars) if fresh else None
+    if template is not None:
+        # The same characters primed into a new document always get the same codes: copy them.
+        _font.splitString("", doc)  # creates the document's state
+        state = states[doc]
+        state.assignments = dict(template.assignments)
+        state.subsets = [list(subset) for subset in template.subsets]
+        state.nextCode = template.next_code
+        _primed[doc] = (template.key, template.chars)
+        return
     _font.splitString(chars, doc)
     state = states.get(doc)
     if state is None or not hasattr(state, "nextCode"):
@@ -223,13 +235,27 @@ def prime(canvas: Canvas, texts: Iterable[str]) -> None:
             break
         _font.splitString(batch, doc)
     if fresh:
-        # The same characters primed into a new document always get the same codes.
         with _lock:
             if chars not in _prime_keys and len(_prime_keys) >= PRIME_KEYS:
                 _prime_keys.clear()
                 _splits.clear()
+                _templates.clear()
             key = _prime_keys.setdefault(chars, len(_prime_keys))
-        _primed[doc] = (key, frozenset(map(chr, state.assignments)))
+            template = _templates[chars] = _Primed(key, frozenset(map(chr, state.assignments)),
+                                                   dict(state.assignments),
+                                                   tuple(tuple(subset) for subset in state.subsets), state.nextCode)
+        _primed[doc] = (key, template.chars)
+
+
+@dataclass(frozen=True, slots=True)
+class _Primed:
+    """A fresh document's subset assignment after priming with some wording."""
+
+    key: int
+    chars: frozenset[str]
+    assignments: dict[int, int]
+    subsets: tuple[tuple[int, ...], ...]
+    next_code: int
 
 
 def split(text: str, doc: Any) -> list[tuple[int, bytes]]:
