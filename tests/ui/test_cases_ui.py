@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 from datetime import date, timedelta
 
 from pypdf import PdfReader
@@ -55,6 +56,11 @@ def cell(table: TableInput, row: int, key: str) -> str:
     return table.table.item(row, column).text()
 
 
+def wait_listed(qtbot, panel) -> None:  # type: ignore[no-untyped-def]
+    """Until the 案件 list's worker load (and any reload queued behind it) has been applied."""
+    qtbot.waitUntil(lambda: not panel.loading, timeout=15000)
+
+
 def wait_rendered(qtbot, preview) -> None:  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: preview._job is None and preview.document is not None, timeout=15000)
 
@@ -68,6 +74,7 @@ def test_dibao_case_from_new_to_investigation(main_window, qtbot, demo_store, de
     head = editor.case.applicant_name
     assert editor.inputs["applicant_name"].value() == head
     assert "低保标准" in editor.standard_label.text() and "950" in editor.standard_label.text()
+    wait_listed(qtbot, main_window.panel("cases"))
     assert main_window.panel("cases").model.rowCount() >= 1
 
     # Save a draft at once: incomplete is fine.
@@ -143,6 +150,7 @@ def test_dibao_case_from_new_to_investigation(main_window, qtbot, demo_store, de
         assert case.data["members"][0]["monthly_income"] == "300.00"  # type: ignore[union-attr]
     events = [e.to_status for e in svc.load_case(demo_store, case_id).events]
     assert events == ["草稿", "已受理", "入户调查"]
+    wait_listed(qtbot, main_window.panel("cases"))
     rows = {r.id: r for r in main_window.panel("cases").model.rows}
     assert rows[case_id].status == "入户调查" and "初审" in rows[case_id].deadline_text
 
@@ -215,6 +223,7 @@ def test_batch_print_of_selected_cases_and_blank_forms(main_window, qtbot, demo_
            for p in heads]
     panel = main_window.panel("cases")
     panel.reload()
+    wait_listed(qtbot, panel)
     panel.view.clearSelection()
     for r, row in enumerate(panel.model.rows):
         if row.id in ids:
@@ -251,17 +260,61 @@ def test_list_counts_filters_and_deadline_warnings(main_window, qtbot, demo_stor
         case.status, case.accepted_on = "已受理", date.today() - timedelta(days=40)
     panel = main_window.panel("cases")
     panel.reload()
+    wait_listed(qtbot, panel)
     assert not panel.warning.isHidden() and "已超期" in panel.warning.text()
     drafts_before = svc.status_counts(demo_store)["草稿"]
     assert panel.status_buttons["草稿"].text() == f"草稿 {drafts_before}"
     main_window.ctx.hub.navigate.emit("cases_due")
+    wait_listed(qtbot, panel)
     assert late in [r.id for r in panel.model.rows]
     assert all(r.deadline_state.value in ("即将到期", "已超期") for r in panel.model.rows)
     panel.show_entry("cases")
     panel.status_buttons["已受理"].click()
+    wait_listed(qtbot, panel)
     assert {r.status for r in panel.model.rows} == {"已受理"}
     panel.status_buttons["已受理"].click()  # again: the filter is cleared
     assert panel.status_filter.currentData() is None
+
+
+def test_reload_runs_in_a_worker_and_a_reload_asked_meanwhile_follows(main_window, qtbot, demo_store, demo_actor,
+                                                                      monkeypatch):  # type: ignore[no-untyped-def]
+    from jydesk.ui.panels import cases as cases_panel
+
+    panel = main_window.panel("cases")
+    qtbot.waitUntil(lambda: main_window._started and not panel.loading, timeout=15000)
+    assert panel.form_filter.findData("dibao") > 0 and panel.group_filter.count() > 1  # filled by start()'s load
+    with demo_store.read() as s:
+        head = s.execute(select(Person).where(Person.relation == "本人").order_by(Person.id)).scalars().first()
+    cid = svc.create_case(demo_store, demo_actor, "dibao", household_id=head.household_id, applicant_id=head.id)
+    assert cid not in [r.id for r in panel.model.rows]
+
+    gate = threading.Event()
+    calls: list[threading.Thread] = []
+    real = svc.list_cases
+
+    def slow_list_cases(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(threading.current_thread())
+        assert gate.wait(15), "the test never opened the gate"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cases_panel.svc, "list_cases", slow_list_cases)
+    try:
+        panel.reload()  # returns at once: the query waits at the gate in a worker thread
+        assert panel.loading and panel.count_label.text() == "正在加载…"
+        assert cid not in [r.id for r in panel.model.rows]
+        qtbot.waitUntil(lambda: len(calls) == 1, timeout=15000)
+        assert calls[0] is not threading.main_thread()
+        panel.reload()  # asked for while the first load runs: queued, not lost
+        panel.status_filter.setCurrentIndex(panel.status_filter.findData("草稿"))  # the filter changes meanwhile
+        assert len(calls) == 1
+    finally:
+        gate.set()
+    wait_listed(qtbot, panel)
+    assert len(calls) == 2  # one more load after the running one, with the new filter
+    ids = [r.id for r in panel.model.rows]
+    assert cid in ids and {r.status for r in panel.model.rows} == {"草稿"}  # no stale rows from the first load
+    assert panel.status_buttons["草稿"].isChecked()
+    assert panel.count_label.text() == f"共 {len(ids)} 件"
 
 
 def test_holiday_dialog_extends_the_calendar_and_moves_deadlines(main_window, qtbot, demo_store, demo_actor):  # type: ignore[no-untyped-def]

@@ -5,7 +5,8 @@ Two panels, registered one line each in ``PANELS``:
 
 - :class:`CasesPanel` (``cases``): filter by type, status, 组, deadline state and name; counts
   per status (click one to filter); 即将到期/已超期 highlighted; 新建申请, batch print of the
-  selected cases, 删除草稿, 节假日设置.
+  selected cases, 删除草稿, 节假日设置. The list is read in a worker (:func:`load_cases`) so the
+  window never waits for it.
 - :class:`CaseEditorPanel` (``case_form``): the editor; drafts go to the drafts table 5 s
   after the last keystroke (and on lock/close) so a crash loses nothing.
 """
@@ -13,6 +14,7 @@ Two panels, registered one line each in ``PANELS``:
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -37,8 +39,8 @@ from PySide6.QtWidgets import (
 from jydesk.domain.casework import DeadlineState
 from jydesk.domain.entities import CaseStatus
 from jydesk.domain.errors import ValidationError
+from jydesk.store import Actor, Store, registry
 from jydesk.store import cases as svc
-from jydesk.store import registry
 from jydesk.store.cases import CaseNotFound, CaseQuery, CaseRow
 from jydesk.ui.context import AppContext
 from jydesk.ui.dialogs import ask
@@ -49,6 +51,7 @@ from jydesk.ui.printing_support import PrintRequest, print_requests
 if TYPE_CHECKING:  # imported where used: not needed before the window is shown
     from jydesk.ui.case_dialogs import NewCaseDialog
     from jydesk.ui.case_editor import CaseEditor
+    from jydesk.ui.workers import Job
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +122,55 @@ class CaseTableModel(QAbstractTableModel):
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class ListRequest:
+    """What one load of the 案件 list reads (taken from the filters when it is asked for)."""
+
+    query: CaseQuery
+    warn_only: bool = False  # 时限 "即将到期或已超期"
+    with_forms: bool = False  # the form types for the 类型 filter
+    with_groups: bool = False  # the 组 numbers for the 组 filter
+    seed_actor: Actor | None = None  # put the shipped holiday schedules in first (as this clerk)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseListing:
+    """One load's result: the rows to show and the figures around them."""
+
+    request: ListRequest
+    rows: list[CaseRow]
+    counts: dict[str, int]  # per status, the status filter ignored
+    due_soon: int
+    overdue: int
+    forms: list[tuple[str, str]] | None  # (title, code)
+    groups: list[int] | None
+
+
+def load_cases(store: Store, request: ListRequest) -> CaseListing:
+    """Read the 案件 list for ``request`` (plain Python: runs in a worker thread)."""
+    if request.seed_actor is not None:
+        try:
+            svc.seed_holidays(store, request.seed_actor)
+        except Exception:
+            log.exception("导入节假日安排失败")
+    forms = [(d.title, d.code) for d in svc.case_forms()] if request.with_forms else None
+    groups = svc.group_numbers(store) if request.with_groups else None
+    q = request.query
+    everything = svc.list_cases(store, CaseQuery(q.form_code, None, q.group_no, None, q.text),
+                                today=date.today(), calendar=svc.work_calendar(store))
+    counts = {s.value: 0 for s in CaseStatus}
+    for r in everything:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    rows = [r for r in everything if q.status is None or r.status == q.status]
+    if request.warn_only:
+        rows = [r for r in rows if r.deadline_state in STATE_COLOURS]
+    elif q.deadline_state is not None:
+        rows = [r for r in rows if r.deadline_state is q.deadline_state]
+    soon = sum(r.deadline_state is DeadlineState.DUE_SOON for r in everything)
+    late = sum(r.deadline_state is DeadlineState.OVERDUE for r in everything)
+    return CaseListing(request, rows, counts, soon, late, forms, groups)
+
+
 class CasesPanel(Panel):
     panel_id = "cases"
     title = "案件"
@@ -131,6 +183,9 @@ class CasesPanel(Panel):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
         self.model = CaseTableModel()
+        self._job: Job | None = None  # the load running now (one at a time)
+        self._again = False  # a reload was asked for while it ran
+        self._wanted: set[str] = set()  # extras for the next load: "groups", "seed"
         self.form_filter = QComboBox()
         self.form_filter.addItem(ALL, None)  # the form types are added by start() (reading them takes a while)
         self.status_filter = QComboBox()
@@ -233,38 +288,16 @@ class CasesPanel(Panel):
         ctx.hub.actor_changed.connect(self.reload)
 
     def start(self) -> None:
-        """After the window's first paint: the form types, seed holidays once, fill the groups, load the list."""
-        self._fill_forms()
-        self._seed_holidays()
-        self._fill_groups()
+        """After the window's first paint: seed holidays once, read form types, groups and the list (in a worker)."""
+        self._wanted |= {"seed", "groups"}
         self.reload()
 
     # ---- data ----
 
-    def _seed_holidays(self) -> None:
-        try:
-            svc.seed_holidays(self.ctx.store, self.ctx.actor)
-        except Exception:
-            log.exception("导入节假日安排失败")
-
-    def _fill_forms(self) -> None:
-        if self.form_filter.count() > 1:
-            return
-        self.form_filter.blockSignals(True)
-        for defn in svc.case_forms():
-            self.form_filter.addItem(defn.title, defn.code)
-        self.form_filter.blockSignals(False)
-
-    def _fill_groups(self) -> None:
-        current = self.group_filter.currentData()
-        self.group_filter.blockSignals(True)
-        self.group_filter.clear()
-        self.group_filter.addItem(ALL, None)
-        for g in svc.group_numbers(self.ctx.store):
-            self.group_filter.addItem(f"{g}组", g)
-        index = self.group_filter.findData(current)
-        self.group_filter.setCurrentIndex(max(index, 0))
-        self.group_filter.blockSignals(False)
+    @property
+    def loading(self) -> bool:
+        """True while a load of the list runs in the worker pool."""
+        return self._job is not None
 
     def query(self) -> CaseQuery:
         state = self.deadline_filter.currentData()
@@ -273,28 +306,75 @@ class CasesPanel(Panel):
                          deadline_state=state if isinstance(state, DeadlineState) else None,
                          text=self.name_filter.text())
 
+    def _warn_only(self) -> bool:
+        return bool(self.deadline_filter.currentData() == "warn")
+
+    def _request(self) -> ListRequest:
+        return ListRequest(self.query(), warn_only=self._warn_only(),
+                           with_forms=self.form_filter.count() <= 1, with_groups="groups" in self._wanted,
+                           seed_actor=self.ctx.actor if "seed" in self._wanted else None)
+
     def reload(self) -> None:
+        """Reload the list in a worker; asked for while a load runs, it runs once more afterwards."""
         self.filter_timer.stop()
+        if self._job is not None:
+            self._again = True
+            return
+        self._again = False
+        self.count_label.setText("正在加载…")
+        self.count_label.setToolTip("")
+        job = self.ctx.workers.submit(load_cases, self.ctx.store, self._request())
+        job.signals.result.connect(self._loaded)
+        job.signals.error.connect(self._failed)
+        self._job = job
+
+    def _loaded(self, listing: CaseListing) -> None:
+        self._job = None
+        request = listing.request
+        if listing.forms is not None and self.form_filter.count() <= 1:
+            self.form_filter.blockSignals(True)
+            for title, code in listing.forms:
+                self.form_filter.addItem(title, code)
+            self.form_filter.blockSignals(False)
+        if listing.groups is not None:
+            self._fill_groups(listing.groups)
+            self._wanted.discard("groups")
+        if request.seed_actor is not None:
+            self._wanted.discard("seed")
+        current = request.query == self.query() and request.warn_only == self._warn_only()
+        if current:
+            self._apply(listing)  # when a reload is queued: newer than what is shown, replaced soon
+        if self._again or not current:  # filters changed meanwhile (or the chosen 组 vanished): read again
+            self.reload()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._job = None
+        if self._again:
+            self.reload()
+            return
+        self.count_label.setText("案件列表读取失败，请点“刷新”重试")
+        self.count_label.setToolTip(str(exc))
+
+    def _fill_groups(self, groups: list[int]) -> None:
+        current = self.group_filter.currentData()
+        self.group_filter.blockSignals(True)
+        self.group_filter.clear()
+        self.group_filter.addItem(ALL, None)
+        for g in groups:
+            self.group_filter.addItem(f"{g}组", g)
+        index = self.group_filter.findData(current)
+        self.group_filter.setCurrentIndex(max(index, 0))
+        self.group_filter.blockSignals(False)
+
+    def _apply(self, listing: CaseListing) -> None:
+        """Show a load's rows, counts and warning line (GUI thread), keeping the selection."""
         selected = set(self.selected_ids())
-        query = self.query()
-        calendar = svc.work_calendar(self.ctx.store)
-        today = date.today()
-        everything = svc.list_cases(self.ctx.store, CaseQuery(query.form_code, None, query.group_no, None, query.text),
-                                    today=today, calendar=calendar)
-        counts = {s.value: 0 for s in CaseStatus}
-        for r in everything:
-            counts[r.status] = counts.get(r.status, 0) + 1
-        rows = [r for r in everything if (query.status is None or r.status == query.status)]
-        if self.deadline_filter.currentData() == "warn":
-            rows = [r for r in rows if r.deadline_state in STATE_COLOURS]
-        elif query.deadline_state is not None:
-            rows = [r for r in rows if r.deadline_state is query.deadline_state]
+        rows, status = listing.rows, listing.request.query.status
         self.model.set_rows(rows)
-        for status, button in self.status_buttons.items():
-            button.setText(f"{status} {counts.get(status, 0)}")
-            button.setChecked(query.status == status)
-        soon = sum(r.deadline_state is DeadlineState.DUE_SOON for r in everything)
-        late = sum(r.deadline_state is DeadlineState.OVERDUE for r in everything)
+        for name, button in self.status_buttons.items():
+            button.setText(f"{name} {listing.counts.get(name, 0)}")
+            button.setChecked(status == name)
+        soon, late = listing.due_soon, listing.overdue
         if soon or late:
             parts = ([f"已超期 {late} 件"] if late else []) + ([f"即将到期 {soon} 件"] if soon else [])
             self.warning.setText(f"办理时限提醒：{'，'.join(parts)}　<a href='due'>只看这些</a>")
@@ -327,7 +407,7 @@ class CasesPanel(Panel):
     def _record_saved(self, entity: str, _id: str) -> None:
         if entity in ("case", "household", "person", "case_event"):
             if entity != "case":
-                self._fill_groups()
+                self._wanted.add("groups")
             self.reload()
 
     # ---- actions ----
