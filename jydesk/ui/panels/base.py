@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from jydesk.ui.context import AppContext
 
@@ -109,3 +109,27 @@ class Panel(QWidget):
 
     def on_actor_changed(self) -> None:
         """``ctx.actor`` is a different clerk now."""
+
+
+class EditorPanel(Panel):
+    """A panel showing one record's editor over an empty-state placeholder (``stack``); the
+    editor itself is built by the subclass on first use. ``draft_timer`` fires ``save_draft``
+    a few seconds after the last edit, so a crash loses nothing typed."""
+
+    placeholder_text: ClassVar[str] = ""
+    draft_delay_ms: ClassVar[int] = 5_000
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__(ctx)
+        self.placeholder = QLabel(self.placeholder_text)
+        self.placeholder.setObjectName("emptyState")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.placeholder)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+        self.draft_timer = QTimer(self)
+        self.draft_timer.setSingleShot(True)
+        self.draft_timer.setInterval(self.draft_delay_ms)
+        self.draft_timer.timeout.connect(self.save_draft)

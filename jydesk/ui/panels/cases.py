@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QStackedWidget,
     QTableView,
     QVBoxLayout,
 )
@@ -44,7 +43,7 @@ from jydesk.store import cases as svc
 from jydesk.store.cases import CaseNotFound, CaseQuery, CaseRow
 from jydesk.ui.context import AppContext
 from jydesk.ui.dialogs import ask
-from jydesk.ui.panels.base import NavEntry, Panel
+from jydesk.ui.panels.base import EditorPanel, NavEntry, Panel
 from jydesk.ui.panels.print_preview import NAV_KEY as PREVIEW_KEY
 from jydesk.ui.printing_support import PrintRequest, print_requests
 
@@ -59,7 +58,6 @@ CASES_KEY = "cases"
 CASES_DUE_KEY = "cases_due"
 CASE_FORM_KEY = "case_form"
 DRAFT_KIND = "case"
-DRAFT_DELAY_MS = 5_000
 ALL = "全部"
 STATE_COLOURS = {DeadlineState.DUE_SOON: QColor("#b45309"), DeadlineState.OVERDUE: QColor("#c62828")}
 STATE_BACKGROUNDS = {DeadlineState.DUE_SOON: QColor("#fff4e0"), DeadlineState.OVERDUE: QColor("#fdecea")}
@@ -495,7 +493,7 @@ class CasesPanel(Panel):
         return True
 
 
-class CaseEditorPanel(Panel):
+class CaseEditorPanel(EditorPanel):
     panel_id = "case_form"
     title = "申请表"
     area = "right"
@@ -503,21 +501,11 @@ class CaseEditorPanel(Panel):
     stretch = 5
     nav_entries = (NavEntry(CASE_FORM_KEY, "当前申请表", "救助申请", 32),)
 
+    placeholder_text = "在“案件”列表中双击一份申请打开；\n或点“新建申请”。"
+
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
         self._editor: CaseEditor | None = None  # built when a case is first opened (see ``editor``)
-        self.placeholder = QLabel("在“案件”列表中双击一份申请打开；\n或点“新建申请”。")
-        self.placeholder.setObjectName("emptyState")
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.placeholder)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.stack)
-        self.draft_timer = QTimer(self)
-        self.draft_timer.setSingleShot(True)
-        self.draft_timer.setInterval(DRAFT_DELAY_MS)
-        self.draft_timer.timeout.connect(self.save_draft)
         ctx.hub.open_case.connect(self.open_case)
         ctx.hub.record_saved.connect(self._saved_elsewhere)
         self._emitting = False

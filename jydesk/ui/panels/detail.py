@@ -4,43 +4,30 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QLabel, QMessageBox, QStackedWidget, QVBoxLayout
+from PySide6.QtWidgets import QMessageBox
 
 from jydesk.store import registry
 from jydesk.store.registry import HouseholdForm
 from jydesk.ui.context import AppContext
 from jydesk.ui.editors.household_editor import HouseholdEditor
-from jydesk.ui.panels.base import Panel
+from jydesk.ui.panels.base import EditorPanel
 
 log = logging.getLogger(__name__)
 
 DRAFT_KIND = "household"
-DRAFT_DELAY_MS = 5_000  # a draft is written this long after the last keystroke
 
 
-class DetailPanel(Panel):
+class DetailPanel(EditorPanel):
     panel_id = "detail"
     title = "详情"
     area = "right"
     stretch = 5
 
+    placeholder_text = "在列表中选择一户或一人查看、修改；\n按 Ctrl+N 新建户。"
+
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
         self._editor: HouseholdEditor | None = None  # built on first use: ~100 widgets, not needed at start
-        self.placeholder = QLabel("在列表中选择一户或一人查看、修改；\n按 Ctrl+N 新建户。")
-        self.placeholder.setObjectName("emptyState")
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.placeholder)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.stack)
-
-        self.draft_timer = QTimer(self)
-        self.draft_timer.setSingleShot(True)
-        self.draft_timer.setInterval(DRAFT_DELAY_MS)
-        self.draft_timer.timeout.connect(self.save_draft)
         self._draft_key: str | None = None
         self._emitting = False
 
