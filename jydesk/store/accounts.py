@@ -13,6 +13,9 @@ from jydesk.domain.errors import FieldError, ValidationError
 from jydesk.domain.ids import new_id
 from jydesk.store.database import Store
 from jydesk.store.models import User, utcnow
+from jydesk.store.quick_reads import ADMIN, CLERK
+from jydesk.store.quick_reads import is_admin as is_admin  # re-exported
+from jydesk.store.quick_reads import user_count as user_count  # re-exported
 from jydesk.store.unit_of_work import SYSTEM_ACTOR, Actor, Writer
 
 _HASHER = PasswordHasher()
@@ -36,11 +39,6 @@ class LoginResult:
     actor: Actor | None = None
     message: str = ""
     wait_seconds: float = 0.0
-
-
-def user_count(store: Store) -> int:
-    with store.read() as s:
-        return s.execute(select(func.count()).select_from(User).where(User.active.is_(True))).scalar_one()
 
 
 def create_user(store: Store, username: str, display_name: str, password: str, *,
@@ -101,8 +99,6 @@ def authenticate(store: Store, username: str, password: str, *, now: datetime | 
 
 # ---- account management (administrators) and the clerk's own password ----
 
-ADMIN = "admin"
-CLERK = "clerk"
 ROLE_NAMES: dict[str, str] = {ADMIN: "管理员", CLERK: "专干"}
 MAX_PASSWORD = 128
 MAX_NAME = 40
@@ -150,13 +146,6 @@ def get_user(store: Store, user_id: str) -> UserInfo | None:
     with store.read() as s:
         user = s.get(User, user_id)
         return _info(user) if user is not None else None
-
-
-def is_admin(store: Store, user_id: str) -> bool:
-    """True for an active administrator account."""
-    with store.read() as s:
-        user = s.get(User, user_id)
-        return user is not None and bool(user.active) and user.role == ADMIN
 
 
 def active_admin_count(store: Store) -> int:

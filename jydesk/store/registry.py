@@ -13,213 +13,42 @@ Plain Python over :class:`~jydesk.store.database.Store`; the UI calls these and 
 from __future__ import annotations
 
 import base64
-import json
-from array import array
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, text
+from sqlalchemy import Connection, bindparam, select, text
 
 from jydesk.domain.errors import FieldError, ValidationError
 from jydesk.domain.idnumber import normalise
 from jydesk.domain.ids import new_id
 from jydesk.domain.registry import validate_household, validate_person
 from jydesk.store.database import Store
-from jydesk.store.models import Draft, Household, Installation, OutboxEntry, Person, User, UserSetting
+from jydesk.store.listings import (
+    HouseholdListing,
+    HouseholdRow,
+    PersonListing,
+    PersonRow,
+    household_row,
+    person_row,
+)
+from jydesk.store.models import Draft, Household, Installation, Person, UserSetting
+from jydesk.store.quick_reads import (  # re-exported: the window reads these before the ORM loads
+    active_usernames as active_usernames,
+)
+from jydesk.store.quick_reads import get_bytes_setting as get_bytes_setting
+from jydesk.store.quick_reads import get_setting as get_setting
+from jydesk.store.quick_reads import lock_minutes as lock_minutes
+from jydesk.store.quick_reads import pending_changes as pending_changes
+from jydesk.store.quick_reads import user_display as user_display
 from jydesk.store.unit_of_work import Actor
 
 HEAD_RELATION = "本人"
 LOCK_MINUTES_RANGE = (1, 240)
 
 # ---------------------------------------------------------------- list rows and pages
-
-
-@dataclass(frozen=True, slots=True)
-class PersonRow:
-    """One line of the people list (ID number in full: the view masks it)."""
-
-    id: str
-    name: str
-    sex: str | None
-    birth_date: date | None
-    id_number: str
-    relation: str | None
-    phone: str | None
-    care_flags: tuple[str, ...]
-    household_id: str | None
-    group_no: int | None
-    address: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class HouseholdRow:
-    """One line of the household list."""
-
-    id: str
-    head_name: str | None
-    group_no: int | None
-    address: str
-    residence: str
-    phone: str | None
-    members: int
-
-
-# Sort keys -> ORDER BY. Each ends with the primary key so the order is total.
-# "registered" is UUIDv7 order = the order records were made on the devices.
-# In the SQL the listed table is "x"; a person's household is "h", a household's head "hp".
-# A leading "+" keeps SQLite from walking a sparse index for a full sort (4x slower).
-PERSON_SORTS: dict[str, str] = {
-    "registered": "x.id",
-    "name": "x.name, x.id",
-    "sex": "x.sex, x.id",
-    "id_number": "+x.id_number, x.id",
-    "birth_date": "+x.birth_date, x.id",
-    "relation": "x.relation, x.id",
-    "phone": "x.phone, x.id",
-    "address": "h.group_no, h.address, x.household_id, x.id",
-}
-HOUSEHOLD_SORTS: dict[str, str] = {
-    "registered": "x.id",
-    "address": "x.group_no, x.address, x.id",
-    "head_name": "hp.name, x.id",
-    "residence": "x.residence, x.id",
-    "phone": "x.phone, x.id",
-}
-
-
-def _order(sorts: dict[str, str], key: str, descending: bool) -> str:
-    if key not in sorts:
-        raise ValueError(f"unknown sort key {key!r}")
-    clause = sorts[key]
-    if descending:
-        clause = ", ".join(f"{part.strip()} DESC" for part in clause.split(","))
-    return clause
-
-
-def _as_date(value: object) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
-
-
-def _flags(value: object) -> tuple[str, ...]:
-    if not value:
-        return ()
-    if isinstance(value, str):
-        value = json.loads(value)
-    return tuple(value)  # type: ignore[arg-type]
-
-
-class Listing:
-    """A sorted window over a whole table: ``count()`` then ``page(offset, limit)`` on demand.
-
-    ``estimate()`` (1 ms) sizes the view for its first paint; the first pages come from
-    ``LIMIT/OFFSET`` over the rowids (a few ms near the top). ``prepare()``
-    — meant to run in a worker thread — loads the full order as an array of rowids (~60-250 ms
-    on 100k rows, 8 bytes a row); from then on any page is a 1 ms ``rowid IN (...)`` lookup.
-    Thread-safe: each call uses its own pooled connection.
-    """
-
-    _table: str
-    _count_sql: str
-    _columns_sql: str  # SELECT ... ending with x.rowid
-    _tables_sql: str  # FROM <table> x [JOIN ...]
-    _where_sql: str
-    _sorts: dict[str, str]
-
-    def __init__(self, store: Store, sort: str = "registered", descending: bool = False) -> None:
-        self.store = store
-        self.order = _order(self._sorts, sort, descending)
-        self.sort, self.descending = sort, descending
-        self._keys: array[int] | None = None
-
-    @property
-    def prepared(self) -> bool:
-        return self._keys is not None
-
-    def count(self) -> int:
-        """Exact number of rows (a table scan on 100k rows, ~20 ms, unless prepared)."""
-        if self._keys is not None:
-            return len(self._keys)
-        with self.store.engine.connect() as conn:
-            return int(conn.exec_driver_sql(self._count_sql).scalar_one())
-
-    def estimate(self) -> int:
-        """An upper bound in ~1 ms: all rows including soft-deleted ones (counted on the smallest
-        index). Exact when nothing was deleted; ``count()`` after ``prepare()`` is exact."""
-        with self.store.engine.connect() as conn:
-            return int(conn.exec_driver_sql(f"SELECT count(*) FROM {self._table}").scalar_one())
-
-    def _key_tables(self) -> str:
-        """Tables the order needs: the joins only when the ORDER BY reaches into them."""
-        if any(alias in self.order for alias in ("h.", "hp.")):
-            return self._tables_sql
-        return self._tables_sql.split(" LEFT JOIN ")[0]
-
-    def _keys_sql(self) -> str:
-        return f"SELECT x.rowid AS r {self._key_tables()} WHERE {self._where_sql} ORDER BY {self.order}"
-
-    def prepare(self) -> None:
-        """Load the whole order as rowids (call from a worker thread)."""
-        with self.store.engine.connect() as conn:
-            joined = conn.exec_driver_sql(f"SELECT group_concat(r) FROM ({self._keys_sql()})").scalar()
-        self._keys = array("q", map(int, joined.split(","))) if joined else array("q")
-
-    def page(self, offset: int, limit: int) -> list[Any]:
-        keys = self._keys
-        with self.store.engine.connect() as conn:
-            if keys is None:
-                # Skip rows on the narrow key query (no wide columns, no joins it does not need),
-                # then read the page's rows by rowid.
-                wanted = [r[0] for r in conn.exec_driver_sql(f"{self._keys_sql()} LIMIT ? OFFSET ?",
-                                                             (limit, offset))]
-            else:
-                wanted = keys[offset:offset + limit].tolist()
-            if not wanted:
-                return []
-            marks = ",".join("?" * len(wanted))
-            rows = conn.exec_driver_sql(f"{self._columns_sql} {self._tables_sql} WHERE x.rowid IN ({marks})",
-                                        tuple(wanted)).all()
-        by_key = {r[-1]: r for r in rows}
-        # A row deleted since prepare() is simply skipped; the caller refreshes on save.
-        return [self._row(by_key[k]) for k in wanted if k in by_key]
-
-    def _row(self, r: Sequence[Any]) -> Any:
-        raise NotImplementedError
-
-
-class PersonListing(Listing):
-    """Every registered (not deleted) person, with the household's 组 and address."""
-
-    _table = "persons"
-    _count_sql = "SELECT count(*) FROM persons WHERE deleted = 0"
-    _columns_sql = ("SELECT x.id, x.name, x.sex, x.birth_date, x.id_number, x.relation, x.phone, x.care_flags, "
-                    "x.household_id, h.group_no, h.address, x.rowid")
-    _tables_sql = "FROM persons x LEFT JOIN households h ON h.id = x.household_id"
-    _where_sql = "x.deleted = 0"
-    _sorts = PERSON_SORTS
-
-    def _row(self, r: Sequence[Any]) -> PersonRow:
-        return PersonRow(r[0], r[1], r[2], _as_date(r[3]), r[4], r[5], r[6], _flags(r[7]), r[8], r[9], r[10])
-
-
-class HouseholdListing(Listing):
-    """Every (not deleted) household with its head's name and member count."""
-
-    _table = "households"
-    _count_sql = "SELECT count(*) FROM households WHERE deleted = 0"
-    _columns_sql = ("SELECT x.id, hp.name, x.group_no, x.address, x.residence, x.phone, "
-                    "(SELECT count(*) FROM persons m WHERE m.household_id = x.id AND m.deleted = 0), x.rowid")
-    _tables_sql = "FROM households x LEFT JOIN persons hp ON hp.id = x.head_person_id"
-    _where_sql = "x.deleted = 0"
-    _sorts = HOUSEHOLD_SORTS
-
-    def _row(self, r: Sequence[Any]) -> HouseholdRow:
-        return HouseholdRow(*r[:7])
-
 
 _PERSON_BY_ID = f"{PersonListing._columns_sql} {PersonListing._tables_sql} WHERE x.id IN :ids"
 _HOUSEHOLD_BY_ID = f"{HouseholdListing._columns_sql} {HouseholdListing._tables_sql} WHERE x.id IN :ids"
@@ -231,15 +60,14 @@ def persons_by_ids(conn: Connection, ids: Sequence[str]) -> list[PersonRow]:
         return []
     stmt = text(_PERSON_BY_ID).bindparams(bindparam("ids", expanding=True))
     by_id = {r[0]: r for r in conn.execute(stmt, {"ids": list(ids)}).all()}
-    return [PersonRow(r[0], r[1], r[2], _as_date(r[3]), r[4], r[5], r[6], _flags(r[7]), r[8], r[9], r[10])
-            for i in ids if (r := by_id.get(i)) is not None]
+    return [person_row(r) for i in ids if (r := by_id.get(i)) is not None]
 
 
 def households_by_ids(conn: Connection, ids: Sequence[str]) -> list[HouseholdRow]:
     if not ids:
         return []
     stmt = text(_HOUSEHOLD_BY_ID).bindparams(bindparam("ids", expanding=True))
-    by_id = {r[0]: HouseholdRow(*r[:7]) for r in conn.execute(stmt, {"ids": list(ids)}).all()}
+    by_id = {r[0]: household_row(r) for r in conn.execute(stmt, {"ids": list(ids)}).all()}
     return [by_id[i] for i in ids if i in by_id]
 
 
@@ -262,12 +90,6 @@ def search_households(conn: Connection, query: str, limit: int = 200) -> list[Ho
             if len(order) >= limit:
                 break
     return households_by_ids(conn, order)
-
-
-def pending_changes(store: Store) -> int:
-    """Local changes waiting to be sent to the city server (outbox entries)."""
-    with store.read() as s:
-        return s.execute(select(func.count()).select_from(OutboxEntry)).scalar_one()
 
 
 # ---------------------------------------------------------------- household editing
@@ -567,12 +389,6 @@ def discard_draft(store: Store, actor: Actor, draft_key: str) -> None:
 # ---------------------------------------------------------------- settings
 
 
-def get_setting(store: Store, user_id: str, key: str) -> str | None:
-    with store.read() as s:
-        return s.execute(select(UserSetting.value).where(UserSetting.user_id == user_id,
-                                                         UserSetting.key == key)).scalar()
-
-
 def set_setting(store: Store, actor: Actor, key: str, value: str | None) -> None:
     with store.write(actor) as w:
         row = w.session.get(UserSetting, (actor.id, key))
@@ -582,20 +398,8 @@ def set_setting(store: Store, actor: Actor, key: str, value: str | None) -> None
             row.value = value
 
 
-def get_bytes_setting(store: Store, user_id: str, key: str) -> bytes | None:
-    value = get_setting(store, user_id, key)
-    return base64.b64decode(value) if value else None
-
-
 def set_bytes_setting(store: Store, actor: Actor, key: str, value: bytes | None) -> None:
     set_setting(store, actor, key, base64.b64encode(value).decode("ascii") if value else None)
-
-
-def lock_minutes(store: Store) -> int:
-    """Minutes of inactivity after which the window locks (installation-wide, default 15)."""
-    with store.read() as s:
-        value = s.execute(select(Installation.lock_minutes)).scalar()
-    return int(value or 15)
 
 
 def set_lock_minutes(store: Store, actor: Actor, minutes: int) -> None:
@@ -609,18 +413,3 @@ def set_lock_minutes(store: Store, actor: Actor, minutes: int) -> None:
         if inst.lock_minutes != minutes:
             w.audit("settings", entity="installation", detail=f"自动锁定时间 {inst.lock_minutes} → {minutes} 分钟")
             inst.lock_minutes = minutes
-
-
-def user_display(store: Store, user_id: str) -> tuple[str, str] | None:
-    """(username, display name) of a clerk account."""
-    with store.read() as s:
-        row = s.execute(select(User.username, User.display_name).where(User.id == user_id)).first()
-    return (row[0], row[1]) if row else None
-
-
-def active_usernames(store: Store) -> list[tuple[str, str]]:
-    """(username, display name) of every active clerk, for the login dialog."""
-    with store.read() as s:
-        rows = s.execute(select(User.username, User.display_name).where(User.active.is_(True))
-                         .order_by(User.last_login_at.desc(), User.username)).all()
-    return [(r[0], r[1]) for r in rows]

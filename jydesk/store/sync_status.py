@@ -7,14 +7,16 @@ query with :func:`badge_filter`. Precedence when several apply: 冲突, 被退�
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, not_, or_, select
-from sqlalchemy.orm import Session
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+    from sqlalchemy.orm import Session
 
-from jydesk.store.models import OutboxEntry, SyncRecord
-from jydesk.store.sync_models import SyncConflict
+    from jydesk.store.models import SyncRecord
 
 
 class Badge(StrEnum):
@@ -24,28 +26,32 @@ class Badge(StrEnum):
     CONFLICT = "冲突"
 
 
-def badges(session: Session | Connection, entity: str, ids: Iterable[str]) -> dict[str, Badge]:
-    """The badge of every id in ``ids`` (records of ``entity``); a session or a plain connection."""
+def badges(db: sqlite3.Connection, entity: str, ids: Iterable[str]) -> dict[str, Badge]:
+    """The badge of every id in ``ids`` (records of ``entity``), over ``store.sql()``."""
     wanted = list(dict.fromkeys(ids))
     out = dict.fromkeys(wanted, Badge.SYNCED)
     for i in range(0, len(wanted), 500):
         chunk = wanted[i:i + 500]
-        rows = session.execute(select(OutboxEntry.record_id, OutboxEntry.state).where(
-            OutboxEntry.entity == entity, OutboxEntry.record_id.in_(chunk))).all()
-        for rid, state in rows:
+        marks = ",".join("?" * len(chunk))
+        for rid, state in db.execute(f"SELECT record_id, state FROM outbox WHERE entity = ? AND record_id IN ({marks})",
+                                     (entity, *chunk)):
             if state == "rejected":
                 out[rid] = Badge.REJECTED
             elif out[rid] is Badge.SYNCED:
                 out[rid] = Badge.WAITING
-        for (rid,) in session.execute(select(SyncConflict.record_id).where(
-                SyncConflict.entity == entity, SyncConflict.record_id.in_(chunk),
-                SyncConflict.resolved_at.is_(None))):
+        for (rid,) in db.execute(f"SELECT record_id FROM sync_conflicts WHERE entity = ? AND record_id IN ({marks}) "
+                                 "AND resolved_at IS NULL", (entity, *chunk)):
             out[rid] = Badge.CONFLICT
     return out
 
 
 def badge_filter(model: type[SyncRecord], badge: Badge | str) -> ColumnElement[bool]:
     """A WHERE clause keeping the records of ``model`` that show ``badge``."""
+    from sqlalchemy import and_, exists, not_, or_
+
+    from jydesk.store.models import OutboxEntry
+    from jydesk.store.sync_models import SyncConflict
+
     entity = model.__entity__.value
     badge = Badge(badge)
     o, c = OutboxEntry, SyncConflict
@@ -63,7 +69,10 @@ def badge_filter(model: type[SyncRecord], badge: Badge | str) -> ColumnElement[b
 
 def counts(session: Session) -> dict[Badge, int]:
     """How many records show each badge other than 已同步 (for the 同步 panel and status bar)."""
-    from sqlalchemy import func
+    from sqlalchemy import func, select
+
+    from jydesk.store.models import OutboxEntry
+    from jydesk.store.sync_models import SyncConflict
 
     o, c = OutboxEntry, SyncConflict
     rejected = session.execute(select(func.count()).select_from(

@@ -11,7 +11,6 @@ not put in the outbox (they are not local edits).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, inspect, select
@@ -21,20 +20,11 @@ from jydesk.domain.entities import DATA_PREFIX, SPECS
 from jydesk.domain.errors import FieldError, ValidationError
 from jydesk.domain.registry import validate_household, validate_person
 from jydesk.store import search
+from jydesk.store.actor import SERVER_ACTOR as SERVER_ACTOR  # re-exported
+from jydesk.store.actor import SYSTEM_ACTOR as SYSTEM_ACTOR  # re-exported
+from jydesk.store.actor import Actor
 from jydesk.store.models import AuditEntry, Household, OutboxEntry, Person, SyncRecord, User
 from jydesk.store.serialize import to_json
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who is writing: a clerk (user id and display name) or the system."""
-
-    id: str
-    name: str
-
-
-SYSTEM_ACTOR = Actor("system", "系统")
-SERVER_ACTOR = Actor("server", "市级平台同步")
 
 
 class ReadOnlySessionError(RuntimeError):

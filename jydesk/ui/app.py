@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox
+
+if TYPE_CHECKING:
+    from jydesk.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +56,13 @@ def install_translations(app: QApplication) -> list[QTranslator]:
 
 
 def run_app(data_dir: Path) -> int:
-    """The desktop app on ``data_dir``: set-up on first run, login, main window. Exit status."""
+    """The desktop app on ``data_dir``: set-up on first run, login, main window. Exit status.
+
+    The login dialog appears before the ORM is loaded (plain ``sqlite3`` reads); SQLAlchemy,
+    the models and the first services load in a background thread while the clerk types."""
     app = create_application()
     from jydesk.store import SchemaTooNewError, open_store
-    from jydesk.store.accounts import user_count
+    from jydesk.store.quick_reads import user_count
 
     try:
         store = open_store(data_dir)
@@ -65,9 +73,11 @@ def run_app(data_dir: Path) -> int:
         log.exception("打开数据库失败")
         QMessageBox.critical(None, APP_NAME, f"无法打开数据文件夹 {data_dir}：\n{exc}")
         return 1
+    warm = threading.Thread(target=_warm_up, args=(store,), name="jydesk-warm-up", daemon=True)
+    warm.start()
     try:
         actor, username = None, ""
-        if store.installation() is None or user_count(store) == 0:
+        if store.village() is None or user_count(store) == 0:
             from jydesk.ui.dialogs.setup import SetupDialog
 
             setup = SetupDialog(store)
@@ -85,8 +95,16 @@ def run_app(data_dir: Path) -> int:
         from jydesk.ui.main_window import MainWindow
 
         window = MainWindow(store, actor, username=username)
+        window.ready.connect(window.offer_drafts)  # drafts are read through the ORM
         window.show()
-        QTimer.singleShot(0, window, window.offer_drafts)
         return app.exec()
     finally:
+        warm.join(10)
         store.close()
+
+
+def _warm_up(store: Store) -> None:
+    try:
+        store.warm_up()
+    except Exception:  # the same failure is met (and shown) where the window needs the ORM
+        log.exception("后台加载数据库组件失败")

@@ -29,7 +29,7 @@ from jydesk.domain.errors import ValidationError
 from jydesk.domain.idnumber import age_on, mask
 from jydesk.store import cases as svc
 from jydesk.store import registry
-from jydesk.store.registry import PersonRow
+from jydesk.store.listings import PersonRow
 from jydesk.ui.context import AppContext
 
 SEARCH_DELAY_MS = 200

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from jydesk.store.unit_of_work import Actor
+from jydesk.store.actor import Actor
 from jydesk.ui.workers import WorkerPool
 
 if TYPE_CHECKING:

@@ -15,9 +15,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import PySide6QtAds as ads
-from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -31,15 +32,17 @@ from PySide6.QtWidgets import (
 )
 
 from jydesk.domain.regions import town_by_code
-from jydesk.store import registry
-from jydesk.store.accounts import authenticate
+from jydesk.store import quick_reads
+from jydesk.store.actor import Actor
 from jydesk.store.database import Store
-from jydesk.store.unit_of_work import Actor
 from jydesk.ui.context import AppContext
 from jydesk.ui.dialogs import ask
 from jydesk.ui.editors.fields import set_flag
 from jydesk.ui.lock import IdleWatcher, LockOverlay
 from jydesk.ui.panels import PANELS, Panel
+
+if TYPE_CHECKING:
+    from jydesk.store.registry import DraftInfo
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +62,11 @@ OFFLINE = "离线"
 
 def village_caption(store: Store) -> str:
     """简阳市 射洪坝街道 安象街社区（510185002001）."""
-    inst = store.installation()
-    if inst is None:
+    village = store.village()
+    if village is None:
         return "未设置村(社区)"
-    town = town_by_code(inst.town_code)
-    return f"简阳市 {town.name if town else ''} {inst.village_name}（{inst.village_code}）"
+    town = town_by_code(village.town_code)
+    return f"简阳市 {town.name if town else ''} {village.name}（{village.code}）"
 
 
 def _configure_ads() -> None:
@@ -80,13 +83,17 @@ def _configure_ads() -> None:
 
 
 class MainWindow(QMainWindow):
-    """The clerk's workplace. ``panels`` maps panel id -> Panel, ``docks`` panel id -> CDockWidget."""
+    """The clerk's workplace. ``panels`` maps panel id -> Panel (those built so far),
+    ``docks`` panel id -> CDockWidget. ``ready`` fires once the ORM is loaded and the panels
+    have started (about half a second after the first paint)."""
+
+    ready = Signal()
 
     def __init__(self, store: Store, actor: Actor, *, username: str = "",
                  panel_classes: Sequence[type[Panel]] | None = None, lock_minutes: int | None = None) -> None:
         super().__init__()
         if not username:
-            found = registry.user_display(store, actor.id)
+            found = quick_reads.user_display(store, actor.id)
             username = found[0] if found else ""
         self.ctx = AppContext(store=store, actor=actor, username=username)
         self.ctx.hub.setParent(self)
@@ -101,11 +108,14 @@ class MainWindow(QMainWindow):
         self.locked = False
         self._started = False  # panels' start() hooks have run
         self._start_scheduled = False
+        self._warming = False  # the ORM is being loaded after the first paint
+        self._closing = False
         self._floating_hidden: list[QWidget] = []
 
         _configure_ads()
         self.dock_manager = ads.CDockManager(self)
-        self.panels: dict[str, Panel] = {}
+        self.panels: dict[str, Panel] = {}  # the panels built so far (see ensure_panel)
+        self.panel_classes: dict[str, type[Panel]] = {}
         self.build_ms: dict[str, float] = {}  # panel id -> construction time (benchmarks report it)
         self.docks: dict[str, ads.CDockWidget] = {}
         self._build_panels(panel_classes if panel_classes is not None else PANELS)
@@ -119,7 +129,7 @@ class MainWindow(QMainWindow):
         self.overlay.unlock_requested.connect(self.try_unlock)
         self.overlay.switch_requested.connect(self.switch_clerk)
 
-        minutes = lock_minutes if lock_minutes is not None else registry.lock_minutes(store)
+        minutes = lock_minutes if lock_minutes is not None else quick_reads.lock_minutes(store)
         self.lock_minutes = minutes
         self.idle = IdleWatcher(minutes * 60_000, self)
         self.idle.idle.connect(self.lock)
@@ -131,22 +141,25 @@ class MainWindow(QMainWindow):
         hub.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         hub.actor_changed.connect(self._update_account_actions)
         self.apply_clerk_layout()
+        self._build_shown_panels()
         self._update_titles()
 
     # ---- panels and layout ----
 
     def _build_panels(self, classes: Sequence[type[Panel]]) -> None:
         """Default layout: columns left | center | right (each area's panels tabbed together),
-        then full-width top/bottom rows; ``tab_with`` puts a panel beside a named one."""
+        then full-width top/bottom rows; ``tab_with`` puts a panel beside a named one.
+
+        Docks are made for every panel, but a panel itself is built when its dock is first
+        shown, when it is asked for (``panel()``, navigation, drafts), or in the background
+        after the first paint: the window paints with only the panels the clerk sees."""
         columns: dict[str, ads.CDockAreaWidget] = {}
         ordered = sorted(classes, key=lambda c: AREA_ORDER.index(c.area))
         for cls in ordered:
-            started = time.perf_counter()
-            panel = cls(self.ctx)
-            self.build_ms[cls.panel_id] = (time.perf_counter() - started) * 1000
+            self.panel_classes[cls.panel_id] = cls
             dock = ads.CDockWidget(self.dock_manager, cls.title)
             dock.setObjectName(cls.panel_id)  # the key qtads uses in saved layouts
-            dock.setWidget(panel)
+            dock.setWidget(QWidget())  # replaced by the panel when it is built
             dock.setFeature(ads.CDockWidget.DockWidgetFeature.DockWidgetDeleteOnClose, False)
             dock.setMinimumSizeHintMode(ads.CDockWidget.eMinimumSizeHintMode.MinimumSizeHintFromDockWidget)
             dock.toggleViewAction().setText(cls.title)
@@ -158,9 +171,7 @@ class MainWindow(QMainWindow):
             else:
                 side = {"left": "left", "top": "top", "bottom": "bottom"}.get(cls.area, "right")
                 columns[cls.area] = self.dock_manager.addDockWidget(AREAS[side], dock)
-            self.panels[cls.panel_id] = panel
             self.docks[cls.panel_id] = dock
-            panel.raise_requested.connect(lambda d=dock: self._raise_dock(d))
         for area_widget in columns.values():
             area_widget.setCurrentIndex(0)
         weights = {columns[a]: max(c.stretch for c in ordered if c.area == a) for a in columns}
@@ -168,10 +179,51 @@ class MainWindow(QMainWindow):
         for cls in ordered:
             if not cls.visible_by_default:
                 self.docks[cls.panel_id].toggleView(False)
-        entries = [e for p in self.panels.values() for e in p.nav_entries]
-        nav = self.panels.get("navigation")
-        if nav is not None and hasattr(nav, "set_entries"):
-            nav.set_entries(entries)
+
+    def _build_shown_panels(self) -> None:
+        """Build the panels the current layout shows; the others follow when first shown."""
+        for panel_id, dock in self.docks.items():
+            if panel_id not in self.panels and not dock.isClosed() and dock.isCurrentTab():
+                self.ensure_panel(panel_id)
+            if panel_id not in self.panels:
+                dock.visibilityChanged.connect(self._dock_shown)
+
+    def _dock_shown(self, visible: bool) -> None:
+        dock = self.sender()
+        if visible and isinstance(dock, ads.CDockWidget):
+            self.ensure_panel(dock.objectName())
+
+    def ensure_panel(self, panel_id: str) -> Panel:
+        """The panel ``panel_id``, built now if it was not yet (its ``start()`` runs too when
+        the window has started)."""
+        panel = self.panels.get(panel_id)
+        if panel is not None:
+            return panel
+        cls = self.panel_classes[panel_id]
+        started = time.perf_counter()
+        panel = cls(self.ctx)
+        self.build_ms[panel_id] = (time.perf_counter() - started) * 1000
+        self.panels[panel_id] = panel
+        dock = self.docks[panel_id]
+        placeholder = dock.takeWidget()
+        dock.setWidget(panel)
+        if placeholder is not None:
+            placeholder.deleteLater()
+        panel.raise_requested.connect(lambda d=dock: self._raise_dock(d))
+        if panel_id == "navigation" and hasattr(panel, "set_entries"):
+            panel.set_entries([e for c in self.panel_classes.values() for e in c.nav_entries])
+        if self._started:
+            self._start_panel(panel_id, panel)
+        return panel
+
+    def _build_next_panel(self) -> None:
+        """Build the remaining panels one per event-loop turn, so the window stays responsive."""
+        missing = [pid for pid in self.panel_classes if pid not in self.panels]
+        if not missing or self._closing:
+            return
+        self.ensure_panel(missing[0])
+        if len(missing) > 1:
+            QTimer.singleShot(0, self, self._build_next_panel)
 
     def _apply_stretch(self, weights: dict[ads.CDockAreaWidget, int]) -> None:
         """Share the width of the columns' splitter by the panels' ``stretch`` weights."""
@@ -189,15 +241,15 @@ class MainWindow(QMainWindow):
         splitter.setSizes([int(w * unit) for w in per])
 
     def panel(self, panel_id: str) -> Panel:
-        return self.panels[panel_id]
+        return self.ensure_panel(panel_id)
 
     def apply_clerk_layout(self) -> None:
         """Restore the logged-in clerk's saved layout (else the default)."""
         store, uid = self.ctx.store, self.ctx.actor.id
-        geometry = registry.get_bytes_setting(store, uid, GEOMETRY_KEY)
+        geometry = quick_reads.get_bytes_setting(store, uid, GEOMETRY_KEY)
         if geometry:
             self.restoreGeometry(QByteArray(geometry))
-        state = registry.get_bytes_setting(store, uid, LAYOUT_KEY)
+        state = quick_reads.get_bytes_setting(store, uid, LAYOUT_KEY)
         if not state:
             if self._layout_changed:  # another clerk's layout is showing
                 self.reset_layout()
@@ -206,12 +258,14 @@ class MainWindow(QMainWindow):
             self.reset_layout()
             return
         self._layout_changed = True
-        known = set((registry.get_setting(store, uid, LAYOUT_PANELS_KEY) or "").split(","))
+        known = set((quick_reads.get_setting(store, uid, LAYOUT_PANELS_KEY) or "").split(","))
         for panel_id, dock in self.docks.items():
-            if panel_id not in known and type(self.panels[panel_id]).visible_by_default:
+            if panel_id not in known and self.panel_classes[panel_id].visible_by_default:
                 dock.toggleView(True)  # a panel newer than the saved layout
 
     def save_layout(self) -> None:
+        from jydesk.store import registry
+
         store, actor = self.ctx.store, self.ctx.actor
         try:
             registry.set_bytes_setting(store, actor, LAYOUT_KEY, bytes(self.dock_manager.saveState().data()))
@@ -224,7 +278,7 @@ class MainWindow(QMainWindow):
         self._layout_changed = False
         self.dock_manager.restoreState(self._default_state)
         for panel_id, dock in self.docks.items():
-            dock.toggleView(type(self.panels[panel_id]).visible_by_default)
+            dock.toggleView(self.panel_classes[panel_id].visible_by_default)
 
     def _raise_dock(self, dock: ads.CDockWidget) -> None:
         if dock.isClosed():
@@ -232,8 +286,9 @@ class MainWindow(QMainWindow):
         dock.setAsCurrentTab()
 
     def _navigate(self, key: str) -> None:
-        for panel_id, panel in self.panels.items():
-            if any(e.key == key for e in panel.nav_entries):
+        for panel_id, cls in self.panel_classes.items():
+            if any(e.key == key for e in cls.nav_entries):
+                panel = self.ensure_panel(panel_id)
                 self._raise_dock(self.docks[panel_id])
                 panel.show_entry(key)
                 return
@@ -334,16 +389,16 @@ class MainWindow(QMainWindow):
         self.refresh_outbox()
 
     def _update_titles(self) -> None:
-        inst = self.ctx.store.installation()
+        info = self.ctx.store.village()
         self.village_label.setText(village_caption(self.ctx.store))
-        village = inst.village_name if inst is not None else "未设置村(社区)"
+        village = info.name if info is not None else "未设置村(社区)"
         self.clerk_label.setText(f"专干：{self.ctx.actor.name}")
         self.setWindowTitle(f"简阳市民政专干业务系统 — {village} — {self.ctx.actor.name}")
 
     # ---- status bar slots ----
 
     def refresh_outbox(self) -> None:
-        count = registry.pending_changes(self.ctx.store)
+        count = quick_reads.pending_changes(self.ctx.store)
         self.outbox_label.setText(f"待同步 {count:,} 条")
         self.outbox_count = count
 
@@ -377,10 +432,10 @@ class MainWindow(QMainWindow):
     def focus_search(self) -> None:
         if self.locked:
             return
-        for panel_id, panel in self.panels.items():
-            if panel.focus_search.__func__ is not Panel.focus_search:  # type: ignore[attr-defined]
+        for panel_id, cls in self.panel_classes.items():
+            if cls.focus_search is not Panel.focus_search:
                 self._raise_dock(self.docks[panel_id])
-                if panel.focus_search():
+                if self.ensure_panel(panel_id).focus_search():
                     return
 
     def _detail(self) -> Panel | None:
@@ -398,6 +453,8 @@ class MainWindow(QMainWindow):
             detail.editor.ask_discard()  # type: ignore[attr-defined]
 
     def ask_lock_minutes(self) -> None:
+        from jydesk.store import registry
+
         low, high = registry.LOCK_MINUTES_RANGE
         minutes, ok = QInputDialog.getInt(self, "自动锁定时间", "闲置多少分钟后自动锁定窗口：",
                                           self.lock_minutes, low, high, 1)
@@ -410,9 +467,7 @@ class MainWindow(QMainWindow):
 
     def _update_account_actions(self) -> None:
         """专干账号… only for administrators; everyone may change their own password."""
-        from jydesk.store.accounts import is_admin
-
-        self.act_accounts.setVisible(is_admin(self.ctx.store, self.ctx.actor.id))
+        self.act_accounts.setVisible(quick_reads.is_admin(self.ctx.store, self.ctx.actor.id))
 
     def manage_accounts(self) -> None:
         from jydesk.store.accounts import is_admin
@@ -469,7 +524,9 @@ class MainWindow(QMainWindow):
             if panel.has_unsaved_changes():
                 panel.save_draft()
 
-    def pending_drafts(self) -> list[registry.DraftInfo]:
+    def pending_drafts(self) -> list[DraftInfo]:
+        from jydesk.store import registry
+
         return registry.list_drafts(self.ctx.store, self.ctx.actor.id)
 
     def restore_latest_draft(self) -> bool:
@@ -478,8 +535,8 @@ class MainWindow(QMainWindow):
         if not drafts:
             return False
         draft = drafts[-1]
-        for panel_id, panel in self.panels.items():
-            if panel.restore_draft(draft.kind, draft.id, draft.payload):
+        for panel_id in self.panel_classes:
+            if self.ensure_panel(panel_id).restore_draft(draft.kind, draft.id, draft.payload):
                 self._raise_dock(self.docks[panel_id])
                 return True
         return False
@@ -499,6 +556,8 @@ class MainWindow(QMainWindow):
         if answer == "restore":
             self.restore_latest_draft()
         elif answer == "drop":
+            from jydesk.store import registry
+
             for draft in drafts:
                 registry.discard_draft(self.ctx.store, self.ctx.actor, draft.id)
 
@@ -530,6 +589,8 @@ class MainWindow(QMainWindow):
             action.setEnabled(enabled)
 
     def try_unlock(self, password: str) -> bool:
+        from jydesk.store.accounts import authenticate
+
         result = authenticate(self.ctx.store, self.ctx.username, password)
         if not result.ok or result.actor is None or result.actor.id != self.ctx.actor.id:
             self.overlay.show_error(result.message or "用户名或密码错误", result.wait_seconds)
@@ -604,14 +665,29 @@ class MainWindow(QMainWindow):
         return handled
 
     def _start_panels(self) -> None:
+        """After the first paint: load the ORM in a worker, then start the built panels and
+        build the others."""
+        if self._started or self._warming:
+            return
+        self._warming = True
+        job = self.ctx.workers.submit(self.ctx.store.warm_up)
+        job.signals.finished.connect(self._warmed)
+
+    def _warmed(self) -> None:
+        """The ORM is loaded (or failed to: the panels then report their own errors)."""
         if self._started:
             return
         self._started = True
-        for panel_id, panel in self.panels.items():
-            try:
-                panel.start()
-            except Exception:
-                log.exception("面板 %s 启动失败", panel_id)
+        for panel_id, panel in list(self.panels.items()):
+            self._start_panel(panel_id, panel)
+        QTimer.singleShot(0, self, self._build_next_panel)
+        self.ready.emit()
+
+    def _start_panel(self, panel_id: str, panel: Panel) -> None:
+        try:
+            panel.start()
+        except Exception:
+            log.exception("面板 %s 启动失败", panel_id)
 
     # ---- closing ----
 
@@ -622,6 +698,7 @@ class MainWindow(QMainWindow):
         if not self.confirm_unsaved("退出"):
             event.ignore()
             return
+        self._closing = True
         self.save_layout()
         self.idle.stop()
         self.ctx.workers.wait(5000)

@@ -46,8 +46,8 @@ class Badged:
 def with_badges(store: Any, entity: str, rows: list[Any]) -> list[Any]:
     if not rows:
         return rows
-    with store.engine.connect() as conn:
-        found = badges(conn, entity, [r.id for r in rows])  # type: ignore[arg-type]
+    with store.sql() as db:
+        found = badges(db, entity, [r.id for r in rows])
     return [Badged(r, found.get(r.id, Badge.SYNCED)) for r in rows]
 
 
@@ -71,7 +71,7 @@ class BadgedListing:
 
 @cache
 def badged_listing(listing_cls: type, badge: str | None = None) -> type:
-    """A subclass of a ``jydesk.store.registry.Listing`` whose rows carry their badge, keeping
+    """A subclass of a ``jydesk.store.listings.Listing`` whose rows carry their badge, keeping
     only rows showing ``badge`` when given."""
     entity = _TABLE_ENTITIES[listing_cls._table]
 

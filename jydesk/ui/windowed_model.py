@@ -4,7 +4,7 @@
 exact when the row order arrives from the worker); ``data()`` fetches the 200-row page a row falls
 in (kept in a small LRU) the moment the view paints it. After a reset the listing's
 ``prepare()`` runs in a worker so that later pages anywhere are 1 ms rowid lookups
-(see :class:`jydesk.store.registry.Listing`). Memory stays at a few pages whatever the size.
+(see :class:`jydesk.store.listings.Listing`). Memory stays at a few pages whatever the size.
 
 Other list panels reuse it: give it a list of :class:`Column` and a factory
 ``(sort_key, descending) -> listing`` where a listing has ``count()``, ``page(offset, limit)``

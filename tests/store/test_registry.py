@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from jydesk.domain.errors import ValidationError
 from jydesk.domain.idnumber import check_digit
 from jydesk.store import Actor, Store, open_store
+from jydesk.store import listings as lst
 from jydesk.store import registry as reg
 from jydesk.store.demo import generate
 from jydesk.store.models import AuditEntry, Household, OutboxEntry, Person
@@ -60,38 +61,38 @@ def tally(store: Store) -> tuple[int, int]:
 
 # ---- listings ----
 
-@pytest.mark.parametrize("sort", list(reg.PERSON_SORTS))
+@pytest.mark.parametrize("sort", list(lst.PERSON_SORTS))
 def test_person_listing_pages_agree_before_and_after_prepare(store: Store, sort: str) -> None:
-    plain = reg.PersonListing(store, sort)
+    plain = lst.PersonListing(store, sort)
     total = plain.count()
     with store.read() as s:
         assert total == s.execute(select(func.count()).select_from(Person).where(Person.deleted.is_(False))
                                   ).scalar_one()
     by_offset = [r.id for start in range(0, total, 7) for r in plain.page(start, 7)]
-    prepared = reg.PersonListing(store, sort)
+    prepared = lst.PersonListing(store, sort)
     prepared.prepare()
     assert prepared.prepared and prepared.count() == total
     by_rowid = [r.id for start in range(0, total, 7) for r in prepared.page(start, 7)]
     assert by_offset == by_rowid and len(set(by_rowid)) == total
-    descending = reg.PersonListing(store, sort, descending=True)
+    descending = lst.PersonListing(store, sort, descending=True)
     descending.prepare()
     assert [r.id for r in descending.page(0, total)] == by_rowid[::-1]
 
 
 def test_person_listing_sorted_by_name_and_skips_deleted(store: Store) -> None:
-    listing = reg.PersonListing(store, "name")
+    listing = lst.PersonListing(store, "name")
     rows = listing.page(0, 10_000)
     assert [r.name for r in rows] == sorted(r.name for r in rows)
     victim = rows[0]
     with store.write(CLERK) as w:
         w.delete(w.session.get(Person, victim.id))
-    again = reg.PersonListing(store, "name")
+    again = lst.PersonListing(store, "name")
     assert again.count() == len(rows) - 1 and victim.id not in {r.id for r in again.page(0, 10_000)}
 
 
-@pytest.mark.parametrize("sort", list(reg.HOUSEHOLD_SORTS))
+@pytest.mark.parametrize("sort", list(lst.HOUSEHOLD_SORTS))
 def test_household_listing_pages_and_member_counts(store: Store, sort: str) -> None:
-    listing = reg.HouseholdListing(store, sort)
+    listing = lst.HouseholdListing(store, sort)
     rows = listing.page(0, 1000)
     assert len(rows) == listing.count() == 30
     listing.prepare()
@@ -103,7 +104,7 @@ def test_household_listing_pages_and_member_counts(store: Store, sort: str) -> N
 
 def test_unknown_sort_key_is_refused(store: Store) -> None:
     with pytest.raises(ValueError):
-        reg.PersonListing(store, "id; DROP TABLE persons")
+        lst.PersonListing(store, "id; DROP TABLE persons")
 
 
 def test_search_people_and_households(store: Store) -> None:
@@ -202,7 +203,7 @@ def test_delete_household_marks_household_and_members(store: Store) -> None:
         assert all(s.get(Person, m.id).deleted for m in saved.members)
     with pytest.raises(LookupError):
         reg.load_household(store, saved.id)
-    assert saved.id not in {r.id for r in reg.HouseholdListing(store).page(0, 1000)}
+    assert saved.id not in {r.id for r in lst.HouseholdListing(store).page(0, 1000)}
 
 
 # ---- reveal, drafts, settings ----

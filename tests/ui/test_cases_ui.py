@@ -278,8 +278,6 @@ def test_list_counts_filters_and_deadline_warnings(main_window, qtbot, demo_stor
 
 def test_reload_runs_in_a_worker_and_a_reload_asked_meanwhile_follows(main_window, qtbot, demo_store, demo_actor,
                                                                       monkeypatch):  # type: ignore[no-untyped-def]
-    from jydesk.ui.panels import cases as cases_panel
-
     panel = main_window.panel("cases")
     qtbot.waitUntil(lambda: main_window._started and not panel.loading, timeout=15000)
     assert panel.form_filter.findData("dibao") > 0 and panel.group_filter.count() > 1  # filled by start()'s load
@@ -297,7 +295,7 @@ def test_reload_runs_in_a_worker_and_a_reload_asked_meanwhile_follows(main_windo
         assert gate.wait(15), "the test never opened the gate"
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(cases_panel.svc, "list_cases", slow_list_cases)
+    monkeypatch.setattr(svc, "list_cases", slow_list_cases)  # the panel calls jydesk.store.cases
     try:
         panel.reload()  # returns at once: the query waits at the gate in a worker thread
         assert panel.loading and panel.count_label.text() == "正在加载…"

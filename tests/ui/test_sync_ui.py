@@ -201,16 +201,17 @@ def test_badges_for_a_page_of_records(app_device, live: ServerEnv, tmp_path: Pat
     waiting = device.add_person(name="待同步者")
     with device.store.write(CLERK) as w:
         w.add(Person(id=synced[:-4] + "0000", name="占位", id_number=id_number()))  # a local-only record
-    with device.store.read() as s:
-        got = badges(s, "person", [synced, waiting])
+    with device.store.sql() as db:
+        got = badges(db, "person", [synced, waiting])
         assert got == {synced: Badge.SYNCED, waiting: Badge.WAITING}
+    with device.store.read() as s:
         names = set(s.execute(select(Person.name).where(badge_filter(Person, Badge.WAITING))).scalars())
         assert names == {"待同步者", "占位"}
         assert set(s.execute(select(Person.name).where(badge_filter(Person, "已同步"))).scalars()) == {"已同步者"}
 
 
 def test_list_badges_and_filter_in_windowed_listing(app_device, qtbot) -> None:
-    from jydesk.store.registry import PersonListing
+    from jydesk.store.listings import PersonListing
     from jydesk.ui.sync_badges import SYNC_COLUMN, badged_listing, filtered_listing
     from jydesk.ui.windowed_model import WindowedTableModel
 

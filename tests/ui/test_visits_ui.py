@@ -30,7 +30,7 @@ def window(qtbot, demo_store: Store, demo_actor: Actor, answers):  # type: ignor
     from jydesk.ui.panels.visits_due import VisitsDuePanel
 
     def before_close(win) -> None:  # type: ignore[no-untyped-def]
-        due = win.panels["visits_due"]
+        due = win.panel("visits_due")
         if due.entry_dialog is not None and due.entry_dialog.isVisible():
             due.entry_dialog.done(0)  # close without the "discard?" question
         # the record list prepares its full order on a timer: let it fire while the pool exists
@@ -45,7 +45,7 @@ def window(qtbot, demo_store: Store, demo_actor: Actor, answers):  # type: ignor
     qtbot.addWidget(win, before_close_func=before_close)
     win.show()
     qtbot.waitExposed(win)
-    due, cov = win.panels["visits_due"], win.panels["coverage"]
+    due, cov = win.panel("visits_due"), win.panel("coverage")
     qtbot.waitUntil(lambda: due.loaded and cov.current is not None, timeout=10_000)
     return win
 
@@ -55,7 +55,7 @@ def _high_risk_pending(panel) -> list:  # type: ignore[no-untyped-def]
 
 
 def test_record_a_visit_from_the_due_list_by_keyboard(qtbot, window, demo_store: Store) -> None:  # type: ignore[no-untyped-def]
-    due, cov = window.panels["visits_due"], window.panels["coverage"]
+    due, cov = window.panel("visits_due"), window.panel("coverage")
     window.ctx.hub.navigate.emit("visits_due")
     before = cov.current
     assert before is not None and before.due > before.done, "the demo village has high-risk people not yet visited"
@@ -94,7 +94,7 @@ def test_record_a_visit_from_the_due_list_by_keyboard(qtbot, window, demo_store:
 
 
 def test_entry_errors_are_shown_at_the_fields_and_nothing_is_saved(qtbot, window, demo_store: Store, answers) -> None:  # type: ignore[no-untyped-def]
-    due = window.panels["visits_due"]
+    due = window.panel("visits_due")
     dialog = due.start_visit(due.visible_items()[0].person_id)
     dialog.inputs["problems"].set_value("煤气灶漏气")
     assert not dialog.save()
@@ -109,7 +109,7 @@ def test_entry_errors_are_shown_at_the_fields_and_nothing_is_saved(qtbot, window
 
 
 def test_follow_up_items_and_photos_from_the_dialog(qtbot, window, demo_store: Store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    due = window.panels["visits_due"]
+    due = window.panel("visits_due")
     dialog = due.start_visit(due.visible_items()[0].person_id)
     dialog.inputs["problems"].set_value("屋顶漏雨\n独自居住无人照看")
     dialog.inputs["handling"].set_value("已报告村委会")
@@ -135,7 +135,7 @@ def test_close_a_follow_up_item(qtbot, window, demo_store: Store, monkeypatch) -
     from jydesk.store.visits import VisitEntry, record_visit
     from jydesk.ui.panels import visits_due
 
-    due = window.panels["visits_due"]
+    due = window.panel("visits_due")
     pid = due.visible_items()[0].person_id
     record_visit(demo_store, window.ctx.actor, VisitEntry(pid, {"problems": "缺少取暖设备", "handling": "联系民政站",
                                                                 "follow_up_needed": True}))
@@ -152,7 +152,7 @@ def test_close_a_follow_up_item(qtbot, window, demo_store: Store, monkeypatch) -
 
 
 def test_override_moves_a_person_onto_the_weekly_list(qtbot, window, demo_store: Store) -> None:  # type: ignore[no-untyped-def]
-    due = window.panels["visits_due"]
+    due = window.panel("visits_due")
     due.set_mode("all")
     candidates = [i for i in due.visible_items() if i.tier.value != "high"]
     assert candidates
@@ -172,7 +172,7 @@ def test_override_moves_a_person_onto_the_weekly_list(qtbot, window, demo_store:
 
 
 def test_week_navigation_across_weeks(qtbot, window) -> None:  # type: ignore[no-untyped-def]
-    due = window.panels["visits_due"]
+    due = window.panel("visits_due")
     this_week = due.week
     due.next_button.click()
     assert due.week == this_week.shift(1) and due.this_week_button.isEnabled()
@@ -187,7 +187,7 @@ def test_print_roster_and_sheets_with_preview(qtbot, window, demo_store: Store, 
 
     from pypdf import PdfReader
 
-    due = window.panels["visits_due"]
+    due = window.panel("visits_due")
     due.print_kind("roster")
     qtbot.waitUntil(lambda: due.preview is not None and due.preview.isVisible(), timeout=15_000)
     preview = due.preview
@@ -208,7 +208,7 @@ def test_print_roster_and_sheets_with_preview(qtbot, window, demo_store: Store, 
 
 
 def test_due_list_is_sorted_by_urgency(window) -> None:  # type: ignore[no-untyped-def]
-    due = window.panels["visits_due"]
+    due = window.panel("visits_due")
     items = due.visible_items()
     ranks = [(0 if i.status is VisitStatus.OVERDUE else 1, i.tier.value) for i in items]
     overdue_then_due = [r[0] for r in ranks]

@@ -15,10 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jydesk.store.accounts import authenticate
+from jydesk.store.actor import Actor
 from jydesk.store.database import Store
-from jydesk.store.registry import active_usernames
-from jydesk.store.unit_of_work import Actor
+from jydesk.store.quick_reads import active_usernames
 from jydesk.ui.editors.fields import ErrorLabel
 from jydesk.ui.wait_button import WaitCountdown
 
@@ -93,6 +92,8 @@ class LoginDialog(QDialog):
             self.error.show_message("请输入密码")
             self.password.setFocus()
             return
+        from jydesk.store.accounts import authenticate  # loaded behind the dialog (Store.warm_up)
+
         result = authenticate(self.store, username, self.password.text())
         if result.ok and result.actor is not None:
             self.actor, self.username = result.actor, username

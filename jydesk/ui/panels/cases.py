@@ -38,19 +38,24 @@ from PySide6.QtWidgets import (
 from jydesk.domain.casework import DeadlineState
 from jydesk.domain.entities import CaseStatus
 from jydesk.domain.errors import ValidationError
-from jydesk.store import Actor, Store, registry
-from jydesk.store import cases as svc
-from jydesk.store.cases import CaseNotFound, CaseQuery, CaseRow
+from jydesk.store import Actor, Store
 from jydesk.ui.context import AppContext
 from jydesk.ui.dialogs import ask
+from jydesk.ui.lazy import lazy_module
 from jydesk.ui.panels.base import EditorPanel, NavEntry, Panel
 from jydesk.ui.panels.print_preview import NAV_KEY as PREVIEW_KEY
 from jydesk.ui.printing_support import PrintRequest, print_requests
 
 if TYPE_CHECKING:  # imported where used: not needed before the window is shown
+    from jydesk.store import cases as svc
+    from jydesk.store import registry
+    from jydesk.store.cases import CaseQuery, CaseRow
     from jydesk.ui.case_dialogs import NewCaseDialog
     from jydesk.ui.case_editor import CaseEditor
     from jydesk.ui.workers import Job
+else:
+    svc = lazy_module("jydesk.store.cases")
+    registry = lazy_module("jydesk.store.registry")
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +159,7 @@ def load_cases(store: Store, request: ListRequest) -> CaseListing:
     forms = [(d.title, d.code) for d in svc.case_forms()] if request.with_forms else None
     groups = svc.group_numbers(store) if request.with_groups else None
     q = request.query
-    everything = svc.list_cases(store, CaseQuery(q.form_code, None, q.group_no, None, q.text),
+    everything = svc.list_cases(store, svc.CaseQuery(q.form_code, None, q.group_no, None, q.text),
                                 today=date.today(), calendar=svc.work_calendar(store))
     counts = {s.value: 0 for s in CaseStatus}
     for r in everything:
@@ -299,7 +304,7 @@ class CasesPanel(Panel):
 
     def query(self) -> CaseQuery:
         state = self.deadline_filter.currentData()
-        return CaseQuery(form_code=self.form_filter.currentData(), status=self.status_filter.currentData(),
+        return svc.CaseQuery(form_code=self.form_filter.currentData(), status=self.status_filter.currentData(),
                          group_no=self.group_filter.currentData(),
                          deadline_state=state if isinstance(state, DeadlineState) else None,
                          text=self.name_filter.text())
@@ -464,7 +469,7 @@ class CasesPanel(Panel):
         for cid in ids:
             try:
                 svc.discard_case(self.ctx.store, self.ctx.actor, cid)
-            except (ValidationError, CaseNotFound) as exc:
+            except (ValidationError, svc.CaseNotFound) as exc:
                 QMessageBox.warning(self, "删除草稿", getattr(exc, "message", str(exc)))
         self.ctx.hub.outbox_changed.emit()
         self.reload()
@@ -540,7 +545,7 @@ class CaseEditorPanel(EditorPanel):
             overlay = self._stored_draft(case_id)
         try:
             self.editor.open_case(case_id, overlay)
-        except CaseNotFound:
+        except svc.CaseNotFound:
             QMessageBox.warning(self, "打开申请", "该申请已不存在（可能已删除）")
             return False
         except KeyError as exc:
@@ -645,7 +650,7 @@ class CaseEditorPanel(EditorPanel):
             return
         try:
             self.editor.open_case(record_id)
-        except CaseNotFound:
+        except svc.CaseNotFound:
             self.stack.setCurrentWidget(self.placeholder)
 
     def _print(self, case_id: str, companion: str) -> None:

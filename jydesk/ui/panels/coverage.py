@@ -7,7 +7,7 @@ Figures are computed in a worker and refreshed when a visit or a person is saved
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
 from PySide6.QtCore import QMargins, Qt
@@ -15,15 +15,20 @@ from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout
 
 from jydesk.domain.visits import Coverage, IsoWeek
-from jydesk.store import visits as visit_service
 from jydesk.store.database import Store
 from jydesk.ui.context import AppContext
+from jydesk.ui.lazy import lazy_module
 from jydesk.ui.panels.base import NavEntry, Panel
 from jydesk.ui.visit_jobs import run_in_worker
 
 NAV_KEY = "visit_coverage"
 WEEKS = 12
 GOOD, WARN, BAD = "#2e7d32", "#b45309", "#c62828"
+
+if TYPE_CHECKING:
+    from jydesk.store import visits as visit_service
+else:
+    visit_service = lazy_module("jydesk.store.visits")
 
 
 def load(store: Store, week: IsoWeek) -> list[Coverage]:
@@ -96,17 +101,20 @@ class CoveragePanel(Panel):
             self._stale = True
             return
         self._stale = False
-        job = run_in_worker(self.ctx, load, self.ctx.store, IsoWeek.of(date.today()),
-                            on_result=lambda result: self._loaded(job, result),
-                            on_error=lambda exc: self._failed(job, exc))
-        self._job = job
+        # Bound methods, not lambdas: a result arriving after the panel is gone is dropped.
+        self._job = run_in_worker(self.ctx, load, self.ctx.store, IsoWeek.of(date.today()),
+                                  on_result=self._loaded, on_error=self._failed)
 
     def _record_saved(self, entity: str, _record_id: str) -> None:
         if entity in ("visit", "person", "household"):
             self.refresh()
 
-    def _loaded(self, job: Any, history: list[Coverage]) -> None:
-        if job is not self._job:
+    def _current_job(self) -> bool:
+        """True when the signal being handled comes from the job this panel waits for."""
+        return self._job is not None and self.sender() is self._job.signals
+
+    def _loaded(self, history: list[Coverage]) -> None:
+        if not self._current_job():
             return
         self._job = None
         self.history = history
@@ -114,8 +122,8 @@ class CoveragePanel(Panel):
         if self._stale:
             self.refresh()
 
-    def _failed(self, job: Any, exc: BaseException) -> None:
-        if job is self._job:
+    def _failed(self, exc: BaseException) -> None:
+        if self._current_job():
             self._job = None
             self.detail_label.setText(f"无法统计：{exc}")
 

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QMessageBox
 
-from jydesk.store import registry
-from jydesk.store.registry import HouseholdForm
 from jydesk.ui.context import AppContext
-from jydesk.ui.editors.household_editor import HouseholdEditor
+from jydesk.ui.lazy import lazy_module
 from jydesk.ui.panels.base import EditorPanel
+
+if TYPE_CHECKING:  # the editor and the registry service are loaded on first use
+    from jydesk.store import registry
+    from jydesk.ui.editors.household_editor import HouseholdEditor
+else:
+    registry = lazy_module("jydesk.store.registry")
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +43,8 @@ class DetailPanel(EditorPanel):
     @property
     def editor(self) -> HouseholdEditor:
         if self._editor is None:
+            from jydesk.ui.editors.household_editor import HouseholdEditor
+
             editor = HouseholdEditor(self.ctx)
             self.stack.addWidget(editor)
             editor.saved.connect(self._after_save)
@@ -112,7 +119,7 @@ class DetailPanel(EditorPanel):
         self.draft_timer.stop()
         self._draft_key = None
         if self._editor is not None:
-            self._editor.load(HouseholdForm())
+            self._editor.load(registry.HouseholdForm())
         self.stack.setCurrentWidget(self.placeholder)
 
     def current_draft_key(self) -> str:
@@ -136,15 +143,15 @@ class DetailPanel(EditorPanel):
     def restore_draft(self, kind: str, key: str, payload: dict) -> bool:
         if kind != DRAFT_KIND:
             return False
-        form = HouseholdForm.from_payload(payload.get("form", {}))
-        baseline: HouseholdForm | None = None
+        form = registry.HouseholdForm.from_payload(payload.get("form", {}))
+        baseline: registry.HouseholdForm | None = None
         if form.id:
             try:
                 baseline = registry.load_household(self.ctx.store, form.id)
             except LookupError:
                 form.id = None  # deleted meanwhile: keep the input as a new household
         if baseline is None:
-            baseline = HouseholdForm(members=[])
+            baseline = registry.HouseholdForm(members=[])
         self.editor.load(form, baseline=baseline, member=int(payload.get("member") or 0),
                          revealed=set(payload.get("revealed") or ()), new_key=payload.get("new_key") or "")
         self._draft_key = key

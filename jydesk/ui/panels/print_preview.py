@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtPdf import QPdfDocument
@@ -31,9 +31,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from jydesk.domain.forms import get_definition, load_definitions
-from jydesk.store import cases as case_service
 from jydesk.ui.context import AppContext
+from jydesk.ui.lazy import lazy_module
 from jydesk.ui.panels.base import NavEntry, Panel
 from jydesk.ui.printing_support import (
     PdfError,
@@ -43,6 +42,13 @@ from jydesk.ui.printing_support import (
     print_pdf,
     print_requests,
 )
+
+if TYPE_CHECKING:
+    from jydesk.domain import forms
+    from jydesk.store import cases as case_service
+else:
+    forms = lazy_module("jydesk.domain.forms")
+    case_service = lazy_module("jydesk.store.cases")
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +63,7 @@ def render_request(store: Any, request: PrintRequest, progress: Callable[[int, i
     from jydesk.printing import render_batch, render_form  # reportlab: imported on first print, not at start
 
     if request.blank:
-        defn = get_definition(request.form_code or "")
+        defn = forms.get_definition(request.form_code or "")
         return render_form(defn, None, blank=True), defn.copies
     items = case_service.print_items(store, list(request.case_ids), companion=request.form_code)
     if not items:
@@ -349,14 +355,14 @@ class PrintPreviewPanel(Panel):
     # ---- blank forms ----
 
     def choose_blank_form(self) -> None:
-        forms = sorted(load_definitions().values(), key=lambda d: (not d.case_type, d.code))
-        titles = [d.title for d in forms]
+        choices = sorted(forms.load_definitions().values(), key=lambda d: (not d.case_type, d.code))
+        titles = [d.title for d in choices]
         title, ok = QInputDialog.getItem(self, "打印空白表", "选择表格：", titles, 0, False)
         if ok and title:
-            self.show_blank(forms[titles.index(title)].code)
+            self.show_blank(choices[titles.index(title)].code)
 
     def show_blank(self, form_code: str) -> None:
-        defn = get_definition(form_code)
+        defn = forms.get_definition(form_code)
         self.show_request(PrintRequest(f"空白表：{defn.title}", form_code=form_code, blank=True))
 
     # ---- Panel hooks ----

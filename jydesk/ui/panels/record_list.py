@@ -9,6 +9,7 @@ would only add latency. Results replace the list (up to 200, best first).
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
@@ -30,13 +31,18 @@ from PySide6.QtWidgets import (
 )
 
 from jydesk.domain.idnumber import age_on, mask
-from jydesk.store import registry
-from jydesk.store.registry import HouseholdListing, HouseholdRow, PersonListing, PersonRow
+from jydesk.store.listings import HouseholdListing, HouseholdRow, PersonListing, PersonRow
 from jydesk.ui.context import AppContext
 from jydesk.ui.dialogs import ask
+from jydesk.ui.lazy import lazy_module
 from jydesk.ui.panels.base import NavEntry, Panel
 from jydesk.ui.sync_badges import SYNC_COLUMN, SYNC_FILTERS, BadgedListing, badged_listing
 from jydesk.ui.windowed_model import Column, StaticListing, WindowedTableModel
+
+if TYPE_CHECKING:
+    from jydesk.store import registry
+else:
+    registry = lazy_module("jydesk.store.registry")  # search and reveal: loaded on first use
 
 SEARCH_DELAY_MS = 180
 SEARCH_LIMIT = 200

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from jydesk.ui.context import AppContext
 from jydesk.ui.panels.base import NavEntry, Panel
@@ -41,6 +40,8 @@ LEVEL_COLOURS = {"error": "#b3261e", "warning": "#8a5a00"}
 
 
 def _read_log(store: Any) -> list[tuple[str, str, str]]:
+    from sqlalchemy import select
+
     from jydesk.store.sync_models import SyncLogEntry
 
     with store.read() as s:

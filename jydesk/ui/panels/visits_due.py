@@ -35,17 +35,20 @@ from PySide6.QtWidgets import (
 from jydesk.domain.care import Tier
 from jydesk.domain.errors import ValidationError
 from jydesk.domain.visits import IsoWeek, VisitStatus
-from jydesk.store import visits as visit_service
 from jydesk.store.database import Store
-from jydesk.store.visits import DueItem, FollowUpRow
 from jydesk.ui.context import AppContext
+from jydesk.ui.lazy import lazy_module
 from jydesk.ui.panels.base import NavEntry, Panel
 from jydesk.ui.visit_jobs import run_in_worker
 
 if TYPE_CHECKING:  # imported where used: not needed before the window is shown
+    from jydesk.store import visits as visit_service
+    from jydesk.store.visits import DueItem, FollowUpRow
     from jydesk.ui.visit_entry import VisitEntryDialog
     from jydesk.ui.visit_plan_dialog import VisitPlanDialog
     from jydesk.ui.visit_print import PdfPreviewDialog
+else:
+    visit_service = lazy_module("jydesk.store.visits")
 
 # The print kinds of jydesk.ui.visit_print.Kind (that module imports QtPdf: loaded on first print).
 ROSTER, PREFILLED, FILLED, BLANK = "roster", "prefilled", "filled", "blank"
@@ -179,6 +182,7 @@ class VisitsDuePanel(Panel):
         self.mode = "pending"
         self.loaded = False
         self._job: Any = None
+        self._job_week = self.week
         self._stale = False
         self.entry_dialog: VisitEntryDialog | None = None
         self.preview: PdfPreviewDialog | None = None
@@ -324,15 +328,19 @@ class VisitsDuePanel(Panel):
             return
         self._stale = False
         week, today = self.week, date.today()
-        job = run_in_worker(self.ctx, load, self.ctx.store, week, today,
-                            on_result=lambda result: self._loaded(job, week, result),
-                            on_error=lambda exc: self._failed(job, exc))
-        self._job = job
+        # Bound methods, not lambdas: a result arriving after the panel is gone is dropped.
+        self._job = run_in_worker(self.ctx, load, self.ctx.store, week, today,
+                                  on_result=self._loaded, on_error=self._failed)
+        self._job_week = week
 
-    def _loaded(self, job: Any, week: IsoWeek, result: tuple[list[DueItem], list[FollowUpRow]]) -> None:
-        if job is not self._job:
+    def _current_job(self) -> bool:
+        """True when the signal being handled comes from the job this panel waits for."""
+        return self._job is not None and self.sender() is self._job.signals
+
+    def _loaded(self, result: tuple[list[DueItem], list[FollowUpRow]]) -> None:
+        if not self._current_job():
             return
-        self._job = None
+        self._job, week = None, self._job_week
         if week == self.week:
             self.all_items, self.follow_up_rows = result
             self.loaded = True
@@ -342,8 +350,8 @@ class VisitsDuePanel(Panel):
         if self._stale or week != self.week:
             self.refresh()
 
-    def _failed(self, job: Any, exc: BaseException) -> None:
-        if job is self._job:
+    def _failed(self, exc: BaseException) -> None:
+        if self._current_job():
             self._job = None
             self.empty.setText(f"无法计算探访名单：{exc}")
             self.empty.show()
