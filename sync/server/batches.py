@@ -30,6 +30,7 @@ from sync.server.db import Database
 from sync.server.errors import ServiceError
 from sync.server.models import Conflict, Device, HeldChange, Record, StoredBatch
 from sync.server.records import (
+    ALL_FIELDS,
     Key,
     RecordState,
     load_records,
@@ -135,6 +136,7 @@ def _static_references(spec: EntitySpec) -> list[tuple[str, str]]:
 
 _STATIC_REFERENCES = {entity: _static_references(spec) for entity, spec in SPECS.items()}
 _EMPTY: dict[str, Any] = {}
+_CASE, _PERSON, _ATTACHMENT = Entity.CASE.value, Entity.PERSON.value, Entity.ATTACHMENT.value
 _NO_REV = (0, 0)
 
 
@@ -183,7 +185,7 @@ class Applier:
                 value = p.fields.get(name)
                 if isinstance(value, str) and value:
                     keys.add((target, value))
-            if p.entity == Entity.PERSON and isinstance(p.fields.get("id_number"), str):
+            if p.entity == _PERSON and isinstance(p.fields.get("id_number"), str):
                 id_numbers.add(idnumber.normalise(p.fields["id_number"]))
         self.records.update(load_records(self.conn, keys))
         h = HeldChange.__table__.c
@@ -197,7 +199,7 @@ class Applier:
     def _references(spec: EntitySpec, fields: dict[str, Any]) -> list[tuple[str, str]]:
         """(field, entity) pairs of the records this one points at (parent included)."""
         refs = _STATIC_REFERENCES[spec.name]
-        if spec.name == Entity.ATTACHMENT and fields.get("owner_entity") in validation.OWNER_ENTITIES:
+        if spec.name == _ATTACHMENT and fields.get("owner_entity") in validation.OWNER_ENTITIES:
             return [*refs, ("owner_id", fields["owner_entity"])]
         return refs
 
@@ -241,6 +243,8 @@ class Applier:
         blocker = self.held_blocker.get(p.key)
         if blocker is not None and releasing is None:
             return self._hold(p, blocker, origin, device_id)
+        if state is None:
+            return self._create(p, spec, origin, device_id, releasing)
         outcome = self._merge(p, spec, state, origin)
         if outcome.answer is not None:
             return outcome.answer
@@ -249,35 +253,42 @@ class Applier:
             return self._hold(p, parent_missing, origin, device_id, releasing=releasing)
         return self._write(p, spec, state, outcome, origin, device_id)
 
-    def _merge(self, p: Prepared, spec: EntitySpec, state: RecordState | None, origin: int) -> Outcome:
-        """Decide field by field what to write, what conflicts, and what the client must adopt."""
+    def _client_fields(self, p: Prepared, spec: EntitySpec, current: dict[str, Any]
+                       ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """The change's fields less server-owned ones sent unchanged, after the case rules;
+        or the answer refusing the change."""
         fields = p.fields
-        current = state.current() if state is not None else _EMPTY
-        base = p.base_revision
-        if state is not None and base > state.revision:
-            return Outcome(_rejected(p, None, ErrorCode.INVALID_BASE_REVISION,
-                                     f"记录版本号 {base} 大于服务器上的版本 {state.revision}", state.revision))
         owned = [n for n in spec.server_owned if n in fields]
-        if spec.name == Entity.CASE:
+        if spec.name == _CASE:
             code = fields.get("form_code") or current.get("form_code")
             owned += sorted(form_rules.owned_by_reviewers(code) & fields.keys())
         if owned:
             fields = dict(fields)
             for name in owned:
                 if fields[name] != current.get(name):
-                    return Outcome(_rejected(p, name, ErrorCode.SERVER_OWNED,
-                                             f"{validation.label(name)}只能由审核人员在市级系统中填写"))
+                    return fields, _rejected(p, name, ErrorCode.SERVER_OWNED,
+                                             f"{validation.label(name)}只能由审核人员在市级系统中填写")
                 del fields[name]
-        if spec.name == Entity.CASE:
+        if spec.name == _CASE:
             fields = dict(fields)
             rejected = self._case_rules(p, fields, current)
             if rejected:
-                return Outcome(rejected)
-        if state is None:
-            return self._merge_new(p, spec, fields)
+                return fields, rejected
+        return fields, None
+
+    def _merge(self, p: Prepared, spec: EntitySpec, state: RecordState, origin: int) -> Outcome:
+        """Decide field by field what to write, what conflicts, and what the client must adopt."""
+        current = state.current()
+        base = p.base_revision
+        if base > state.revision:
+            return Outcome(_rejected(p, None, ErrorCode.INVALID_BASE_REVISION,
+                                     f"记录版本号 {base} 大于服务器上的版本 {state.revision}", state.revision))
+        fields, answer = self._client_fields(p, spec, current)
+        if answer is not None:
+            return Outcome(answer)
         applied: dict[str, Any] = {}
         conflicts: list[dict[str, Any]] = []
-        revs = state.field_revs
+        revs = state.revs()
         for name, value in fields.items():
             now = current.get(name)
             if value == now:
@@ -310,29 +321,55 @@ class Applier:
         clashed = {c["field"] for c in conflicts}
         return Outcome(None, new, applied, others, conflicts, self._adopt(p, fields, new, clashed))
 
-    def _merge_new(self, p: Prepared, spec: EntitySpec, fields: dict[str, Any]) -> Outcome:
-        """A record the server has not seen: every field is written (the common bulk case)."""
+    def _create(self, p: Prepared, spec: EntitySpec, origin: int, device_id: str, releasing: int | None
+                ) -> dict[str, Any]:
+        """A record the server has not seen: every field is written (the common bulk case),
+        all under one revision mark (``ALL_FIELDS``)."""
+        fields, answer = self._client_fields(p, spec, _EMPTY)
+        if answer is not None:
+            return answer
         if p.op == "delete":
-            return Outcome(_result(p, ChangeStatus.APPLIED, 0))
+            return _result(p, ChangeStatus.APPLIED, 0)
         new = dict(fields)
         if p.base_revision > 0:
             missing = [n for n in spec.required if validation.is_empty(new.get(n))]
             if missing:
-                return Outcome(_rejected(p, None, ErrorCode.UNKNOWN_RECORD,
-                                         "服务器上没有该记录，请上传完整记录（缺少："
-                                         + "、".join(validation.label(n) for n in missing) + "）"))
+                return _rejected(p, None, ErrorCode.UNKNOWN_RECORD,
+                                 "服务器上没有该记录，请上传完整记录（缺少：" + "、".join(validation.label(n) for n in missing) + "）")
         problems = Problems()
         normalised = validation.check_record(p.entity, None, new, set(new), problems, today=self.today)
         if problems:
-            return Outcome(_result(p, ChangeStatus.REJECTED, 0, errors=problems.items))
+            return _result(p, ChangeStatus.REJECTED, 0, errors=problems.items)
         new.update(normalised)
         duplicate = self._duplicate(p, new)
         if duplicate:
-            return Outcome(duplicate)
-        return Outcome(None, new, new, {}, [], self._adopt(p, fields, new, ()))
+            return duplicate
+        adopt = self._adopt(p, fields, new, ())
+        parent_missing = self._missing_parent(spec, new, new)
+        if parent_missing is not None:
+            return self._hold(p, parent_missing, origin, device_id, releasing=releasing)
+        key = p.key
+        state = self.records[key] = RecordState(p.entity, p.id, self.village, created_at=self.now)
+        self.created.append(key)
+        if new:
+            state.revision = 1
+            mark = [1, origin]
+            state.fields = new
+            state.field_revs = {ALL_FIELDS: mark}
+            if "deleted" in new:
+                state.deleted = bool(new["deleted"])
+                if "deleted" in spec.fields:
+                    new["deleted"] = state.deleted
+                else:
+                    del new["deleted"]
+                    state.field_revs["deleted"] = mark
+            self.dirty[key] = None
+            if p.entity == _PERSON:
+                self._track_id_number(state)
+        return _result(p, ChangeStatus.APPLIED, state.revision, server_fields=adopt)
 
     def _duplicate(self, p: Prepared, new: dict[str, Any]) -> dict[str, Any] | None:
-        if p.entity != Entity.PERSON or new.get("deleted") or not new.get("id_number"):
+        if p.entity != _PERSON or new.get("deleted") or not new.get("id_number"):
             return None
         other = self.id_numbers.get(new["id_number"])
         if other is None or other == p.id:
@@ -398,14 +435,10 @@ class Applier:
         self.has_held = True
         return _result(p, ChangeStatus.HELD, 0)
 
-    def _write(self, p: Prepared, spec: EntitySpec, state: RecordState | None, outcome: Outcome,
+    def _write(self, p: Prepared, spec: EntitySpec, state: RecordState, outcome: Outcome,
                origin: int, device_id: str) -> dict[str, Any]:
         applied, conflicts = outcome.applied, outcome.conflicts
         key = p.key
-        if state is None:
-            state = RecordState(p.entity, p.id, self.village, created_at=self.now)
-            self.records[key] = state
-            self.created.append(key)
         if applied:
             state.revision += 1
             state.fields.update(applied)
@@ -420,7 +453,7 @@ class Applier:
             if key in self.dirty:
                 del self.dirty[key]
             self.dirty[key] = None
-            if p.entity == Entity.PERSON:
+            if p.entity == _PERSON:
                 self._track_id_number(state)
         for c in conflicts:
             self.conflicts.append({"village_code": self.village, "entity": p.entity, "record_id": p.id,
@@ -510,7 +543,7 @@ class Applier:
 
 def _stored(conn: Connection, batch_id: str) -> Any:
     t = StoredBatch.__table__.c
-    return conn.execute(select(t.device_id, t.content_hash, t.results, t.received_at)
+    return conn.execute(select(t.device_id, t.content_hash, t.answer, t.results, t.received_at)
                         .where(t.batch_id == batch_id)).first()
 
 
@@ -519,8 +552,14 @@ def _replay(row: Any, batch: Batch, digest: str) -> dict[str, Any]:
         raise ServiceError(ErrorCode.BATCH_ID_REUSED, 409, "该批次编号已被其他设备使用")
     if row.content_hash != digest:
         raise ServiceError(ErrorCode.BATCH_ID_REUSED, 409)
+    results = row.results if row.answer is None else orjson.loads(zstandard.ZstdDecompressor().decompress(row.answer))
     return {"batch_id": batch.batch_id, "device_id": batch.device_id, "received_at": row.received_at,
-            "results": row.results, "replayed": True}
+            "results": results, "replayed": True}
+
+
+#: Attempts at a batch whose new record's id another village took meanwhile (the retry
+#: sees that record and rejects the change as another village's).
+_ATTEMPTS = 3
 
 
 def apply_batch(db: Database, device: DeviceRef, batch: Batch, *, source: str = "http") -> dict[str, Any]:
@@ -531,30 +570,42 @@ def apply_batch(db: Database, device: DeviceRef, batch: Batch, *, source: str = 
     content = canonical(batch)
     digest = hashlib.sha256(content).hexdigest()
     prepared = [prepare(i, c, device.village_code) for i, c in enumerate(batch.changes)]
-    try:
-        with db.write() as conn:
-            last_seq = lock_village(conn, device.village_code)
-            row = _stored(conn, batch_id)
+    for attempt in range(_ATTEMPTS):
+        try:
+            return _apply_once(db, device, batch, batch_id, content, digest, prepared, source)
+        except IntegrityError:
+            # the same batch applied meanwhile by a concurrent request, or (PostgreSQL) a
+            # new record's id committed meanwhile by another village's writer
+            with db.read() as conn:
+                row = _stored(conn, batch_id)
             if row is not None:
                 return _replay(row, batch, digest)
-            now = utcnow()
-            applier = Applier(conn, device.village_code, batch_id, now)
-            applier.prefetch(prepared)
-            results = [applier.apply(p, device.no, device.id) for p in prepared]
-            applier.release_held(results)
-            last_seq = applier.flush(last_seq)
-            set_village_seq(conn, device.village_code, last_seq)
-            conn.execute(insert(StoredBatch).values(
-                batch_id=batch_id, device_id=device.id, village_code=device.village_code, content_hash=digest,
-                change_count=len(prepared), received_at=now, source=source, results=results,
-                payload=zstandard.ZstdCompressor(level=3).compress(content)))
-            conn.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now))
-    except IntegrityError:
-        with db.read() as conn:
-            row = _stored(conn, batch_id)
-        if row is None:
-            raise
-        return _replay(row, batch, digest)
+            if attempt == _ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _apply_once(db: Database, device: DeviceRef, batch: Batch, batch_id: str, content: bytes, digest: str,
+                prepared: list[Prepared], source: str) -> dict[str, Any]:
+    """One transaction applying ``prepared`` (or replaying the stored answer)."""
+    with db.write() as conn:
+        last_seq = lock_village(conn, device.village_code)
+        row = _stored(conn, batch_id)
+        if row is not None:
+            return _replay(row, batch, digest)
+        now = utcnow()
+        applier = Applier(conn, device.village_code, batch_id, now)
+        applier.prefetch(prepared)
+        results = [applier.apply(p, device.no, device.id) for p in prepared]
+        applier.release_held(results)
+        last_seq = applier.flush(last_seq)
+        set_village_seq(conn, device.village_code, last_seq)
+        packer = zstandard.ZstdCompressor(level=3)
+        conn.execute(insert(StoredBatch).values(
+            batch_id=batch_id, device_id=device.id, village_code=device.village_code, content_hash=digest,
+            change_count=len(prepared), received_at=now, source=source, answer=packer.compress(orjson.dumps(results)),
+            payload=packer.compress(content)))
+        conn.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now))
     return {"batch_id": batch_id, "device_id": device.id, "received_at": now, "results": results, "replayed": False}
 
 

@@ -1,10 +1,13 @@
 """Server storage: SQLAlchemy 2 typed models (PostgreSQL in production, SQLite embedded).
 
 Records of every entity share one table: the flat field dict of the wire format
-(``fields``), per-field revisions (``field_revs``: field -> [revision, origin]) to tell a
-merge from a conflict, and ``seq``, the village's change-log position of the record's
-latest write, which pull walks. ``VillageLog.last_seq`` is the per-village counter whose
-row lock serialises writers of one village (see ``records.py``).
+(``fields``), per-field revisions (``field_revs``: field -> [revision, origin], with the
+key ``"*"`` standing for every field of ``fields`` without an entry of its own, see
+``records.ALL_FIELDS``) to tell a merge from a conflict, and ``seq``, the village's
+change-log position of the record's latest write, which pull walks.
+``VillageLog.last_seq`` is the per-village counter whose row lock serialises writers of
+one village (see ``records.py``). On PostgreSQL the records' key columns compare
+byte-wise (``COLLATE "C"``, migration 0002).
 """
 
 from __future__ import annotations
@@ -146,8 +149,10 @@ class Record(Base):
 
 
 class StoredBatch(Base):
-    """An applied batch: its content hash (to refuse a reused id), its stored answer and
-    the changes as received (zstd-compressed JSON) — the server's record of what came in."""
+    """An applied batch: its content hash (to refuse a reused id), its stored answer
+    (``answer``: the results as zstd-compressed JSON; batches stored before migration 0002
+    have ``results`` instead) and the changes as received (zstd-compressed JSON) — the
+    server's record of what came in."""
 
     __tablename__ = "batches"
 
@@ -158,7 +163,8 @@ class StoredBatch(Base):
     change_count: Mapped[int] = mapped_column(Integer)
     received_at: Mapped[datetime]
     source: Mapped[str] = mapped_column(String(10), default="http")  # "http" | "bundle"
-    results: Mapped[list[Any]]
+    results: Mapped[list[Any] | None]
+    answer: Mapped[bytes | None] = mapped_column(LargeBinary)
     payload: Mapped[bytes] = mapped_column(LargeBinary)
 
 

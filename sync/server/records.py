@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, String, any_, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from jydesk.domain.entities import SPECS, Entity
@@ -66,9 +67,16 @@ def set_village_seq(conn: Connection, village_code: str, last_seq: int) -> None:
     conn.execute(update(VillageLog).where(VillageLog.village_code == village_code).values(last_seq=last_seq))
 
 
+#: ``field_revs`` key whose ``[revision, origin]`` holds for every field in ``fields`` that
+#: has no entry of its own: a record's first write stores ``{"*": [1, origin]}`` instead of
+#: one entry per field (never a field name: those are identifiers or ``data.<key>``).
+ALL_FIELDS = "*"
+
+
 @dataclass(slots=True)
 class RecordState:
-    """A record as held in memory during one write transaction."""
+    """A record as held in memory during one write transaction. ``field_revs`` is as
+    stored (possibly with the compact :data:`ALL_FIELDS` entry); :meth:`revs` expands it."""
 
     entity: str
     id: str
@@ -84,6 +92,16 @@ class RecordState:
     @property
     def key(self) -> Key:
         return (self.entity, self.id)
+
+    def revs(self) -> dict[str, list[int]]:
+        """``[revision, origin]`` of every field ever written (a field without one: never)."""
+        every = self.field_revs.get(ALL_FIELDS)
+        if every is None:
+            return self.field_revs
+        revs = dict.fromkeys(self.fields, every)
+        revs.update(self.field_revs)
+        del revs[ALL_FIELDS]
+        return revs
 
     def current(self) -> dict[str, Any]:
         """The flat field dict plus the ``deleted`` flag (a pseudo-field for every entity)."""
@@ -160,17 +178,32 @@ def write_records(conn: Connection, states: list[RecordState], now: datetime) ->
 
 def _pg_copy(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """COPY rows of records that do not exist yet (the village lock keeps another writer of
-    the village out; an id taken meanwhile by another village fails the transaction)."""
+    the village out; an id taken meanwhile by another village fails the transaction with
+    IntegrityError, and ``batches.apply_batch`` tries again)."""
+    import psycopg
     from psycopg.types.json import set_json_dumps
 
-    with conn.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
-        set_json_dumps(orjson.dumps, cursor)
-        with cursor.copy(_PG_COPY) as copy:
-            copy.set_types(_PG_COPY_TYPES)
-            for row in rows:
-                copy.write_row([row[c] for c in _COLUMNS])
+    try:
+        with conn.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+            set_json_dumps(orjson.dumps, cursor)
+            with cursor.copy(_PG_COPY) as copy:
+                copy.set_types(_PG_COPY_TYPES)
+                for row in rows:
+                    copy.write_row([row[c] for c in _COLUMNS])
+    except psycopg.IntegrityError as exc:  # as SQLAlchemy reports it for its own statements
+        raise IntegrityError(_PG_COPY, None, exc) from exc
 
 
 def new_field_revs(state: RecordState, changed: Iterable[str], revision: int, origin: int) -> None:
     for name in changed:
         state.field_revs[name] = [revision, origin]
+
+
+def set_fields(state: RecordState, values: dict[str, Any], changed: Iterable[str], origin: int) -> None:
+    """Store ``values`` in the record; ``changed`` ones are marked written by ``origin`` at the
+    record's revision. A key new to the record but not changed (a None value) is marked never
+    written, so the record's compact :data:`ALL_FIELDS` entry does not cover it."""
+    unwritten = [k for k in values if k not in state.fields]
+    state.fields.update(values)
+    new_field_revs(state, unwritten, 0, 0)
+    new_field_revs(state, changed, state.revision, origin)

@@ -26,6 +26,7 @@ from sync.server.records import (
     load_records,
     lock_village,
     new_field_revs,
+    set_fields,
     set_village_seq,
     utcnow,
     write_records,
@@ -148,8 +149,7 @@ def decide(db: Database, reviewer: ReviewerRef, case_id: str, req: DecisionReque
         values["decided_by"] = reviewer.display_name
         changed = [k for k, v in values.items() if state.fields.get(k) != v]
         state.revision += 1
-        state.fields.update(values)
-        new_field_revs(state, changed, state.revision, reviewer.origin)
+        set_fields(state, values, changed, reviewer.origin)
         event = RecordState(Entity.CASE_EVENT.value, new_id(), village, revision=1, created_at=now)
         event.fields = {
             "village_code": village, "case_id": case_id, "from_status": status, "to_status": values["status"],

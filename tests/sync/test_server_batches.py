@@ -10,7 +10,10 @@ import zstandard
 from sqlalchemy import select
 
 from jydesk.domain.ids import new_id
-from sync.protocol.models import BatchResult
+from sync.protocol.models import Batch, BatchResult
+from sync.server import batches
+from sync.server.batches import DeviceRef
+from sync.server.devices import get_device
 from sync.server.models import Conflict, HeldChange, StoredBatch
 from tests.sync.conftest import ServerEnv, change
 
@@ -277,3 +280,49 @@ def test_several_offline_moves_arrive_as_one_but_a_move_back_is_refused(server: 
     back = device.push([change("case", cid, {"status": "已受理"}, base=moved["revision"])])[0]
     assert back["status"] == "rejected" and back["errors"][0]["code"] == "invalid_transition"
     assert server.record("case", cid).fields["status"] == "入户调查"
+
+
+def _ref(server: ServerEnv, device) -> DeviceRef:
+    record = get_device(server.db, device.device_id)
+    assert record is not None
+    return record.ref
+
+
+def test_same_new_id_from_two_villages_at_once_rejects_the_later_change(server: ServerEnv, monkeypatch) -> None:
+    """Two villages create a record with the same UUID at the same moment: the batch that
+    commits second gets a per-change forbidden_village rejection (no 500), and its other
+    changes are applied. On PostgreSQL the first batch commits while the second is between
+    loading and writing (the id was free when it looked); SQLite writers queue up."""
+    one, two = server.enroll(), server.enroll()
+    rid = new_id()
+    _, first = one.household()
+    first["id"] = rid
+    _, clash = two.household()
+    clash["id"] = rid
+    keep_id, keep = two.household()
+    first_batch, second_batch = Batch.model_validate(one.batch([first])), Batch.model_validate(two.batch([clash, keep]))
+    if server.backend == "postgres":
+        original = batches.Applier.prefetch
+        done: list[dict] = []
+        started: list[bool] = []
+
+        def prefetch_then_let_the_other_village_commit(self, prepared) -> None:
+            original(self, prepared)
+            if not started:  # another connection: the village locks differ, nothing waits
+                started.append(True)
+                done.append(batches.apply_batch(server.db, _ref(server, one), first_batch))
+
+        monkeypatch.setattr(batches.Applier, "prefetch", prefetch_then_let_the_other_village_commit)
+        second = batches.apply_batch(server.db, _ref(server, two), second_batch)
+        assert [r["status"] for r in done[0]["results"]] == ["applied"]
+    else:
+        assert batches.apply_batch(server.db, _ref(server, one), first_batch)["results"][0]["status"] == "applied"
+        second = batches.apply_batch(server.db, _ref(server, two), second_batch)
+    assert [r["status"] for r in second["results"]] == ["rejected", "applied"]
+    assert second["results"][0]["errors"][0]["code"] == "forbidden_village"
+    assert server.record("household", rid).village_code == one.village
+    assert server.record("household", keep_id).village_code == two.village
+    again = batches.apply_batch(server.db, _ref(server, two), second_batch)
+    assert again["replayed"] and again["results"] == second["results"]
+    one.http.close()
+    two.http.close()

@@ -1,0 +1,68 @@
+"""Server schema upgrades: a database of an older revision keeps working after ``migrate``."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime
+
+import zstandard
+from sqlalchemy import insert, select
+
+from jydesk.domain.ids import new_id
+from sync.protocol.models import Batch
+from sync.server import batches, devices
+from sync.server.db import Database, current_revision, migrate
+from sync.server.models import StoredBatch
+from tests.sync.conftest import change
+
+
+def test_batches_stored_before_0002_replay_and_survive_a_downgrade(empty_database) -> None:
+    _, url = empty_database
+    db = Database(url)
+    try:
+        migrate(db.engine, "0001")
+        device = devices.enroll(db, devices.issue_code(db, "510185001001").code, "旧版")
+        ref = devices.get_device(db, device["device_id"]).ref
+        old = Batch.model_validate({"batch_id": str(uuid.uuid4()), "device_id": ref.id, "changes": [
+            change("household", new_id(), {"village_code": ref.village_code, "address": "简城街道1号"})]})
+        content = batches.canonical(old)
+        answer = [{"id": old.changes[0].id, "entity": "household", "status": "applied", "revision": 1,
+                   "conflicts": [], "errors": [], "server_fields": {}}]
+        t = StoredBatch.__table__
+        with db.write() as conn:  # as the 0001 server stored it: the answer as JSON in ``results``
+            conn.execute(insert(t).values(
+                batch_id=old.batch_id, device_id=ref.id, village_code=ref.village_code,
+                content_hash=hashlib.sha256(content).hexdigest(), change_count=1, received_at=datetime.now(UTC),
+                source="http", results=answer, payload=zstandard.ZstdCompressor().compress(content)))
+        migrate(db.engine)
+        assert current_revision(db.engine) == "0002"
+        replay = batches.apply_batch(db, ref, old)
+        assert replay["replayed"] and replay["results"] == answer
+
+        new = Batch.model_validate({"batch_id": str(uuid.uuid4()), "device_id": ref.id, "changes": [
+            change("household", new_id(), {"village_code": ref.village_code, "address": "简城街道2号"})]})
+        first = batches.apply_batch(db, ref, new)
+        with db.read() as conn:
+            stored = conn.execute(select(t.c.results, t.c.answer).where(t.c.batch_id == new.batch_id)).one()
+        assert stored.results is None and stored.answer
+        assert batches.apply_batch(db, ref, new)["results"] == first["results"]
+
+        migrate_down(db, "0001")
+        with db.read() as conn:
+            kept = conn.execute(select(t.c.results).where(t.c.batch_id == new.batch_id)).scalar_one()
+        assert kept == first["results"]
+    finally:
+        db.dispose()
+
+
+def migrate_down(db: Database, revision: str) -> None:
+    from alembic import command
+
+    from sync.server.db import alembic_config
+
+    cfg = alembic_config()
+    with db.engine.connect() as conn:
+        cfg.attributes["connection"] = conn.execution_options(write=True)
+        command.downgrade(cfg, revision)
+        conn.commit()
