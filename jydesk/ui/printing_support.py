@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QBuffer, QByteArray, QEventLoop, QIODevice, QObject, QRect, QRectF, QSize, Signal
 from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPainter
-from PySide6.QtPdf import QPdfDocument, QPdfDocumentRenderOptions
-from PySide6.QtPrintSupport import QPrinter
 
 from jydesk.ui.context import AppContext
+
+if TYPE_CHECKING:  # QtPdf and QtPrintSupport load on the first print, not at start-up
+    from PySide6.QtPdf import QPdfDocument
+    from PySide6.QtPrintSupport import QPrinter
 
 BAND_ROWS = 512  # device pixels rendered per band
 
@@ -57,6 +60,8 @@ class PdfError(RuntimeError):
 
 def load_pdf(data: bytes, parent: QObject | None = None) -> tuple[QPdfDocument, QBuffer]:
     """A ready QPdfDocument over ``data`` and the buffer it reads from (keep both alive)."""
+    from PySide6.QtPdf import QPdfDocument
+
     document = QPdfDocument(parent)
     buffer = QBuffer(document)
     buffer.setData(QByteArray(data))
@@ -82,6 +87,8 @@ def _layout_for(size_pt: QSize | object, printer: QPrinter) -> None:
 
 def new_printer(copies: int = 1) -> QPrinter:
     """A printer set up for the forms: A4, high resolution, ``copies`` copies (the dialog may change it)."""
+    from PySide6.QtPrintSupport import QPrinter
+
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
     printer.setCopyCount(max(copies, 1))
@@ -122,6 +129,8 @@ def print_pdf(document: QPdfDocument, printer: QPrinter, pages: Sequence[int] | 
 
 
 def _paint_page(document: QPdfDocument, page: int, painter: QPainter, printer: QPrinter) -> None:
+    from PySide6.QtPdf import QPdfDocumentRenderOptions
+
     dpi = printer.resolution()
     paper = printer.pageLayout().fullRectPixels(dpi)
     size_pt = document.pagePointSize(page)

@@ -13,7 +13,7 @@ from .conftest import DEMO_USERNAME
 
 _CHILD = r"""
 import json, sys
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from jydesk.ui.app import create_application
 app = create_application()
 from jydesk.store import Actor, open_store
@@ -24,25 +24,27 @@ store = open_store(sys.argv[1])
 window = MainWindow(store, Actor(*user_by_name(store, sys.argv[2])), username=sys.argv[2])
 view = window.panels["list"].view
 
+loop = QEventLoop()
+
 class Painted(QObject):
-    done = False
     def eventFilter(self, obj, event):
         if event.type() == QEvent.Type.Paint:
-            self.done = True
+            loop.quit()
         return False
 
 painted = Painted()
 view.viewport().installEventFilter(painted)
 window.show()
-while not painted.done:
-    app.processEvents()
+loop.exec()
 report = {"orm_before_paint": "sqlalchemy" in sys.modules, "built_before_paint": sorted(window.panels),
           "rows_painted": view.model().rowCount(),
           "first_name": view.model().index(0, 0).data()}
-ready = []
-window.ready.connect(lambda: ready.append(True))
-while not ready or len(window.panels) < len(window.panel_classes):
-    app.processEvents()
+view.viewport().removeEventFilter(painted)
+window.ready.connect(loop.quit)
+loop.exec()
+while len(window.panels) < len(window.panel_classes):  # the rest are built one per event-loop turn
+    QTimer.singleShot(20, loop.quit)
+    loop.exec()
 report["built_after_ready"] = sorted(window.panels)
 report["orm_after_ready"] = "sqlalchemy" in sys.modules
 print(json.dumps(report, ensure_ascii=False), flush=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
@@ -35,7 +36,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from jydesk.domain.casework import DeadlineState
 from jydesk.domain.entities import CaseStatus
 from jydesk.domain.errors import ValidationError
 from jydesk.store import Actor, Store
@@ -43,10 +43,11 @@ from jydesk.ui.context import AppContext
 from jydesk.ui.dialogs import ask
 from jydesk.ui.lazy import lazy_module
 from jydesk.ui.panels.base import EditorPanel, NavEntry, Panel
-from jydesk.ui.panels.print_preview import NAV_KEY as PREVIEW_KEY
+from jydesk.ui.panels.print_preview import NAV_KEY as PREVIEW_KEY  # a light module now
 from jydesk.ui.printing_support import PrintRequest, print_requests
 
 if TYPE_CHECKING:  # imported where used: not needed before the window is shown
+    from jydesk.domain import casework
     from jydesk.store import cases as svc
     from jydesk.store import registry
     from jydesk.store.cases import CaseQuery, CaseRow
@@ -54,6 +55,7 @@ if TYPE_CHECKING:  # imported where used: not needed before the window is shown
     from jydesk.ui.case_editor import CaseEditor
     from jydesk.ui.workers import Job
 else:
+    casework = lazy_module("jydesk.domain.casework")
     svc = lazy_module("jydesk.store.cases")
     registry = lazy_module("jydesk.store.registry")
 
@@ -64,8 +66,14 @@ CASES_DUE_KEY = "cases_due"
 CASE_FORM_KEY = "case_form"
 DRAFT_KIND = "case"
 ALL = "全部"
-STATE_COLOURS = {DeadlineState.DUE_SOON: QColor("#b45309"), DeadlineState.OVERDUE: QColor("#c62828")}
-STATE_BACKGROUNDS = {DeadlineState.DUE_SOON: QColor("#fff4e0"), DeadlineState.OVERDUE: QColor("#fdecea")}
+
+
+@cache
+def state_colours() -> dict[Any, tuple[QColor, QColor]]:
+    """Text and background colours of the warned deadline states (即将到期, 已超期)."""
+    state = casework.DeadlineState
+    return {state.DUE_SOON: (QColor("#b45309"), QColor("#fff4e0")),
+            state.OVERDUE: (QColor("#c62828"), QColor("#fdecea"))}
 
 
 def _date(d: date | None) -> str:
@@ -113,11 +121,11 @@ class CaseTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[index.column()][1](row)
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 5:
-            colour = STATE_COLOURS.get(row.deadline_state)
-            return QBrush(colour) if colour else None
+            colours = state_colours().get(row.deadline_state)
+            return QBrush(colours[0]) if colours else None
         if role == Qt.ItemDataRole.BackgroundRole:
-            colour = STATE_BACKGROUNDS.get(row.deadline_state)
-            return QBrush(colour) if colour else None
+            colours = state_colours().get(row.deadline_state)
+            return QBrush(colours[1]) if colours else None
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 5 and row.deadline is not None:
             return f"{row.deadline.limit.source}（{row.deadline.limit.working_days}个工作日）"
         if role == Qt.ItemDataRole.UserRole:
@@ -166,11 +174,11 @@ def load_cases(store: Store, request: ListRequest) -> CaseListing:
         counts[r.status] = counts.get(r.status, 0) + 1
     rows = [r for r in everything if q.status is None or r.status == q.status]
     if request.warn_only:
-        rows = [r for r in rows if r.deadline_state in STATE_COLOURS]
+        rows = [r for r in rows if r.deadline_state in state_colours()]
     elif q.deadline_state is not None:
         rows = [r for r in rows if r.deadline_state is q.deadline_state]
-    soon = sum(r.deadline_state is DeadlineState.DUE_SOON for r in everything)
-    late = sum(r.deadline_state is DeadlineState.OVERDUE for r in everything)
+    soon = sum(r.deadline_state is casework.DeadlineState.DUE_SOON for r in everything)
+    late = sum(r.deadline_state is casework.DeadlineState.OVERDUE for r in everything)
     return CaseListing(request, rows, counts, soon, late, forms, groups)
 
 
@@ -199,8 +207,8 @@ class CasesPanel(Panel):
         self.deadline_filter = QComboBox()
         self.deadline_filter.addItem(ALL, None)
         self.deadline_filter.addItem("即将到期或已超期", "warn")
-        self.deadline_filter.addItem(DeadlineState.DUE_SOON.value, DeadlineState.DUE_SOON)
-        self.deadline_filter.addItem(DeadlineState.OVERDUE.value, DeadlineState.OVERDUE)
+        self.deadline_filter.addItem(casework.DeadlineState.DUE_SOON.value, casework.DeadlineState.DUE_SOON)
+        self.deadline_filter.addItem(casework.DeadlineState.OVERDUE.value, casework.DeadlineState.OVERDUE)
         self.name_filter = QLineEdit()
         self.name_filter.setPlaceholderText("申请人姓名")
         self.name_filter.setClearButtonEnabled(True)
@@ -306,7 +314,7 @@ class CasesPanel(Panel):
         state = self.deadline_filter.currentData()
         return svc.CaseQuery(form_code=self.form_filter.currentData(), status=self.status_filter.currentData(),
                          group_no=self.group_filter.currentData(),
-                         deadline_state=state if isinstance(state, DeadlineState) else None,
+                         deadline_state=state if isinstance(state, casework.DeadlineState) else None,
                          text=self.name_filter.text())
 
     def _warn_only(self) -> bool:

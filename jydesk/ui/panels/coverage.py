@@ -9,12 +9,10 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
 from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout
 
-from jydesk.domain.visits import Coverage, IsoWeek
 from jydesk.store.database import Store
 from jydesk.ui.context import AppContext
 from jydesk.ui.lazy import lazy_module
@@ -25,7 +23,8 @@ NAV_KEY = "visit_coverage"
 WEEKS = 12
 GOOD, WARN, BAD = "#2e7d32", "#b45309", "#c62828"
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # QtCharts and the visit rules load when the panel is built
+    from jydesk.domain.visits import Coverage, IsoWeek
     from jydesk.store import visits as visit_service
 else:
     visit_service = lazy_module("jydesk.store.visits")
@@ -71,6 +70,8 @@ class CoveragePanel(Panel):
         figures.addWidget(self.rate_label)
         figures.addWidget(self.detail_label, 1)
 
+        from PySide6.QtCharts import QChart, QChartView
+
         self.chart = QChart()
         self.chart.setTitle(f"近{WEEKS}周探访率（%）")
         self.chart.legend().hide()
@@ -102,6 +103,8 @@ class CoveragePanel(Panel):
             return
         self._stale = False
         # Bound methods, not lambdas: a result arriving after the panel is gone is dropped.
+        from jydesk.domain.visits import IsoWeek
+
         self._job = run_in_worker(self.ctx, load, self.ctx.store, IsoWeek.of(date.today()),
                                   on_result=self._loaded, on_error=self._failed)
 
@@ -141,6 +144,8 @@ class CoveragePanel(Panel):
         self._draw_chart()
 
     def _draw_chart(self) -> None:
+        from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QValueAxis
+
         chart = self.chart
         chart.removeAllSeries()
         for axis in chart.axes():

@@ -14,9 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtPdf import QPdfDocument
-from PySide6.QtPdfWidgets import QPdfView
-from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -43,7 +40,10 @@ from jydesk.ui.printing_support import (
     print_requests,
 )
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # QtPdf, QtPdfWidgets and QtPrintSupport load when the panel is built
+    from PySide6.QtPdf import QPdfDocument
+    from PySide6.QtPrintSupport import QPrinter
+
     from jydesk.domain import forms
     from jydesk.store import cases as case_service
 else:
@@ -98,6 +98,9 @@ class PrintPreviewPanel(Panel):
         self.heading.setObjectName("panelHeading")
         self.heading.setWordWrap(True)
 
+        from PySide6.QtPdfWidgets import QPdfView
+
+        self.zoom_modes = QPdfView.ZoomMode
         self.view = QPdfView()
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
@@ -240,15 +243,15 @@ class PrintPreviewPanel(Panel):
 
     def _zoom_chosen(self, text: str) -> None:
         if text == FIT_WIDTH:
-            self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+            self.view.setZoomMode(self.zoom_modes.FitToWidth)
         elif text == FIT_PAGE:
-            self.view.setZoomMode(QPdfView.ZoomMode.FitInView)
+            self.view.setZoomMode(self.zoom_modes.FitInView)
         else:
-            self.view.setZoomMode(QPdfView.ZoomMode.Custom)
+            self.view.setZoomMode(self.zoom_modes.Custom)
             self.view.setZoomFactor(int(text.rstrip("%")) / 100)
 
     def _step_zoom(self, direction: int) -> None:
-        current = self.view.zoomFactor() if self.view.zoomMode() == QPdfView.ZoomMode.Custom else 1.0
+        current = self.view.zoomFactor() if self.view.zoomMode() == self.zoom_modes.Custom else 1.0
         steps = [z for z in ZOOM_STEPS if (z > current + 1e-3 if direction > 0 else z < current - 1e-3)]
         if steps:
             zoom = steps[0] if direction > 0 else steps[-1]
@@ -277,6 +280,8 @@ class PrintPreviewPanel(Panel):
         return list(self.request.case_ids) if self.request is not None and not self.request.blank else []
 
     def print_with_dialog(self) -> bool:
+        from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
+
         if self.document is None:
             return False
         printer = new_printer(self.copies)
