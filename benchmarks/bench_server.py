@@ -51,6 +51,7 @@ import httpx
 import orjson
 import uvicorn
 import zstandard
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from jydesk.domain.idnumber import check_digit
@@ -59,7 +60,7 @@ from jydesk.domain.regions import towns
 from sync.protocol.models import Batch
 from sync.protocol.wire import device_authorization
 from sync.server import batches, devices, pull
-from sync.server.app import create_app
+from sync.server.app import create_app, settle_heap
 from sync.server.config import Limits, Settings
 from sync.server.db import Database
 
@@ -146,11 +147,70 @@ def enroll(db: Database, village: str) -> dict[str, Any]:
     return devices.enroll(db, devices.issue_code(db, village).code, "bench")
 
 
-def rate(n: int, seconds: float, cpu: float | None = None) -> str:
+def rate(n: int, seconds: float, cpu: float | None = None, pg_cpu: float | None = None) -> str:
     text = f"{n / seconds:>9,.0f} changes/s ({n:,} in {seconds:.2f} s"
     if cpu is not None:
-        text += f"; server process CPU {cpu / n * 1e6:.0f} µs/change"
+        text += f"; server CPU {cpu / n * 1e6:.0f} µs/change"
+    if pg_cpu is not None:
+        text += f" + PostgreSQL {pg_cpu / n * 1e6:.0f}"
     return text + ")"
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pids: list[int]) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by each of ``pids`` still running (Linux /proc)."""
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / _TICK
+    return out
+
+
+def _children(pid: int) -> list[int]:
+    found = [pid]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+class Meter:
+    """Wall time, this process's CPU, and the CPU of other processes (PostgreSQL backends of
+    the database, server worker processes) between start and stop; unavailable figures are None."""
+
+    def __init__(self, db: Database | None = None, server_pid: int | None = None) -> None:
+        self.db, self.server_pid = db, server_pid
+
+    def _pg_pids(self) -> list[int]:
+        if self.db is None or self.db.is_sqlite:
+            return []
+        with self.db.read() as conn:
+            return list(conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"))
+                        .scalars())
+
+    def __enter__(self) -> Meter:
+        self.pg = _proc_cpu(self._pg_pids())
+        self.server = _proc_cpu(_children(self.server_pid)) if self.server_pid else {}
+        self.wall, self.own = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.own
+        pg = _proc_cpu(self._pg_pids())
+        self.pg_cpu = sum(v - self.pg.get(pid, 0.0) for pid, v in pg.items()) if pg else None
+        if self.server_pid:
+            server = _proc_cpu(_children(self.server_pid))
+            self.server_cpu: float | None = sum(v - self.server.get(pid, 0.0) for pid, v in server.items())
+        else:
+            self.server_cpu = None
 
 
 def bench_service(db: Database, ids: Ids) -> list[Batch]:
@@ -159,18 +219,18 @@ def bench_service(db: Database, ids: Ids) -> list[Batch]:
     todo = make_batches(dev["device_id"], "510185001001", SERVICE_BATCHES, ids)
     for warm in make_batches(dev["device_id"], "510185001001", 2, ids):
         batches.apply_batch(db, ref, warm)
-    started, cpu = time.perf_counter(), time.process_time()
-    for b in todo:
-        result = batches.apply_batch(db, ref, b)
-        assert all(r["status"] == "applied" for r in result["results"]), result["results"][:3]
-    print(f"  service, new records   "
-          f"{rate(SERVICE_BATCHES * BATCH, time.perf_counter() - started, time.process_time() - cpu)}")
+    settle_heap()  # as a server process does once it has started
+    with Meter(db) as m:
+        for b in todo:
+            result = batches.apply_batch(db, ref, b)
+            assert all(r["status"] == "applied" for r in result["results"]), result["results"][:3]
+    print(f"  service, new records   {rate(SERVICE_BATCHES * BATCH, m.seconds, m.cpu, m.pg_cpu)}")
     edits = edit_batches(dev["device_id"], todo, 20)
-    started, cpu = time.perf_counter(), time.process_time()
-    for b in edits:
-        result = batches.apply_batch(db, ref, b)
-        assert all(r["status"] == "applied" for r in result["results"]), result["results"][:3]
-    print(f"  service, field edits   {rate(len(edits) * BATCH, time.perf_counter() - started, time.process_time() - cpu)}")
+    with Meter(db) as m:
+        for b in edits:
+            result = batches.apply_batch(db, ref, b)
+            assert all(r["status"] == "applied" for r in result["results"]), result["results"][:3]
+    print(f"  service, field edits   {rate(len(edits) * BATCH, m.seconds, m.cpu, m.pg_cpu)}")
     started = time.perf_counter()
     cursor, total = "", 0
     while True:
@@ -217,6 +277,7 @@ def _apply_in_process(url: str, village: str, count: int, seed: int, start: Any,
         dev = enroll(db, village)
         ref = devices.get_device(db, dev["device_id"]).ref
         todo = make_batches(dev["device_id"], village, count, ids)
+        settle_heap()
         done.put("ready")
         start.wait()
         for b in todo:
@@ -270,13 +331,16 @@ def bench_http(settings: Settings, db: Database, ids: Ids) -> None:
         time.sleep(0.01)
     work = _devices(db, ["510185002001", "510185003001"], HTTP_BATCHES, ids)
     size = sum(len(b) for _, bodies in work for b in bodies) / (len(work) * HTTP_BATCHES * BATCH)
-    seconds, errors = _push_all(f"http://127.0.0.1:{sock.getsockname()[1]}", work)
+    with Meter(db) as m:
+        seconds, errors = _push_all(f"http://127.0.0.1:{sock.getsockname()[1]}", work)
     server.should_exit = True
     thread.join(10)
     if errors:
         print(f"  http failed: {errors[0]}")
         return
-    print(f"  http, 1 process        {rate(len(work) * HTTP_BATCHES * BATCH, seconds)}; {size:.0f} bytes/change zstd")
+    n = len(work) * HTTP_BATCHES * BATCH
+    print(f"  http, 1 process        {rate(n, seconds, m.cpu, m.pg_cpu)} (CPU incl. the pushing client);"
+          f" {size:.0f} bytes/change zstd")
 
 
 def bench_http_workers(url: str, folder: Path, db: Database, ids: Ids, workers: int) -> None:
@@ -303,14 +367,15 @@ def bench_http_workers(url: str, folder: Path, db: Database, ids: Ids, workers: 
         villages = [f"{towns()[20 + i].code}001" for i in range(2 * workers)]
         per = max(1, 2 * HTTP_BATCHES // len(villages))
         work = _devices(db, villages, per, ids)
-        seconds, errors = _push_all(base, work)
+        with Meter(db, proc.pid) as m:
+            seconds, errors = _push_all(base, work)
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(30)
     if errors:
         print(f"  http ×{workers} workers failed: {errors[0]}")
         return
-    print(f"  http, {workers} worker processes {rate(len(work) * per * BATCH, seconds)}")
+    print(f"  http, {workers} worker processes {rate(len(work) * per * BATCH, seconds, m.server_cpu, m.pg_cpu)}")
 
 
 def load_average() -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 import zstandard
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jydesk.domain import casework, idnumber
@@ -33,9 +33,12 @@ from sync.server.records import (
     ALL_FIELDS,
     Key,
     RecordState,
+    ids_in,
+    ids_param,
     load_records,
     lock_village,
     one_of,
+    per_dialect,
     set_village_seq,
     utcnow,
     write_records,
@@ -98,7 +101,7 @@ def prepare(index: int, change: Change, village_code: str) -> Prepared:
     problems = Problems()
     entity, rid = change.entity, validation.canonical_uuid(change.id)
     op = str(change.op)
-    p = Prepared(index, entity, rid or change.id, op, change.base_revision, {}, change.client_ts)
+    p = Prepared(index, entity, rid or change.id, op, change.base_revision, _NO_FIELDS, change.client_ts, [], _NO_FIELDS)
     if entity not in ENTITY_NAMES:
         problems.add(None, ErrorCode.UNKNOWN_ENTITY, f"未知的记录类型“{entity}”")
     elif rid is None:
@@ -116,14 +119,21 @@ def prepare(index: int, change: Change, village_code: str) -> Prepared:
     return p
 
 
-def _result(p: Prepared, status: ChangeStatus, revision: int = 0, *, conflicts: list[dict[str, Any]] | None = None,
+_NO_FIELDS: dict[str, Any] = {}  # shared, never written to: a prepared change's fields are replaced, not filled
+#: ``ChangeStatus`` values as plain strings (what an answer holds).
+_APPLIED, _MERGED, _CONFLICT, _REJECTED, _HELD = (s.value for s in (
+    ChangeStatus.APPLIED, ChangeStatus.MERGED, ChangeStatus.CONFLICT, ChangeStatus.REJECTED, ChangeStatus.HELD))
+
+
+def _result(p: Prepared, status: str, revision: int = 0, *, conflicts: list[dict[str, Any]] | None = None,
             errors: list[dict[str, Any]] | None = None, server_fields: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"id": p.id, "entity": p.entity, "status": status.value, "revision": revision,
+    """One change's answer; ``status`` is a :class:`ChangeStatus` value."""
+    return {"id": p.id, "entity": p.entity, "status": status, "revision": revision,
             "conflicts": conflicts or [], "errors": errors or [], "server_fields": server_fields or {}}
 
 
 def _rejected(p: Prepared, field_name: str | None, code: str, message: str, revision: int = 0) -> dict[str, Any]:
-    return _result(p, ChangeStatus.REJECTED, revision, errors=[{"field": field_name, "code": str(code), "message": message}])
+    return _result(p, _REJECTED, revision, errors=[{"field": field_name, "code": str(code), "message": message}])
 
 
 def _static_references(spec: EntitySpec) -> list[tuple[str, str]]:
@@ -136,6 +146,16 @@ def _static_references(spec: EntitySpec) -> list[tuple[str, str]]:
 
 _STATIC_REFERENCES = {entity: _static_references(spec) for entity, spec in SPECS.items()}
 _EMPTY: dict[str, Any] = {}
+_H, _R, _B, _D = HeldChange.__table__, Record.__table__, StoredBatch.__table__, Device.__table__
+_ANY_HELD = (select(_H.c.id).where(_H.c.village_code == bindparam("village"), _H.c.released_at.is_(None))
+             .limit(1))
+_ID_NUMBERS = per_dialect(lambda d: select(_R.c.id, _R.c.id_number).where(
+    _R.c.village_code == bindparam("village"), _R.c.entity == Entity.PERSON.value, _R.c.deleted.is_(False),
+    ids_in(_R.c.id_number, d)))
+_STORED = (select(_B.c.device_id, _B.c.content_hash, _B.c.answer, _B.c.results, _B.c.received_at)
+           .where(_B.c.batch_id == bindparam("batch")))
+_STORE = insert(_B)
+_SEEN = update(_D).where(_D.c.id == bindparam("device")).values(last_seen_at=bindparam("now"))
 _CASE, _PERSON, _ATTACHMENT = Entity.CASE.value, Entity.PERSON.value, Entity.ATTACHMENT.value
 _NO_REV = (0, 0)
 
@@ -188,9 +208,7 @@ class Applier:
             if p.entity == _PERSON and isinstance(p.fields.get("id_number"), str):
                 id_numbers.add(idnumber.normalise(p.fields["id_number"]))
         self.records.update(load_records(self.conn, keys))
-        h = HeldChange.__table__.c
-        self.has_held = self.conn.execute(select(h.id).where(h.village_code == self.village,
-                                                             h.released_at.is_(None)).limit(1)).first() is not None
+        self.has_held = self.conn.execute(_ANY_HELD, {"village": self.village}).first() is not None
         if self.has_held:
             self._load_held(keys)
         self._load_id_numbers(id_numbers)
@@ -217,10 +235,9 @@ class Applier:
     def _load_id_numbers(self, numbers: set[str]) -> None:
         if not numbers:
             return
-        t = Record.__table__.c
-        stmt = select(t.id, t.id_number).where(t.village_code == self.village, t.entity == Entity.PERSON.value,
-                                               t.deleted.is_(False), one_of(self.conn, t.id_number, sorted(numbers)))
-        for r in self.conn.execute(stmt).all():
+        rows = self.conn.execute(_ID_NUMBERS[self.conn.dialect.name],
+                                 {"village": self.village, "ids": ids_param(self.conn, sorted(numbers))}).all()
+        for r in rows:
             if self.id_numbers.setdefault(r.id_number, r.id) == r.id:
                 self.number_of[r.id] = r.id_number
 
@@ -229,7 +246,7 @@ class Applier:
     def apply(self, p: Prepared, origin: int, device_id: str, *, releasing: int | None = None) -> dict[str, Any]:
         """Apply one change; ``releasing`` is the id of the held row being applied, if any."""
         if p.errors:
-            return _result(p, ChangeStatus.REJECTED, errors=p.errors)
+            return _result(p, _REJECTED, errors=p.errors)
         spec = SPECS[p.entity]
         state = self.records.get(p.key)
         if state is not None and state.village_code != self.village:
@@ -311,7 +328,7 @@ class Applier:
             problems = Problems()
             normalised = validation.check_record(p.entity, current, new, set(applied), problems, today=self.today)
             if problems:
-                return Outcome(_result(p, ChangeStatus.REJECTED, state.revision, errors=problems.items))
+                return Outcome(_result(p, _REJECTED, state.revision, errors=problems.items))
             for name, value in normalised.items():
                 applied[name] = new[name] = value
             applied = {n: v for n, v in applied.items() if v != current.get(n)}
@@ -329,7 +346,7 @@ class Applier:
         if answer is not None:
             return answer
         if p.op == "delete":
-            return _result(p, ChangeStatus.APPLIED, 0)
+            return _result(p, _APPLIED, 0)
         new = dict(fields)
         if p.base_revision > 0:
             missing = [n for n in spec.required if validation.is_empty(new.get(n))]
@@ -339,7 +356,7 @@ class Applier:
         problems = Problems()
         normalised = validation.check_record(p.entity, None, new, set(new), problems, today=self.today)
         if problems:
-            return _result(p, ChangeStatus.REJECTED, 0, errors=problems.items)
+            return _result(p, _REJECTED, 0, errors=problems.items)
         new.update(normalised)
         duplicate = self._duplicate(p, new)
         if duplicate:
@@ -349,24 +366,24 @@ class Applier:
         if parent_missing is not None:
             return self._hold(p, parent_missing, origin, device_id, releasing=releasing)
         key = p.key
-        state = self.records[key] = RecordState(p.entity, p.id, self.village, created_at=self.now)
         self.created.append(key)
-        if new:
-            state.revision = 1
-            mark = [1, origin]
-            state.fields = new
-            state.field_revs = {ALL_FIELDS: mark}
-            if "deleted" in new:
-                state.deleted = bool(new["deleted"])
-                if "deleted" in spec.fields:
-                    new["deleted"] = state.deleted
-                else:
-                    del new["deleted"]
-                    state.field_revs["deleted"] = mark
-            self.dirty[key] = None
-            if p.entity == _PERSON:
-                self._track_id_number(state)
-        return _result(p, ChangeStatus.APPLIED, state.revision, server_fields=adopt)
+        if not new:
+            self.records[key] = RecordState(p.entity, p.id, self.village, created_at=self.now)
+            return _result(p, _APPLIED, 0, server_fields=adopt)
+        mark = [1, origin]
+        state = self.records[key] = RecordState(p.entity, p.id, self.village, 1, False, new, {ALL_FIELDS: mark},
+                                                self.now)
+        if "deleted" in new:
+            state.deleted = bool(new["deleted"])
+            if "deleted" in spec.fields:
+                new["deleted"] = state.deleted
+            else:
+                del new["deleted"]
+                state.field_revs["deleted"] = mark
+        self.dirty[key] = None
+        if p.entity == _PERSON:
+            self._track_id_number(state)
+        return _result(p, _APPLIED, 1, server_fields=adopt)
 
     def _duplicate(self, p: Prepared, new: dict[str, Any]) -> dict[str, Any] | None:
         if p.entity != _PERSON or new.get("deleted") or not new.get("id_number"):
@@ -433,7 +450,7 @@ class Applier:
                 self.own_held[row_id] = p.index
         self.held_blocker.setdefault(p.key, blocker)
         self.has_held = True
-        return _result(p, ChangeStatus.HELD, 0)
+        return _result(p, _HELD, 0)
 
     def _write(self, p: Prepared, spec: EntitySpec, state: RecordState, outcome: Outcome,
                origin: int, device_id: str) -> dict[str, Any]:
@@ -462,11 +479,11 @@ class Applier:
                                    "device_id": device_id, "batch_id": self.batch_id, "created_at": self.now})
         server_fields = {**outcome.others, **outcome.normalised}
         if conflicts:
-            status = ChangeStatus.CONFLICT
+            status = _CONFLICT
         elif outcome.others:
-            status = ChangeStatus.MERGED
+            status = _MERGED
         else:
-            status = ChangeStatus.APPLIED
+            status = _APPLIED
         return _result(p, status, state.revision, conflicts=conflicts, server_fields=server_fields)
 
     def _track_id_number(self, state: RecordState) -> None:
@@ -509,7 +526,7 @@ class Applier:
                     continue
                 self._load_for_release(p)
                 result = self.apply(p, int(change["origin"]), row.device_id, releasing=row.id)
-                if result["status"] != ChangeStatus.HELD.value:
+                if result["status"] != _HELD:
                     self.conn.execute(update(HeldChange.__table__).where(h.id == row.id)
                                       .values(released_at=self.now, result=result))
                 if row.id in self.own_held:
@@ -542,9 +559,7 @@ class Applier:
 
 
 def _stored(conn: Connection, batch_id: str) -> Any:
-    t = StoredBatch.__table__.c
-    return conn.execute(select(t.device_id, t.content_hash, t.answer, t.results, t.received_at)
-                        .where(t.batch_id == batch_id)).first()
+    return conn.execute(_STORED, {"batch": batch_id}).first()
 
 
 def _replay(row: Any, batch: Batch, digest: str) -> dict[str, Any]:
@@ -601,11 +616,11 @@ def _apply_once(db: Database, device: DeviceRef, batch: Batch, batch_id: str, co
         last_seq = applier.flush(last_seq)
         set_village_seq(conn, device.village_code, last_seq)
         packer = zstandard.ZstdCompressor(level=3)
-        conn.execute(insert(StoredBatch).values(
-            batch_id=batch_id, device_id=device.id, village_code=device.village_code, content_hash=digest,
-            change_count=len(prepared), received_at=now, source=source, answer=packer.compress(orjson.dumps(results)),
-            payload=packer.compress(content)))
-        conn.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now))
+        conn.execute(_STORE, {
+            "batch_id": batch_id, "device_id": device.id, "village_code": device.village_code, "content_hash": digest,
+            "change_count": len(prepared), "received_at": now, "source": source,
+            "answer": packer.compress(orjson.dumps(results)), "payload": packer.compress(content)})
+        conn.execute(_SEEN, {"device": device.id, "now": now})
     return {"batch_id": batch_id, "device_id": device.id, "received_at": now, "results": results, "replayed": False}
 
 

@@ -51,7 +51,7 @@ def _database(args: argparse.Namespace, *, migrate: bool = True) -> Database:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from sync.server.app import create_app
+    from sync.server.app import create_app, settle_heap
 
     settings = _settings(args)
     db = _database(args)
@@ -65,7 +65,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["JYDESK_SERVER_DATA_DIR"] = str(settings.data_dir)
         uvicorn.run("sync.server.app:app_from_env", factory=True, workers=args.workers, **common)
     else:
-        uvicorn.run(create_app(settings, db), **common)
+        app = create_app(settings, db)
+        settle_heap()
+        uvicorn.run(app, **common)
     return 0
 
 

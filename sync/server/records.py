@@ -9,10 +9,10 @@ has seen seq N can never later meet a newly committed seq below N.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import Connection, String, any_, bindparam, func, select, text, update
@@ -24,6 +24,7 @@ from jydesk.domain.entities import SPECS, Entity
 from sync.server.models import Record, VillageLog
 
 Key = tuple[str, str]  # (entity, id)
+T = TypeVar("T")
 _CHUNK = 500
 _COLUMNS = ("id", "entity", "village_code", "revision", "seq", "deleted", "fields", "field_revs", "status",
             "id_number", "parent_id", "created_at", "updated_at")
@@ -46,6 +47,9 @@ _PG_COPY_TYPES = [{"int": "int4", "bigint": "int8"}.get(t, t) for t in _PG_TYPES
 _JSON_COLUMNS = frozenset({"fields", "field_revs"})
 
 
+_CASE, _PERSON = Entity.CASE.value, Entity.PERSON.value
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -55,16 +59,41 @@ def insert_for(conn: Connection) -> Any:
     return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
+def per_dialect(build: Callable[[str], T]) -> dict[str, T]:
+    """A statement built once for each backend: building one (and its cache key) costs more
+    than running a small one, and the ingest path runs several per batch."""
+    return {dialect: build(dialect) for dialect in ("postgresql", "sqlite")}
+
+
+def ids_in(column: Any, dialect: str, name: str = "ids") -> ColumnElement[bool]:
+    """``column IN :name`` for ids and 身份证号 (never containing a comma); pass the values
+    through :func:`ids_param`. On PostgreSQL one text parameter split server-side: the
+    driver's per-element array quoting is slow."""
+    if dialect == "postgresql":
+        return column == any_(func.string_to_array(bindparam(name, type_=String), ","))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def ids_param(conn: Connection, values: list[str]) -> str | list[str]:
+    return ",".join(values) if conn.dialect.name == "postgresql" else values
+
+
+_VILLAGE_LOG = VillageLog.__table__
+_LOCK = per_dialect(lambda d: (postgresql.insert if d == "postgresql" else sqlite.insert)(_VILLAGE_LOG)
+                    .values(village_code=bindparam("village"), last_seq=0)
+                    .on_conflict_do_update(index_elements=["village_code"], set_={"last_seq": _VILLAGE_LOG.c.last_seq})
+                    .returning(_VILLAGE_LOG.c.last_seq))
+_SET_SEQ = (update(_VILLAGE_LOG).where(_VILLAGE_LOG.c.village_code == bindparam("village"))
+            .values(last_seq=bindparam("seq")))
+
+
 def lock_village(conn: Connection, village_code: str) -> int:
     """Take the village's write lock for this transaction; return its last seq."""
-    ins = insert_for(conn)(VillageLog).values(village_code=village_code, last_seq=0)
-    stmt = ins.on_conflict_do_update(index_elements=["village_code"],
-                                     set_={"last_seq": VillageLog.__table__.c.last_seq}).returning(VillageLog.last_seq)
-    return int(conn.execute(stmt).scalar_one())
+    return int(conn.execute(_LOCK[conn.dialect.name], {"village": village_code}).scalar_one())
 
 
 def set_village_seq(conn: Connection, village_code: str, last_seq: int) -> None:
-    conn.execute(update(VillageLog).where(VillageLog.village_code == village_code).values(last_seq=last_seq))
+    conn.execute(_SET_SEQ, {"village": village_code, "seq": last_seq})
 
 
 #: ``field_revs`` key whose ``[revision, origin]`` holds for every field in ``fields`` that
@@ -107,18 +136,20 @@ class RecordState:
         """The flat field dict plus the ``deleted`` flag (a pseudo-field for every entity)."""
         return {**self.fields, "deleted": self.deleted}
 
-    def row(self, now: datetime) -> dict[str, Any]:
+    def values(self, now: datetime) -> tuple[Any, ...]:
+        """The table row, in ``_COLUMNS`` order."""
         spec = SPECS[self.entity]
-        fields = self.fields if "deleted" in spec.fields else {k: v for k, v in self.fields.items() if k != "deleted"}
+        fields = self.fields
+        if "deleted" in fields and "deleted" not in spec.fields:
+            fields = {k: v for k, v in fields.items() if k != "deleted"}
         parent = spec.parent
-        return {
-            "entity": self.entity, "id": self.id, "village_code": self.village_code, "revision": self.revision,
-            "seq": self.seq, "deleted": self.deleted, "fields": fields, "field_revs": self.field_revs,
-            "status": fields.get("status") if self.entity == Entity.CASE else None,
-            "id_number": fields.get("id_number") if self.entity == Entity.PERSON else None,
-            "parent_id": fields.get(parent[0]) if parent else None,
-            "created_at": self.created_at or now, "updated_at": now,
-        }
+        return (self.id, self.entity, self.village_code, self.revision, self.seq, self.deleted, fields,
+                self.field_revs, fields.get("status") if self.entity == _CASE else None,
+                fields.get("id_number") if self.entity == _PERSON else None,
+                fields.get(parent[0]) if parent else None, self.created_at or now, now)
+
+    def row(self, now: datetime) -> dict[str, Any]:
+        return dict(zip(_COLUMNS, self.values(now), strict=True))
 
 
 def _chunks(items: list[Any]) -> Iterator[list[Any]]:
@@ -127,24 +158,27 @@ def _chunks(items: list[Any]) -> Iterator[list[Any]]:
 
 
 def one_of(conn: Connection, column: Any, values: list[str]) -> ColumnElement[bool]:
-    """``column IN values`` for ids and 身份证号 (never containing a comma). On PostgreSQL one
-    text parameter split server-side: the driver's per-element array quoting is slow."""
+    """``column IN values`` for ids and 身份证号 (never containing a comma), as :func:`ids_in`."""
     if conn.dialect.name == "postgresql":
         return column == any_(func.string_to_array(bindparam(None, ",".join(values), type_=String), ","))
     return column.in_(values)
+
+
+_T = Record.__table__.c
+_LOAD = per_dialect(lambda d: select(_T.entity, _T.id, _T.village_code, _T.revision, _T.deleted, _T.fields,
+                                     _T.field_revs, _T.created_at, _T.seq).where(ids_in(_T.id, d)))
 
 
 def load_records(conn: Connection, keys: Iterable[Key]) -> dict[Key, RecordState]:
     """The stored records among ``keys`` (any village: callers check the village)."""
     wanted = set(keys)
     found: dict[Key, RecordState] = {}
-    t = Record.__table__.c
+    stmt = _LOAD[conn.dialect.name]
     for chunk in _chunks(sorted({rid for _, rid in wanted})):
-        stmt = select(t.entity, t.id, t.village_code, t.revision, t.deleted, t.fields, t.field_revs,
-                      t.created_at, t.seq).where(one_of(conn, t.id, chunk))
         # fetch all at once (row by row costs a driver call each); the JSON values are fresh
         # objects of this result, owned by the state from here on
-        for entity, rid, village, revision, deleted, fields, field_revs, created_at, seq in conn.execute(stmt).all():
+        rows = conn.execute(stmt, {"ids": ids_param(conn, chunk)}).all()
+        for entity, rid, village, revision, deleted, fields, field_revs, created_at, seq in rows:
             if (entity, rid) in wanted:
                 found[(entity, rid)] = RecordState(entity, rid, village, revision, deleted, fields, field_revs,
                                                    created_at, seq, True)
@@ -157,7 +191,7 @@ def write_records(conn: Connection, states: list[RecordState], now: datetime) ->
     if not states:
         return
     if conn.dialect.name == "postgresql":
-        new = [s.row(now) for s in states if not s.stored]
+        new = [s.values(now) for s in states if not s.stored]
         if new:
             _pg_copy(conn, new)
         stored = [s.row(now) for s in states if s.stored]
@@ -176,7 +210,7 @@ def write_records(conn: Connection, states: list[RecordState], now: datetime) ->
     conn.execute(stmt, rows)
 
 
-def _pg_copy(conn: Connection, rows: list[dict[str, Any]]) -> None:
+def _pg_copy(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     """COPY rows of records that do not exist yet (the village lock keeps another writer of
     the village out; an id taken meanwhile by another village fails the transaction with
     IntegrityError, and ``batches.apply_batch`` tries again)."""
@@ -189,7 +223,7 @@ def _pg_copy(conn: Connection, rows: list[dict[str, Any]]) -> None:
             with cursor.copy(_PG_COPY) as copy:
                 copy.set_types(_PG_COPY_TYPES)
                 for row in rows:
-                    copy.write_row([row[c] for c in _COLUMNS])
+                    copy.write_row(row)
     except psycopg.IntegrityError as exc:  # as SQLAlchemy reports it for its own statements
         raise IntegrityError(_PG_COPY, None, exc) from exc
 

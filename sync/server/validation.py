@@ -95,18 +95,20 @@ def check_change(spec: EntitySpec, fields: Mapping[str, Any], village_code: str,
                  problems: Problems) -> dict[str, Any]:
     """Field names and value types; returns the fields with values normalised."""
     out: dict[str, Any] = {}
-    known = _FIELDS[spec.name]
+    plan = _PLANS[spec.name]
     for name, value in fields.items():
-        if name not in known and not spec.accepts(name):
-            problems.add(name, ErrorCode.UNKNOWN_FIELD, f"“{spec.label}”没有字段“{name}”")
-            continue
-        if name.startswith(DATA_PREFIX):
-            if len(name) > len(DATA_PREFIX) + MAX_DATA_KEY:
-                problems.add(name, ErrorCode.INVALID, "表单字段名过长")
+        checker = plan.get(name, _UNPLANNED)
+        if checker is _UNPLANNED:  # not a plain field of the entity: a form value, or unknown
+            if name not in _FIELDS[spec.name] and not spec.accepts(name):
+                problems.add(name, ErrorCode.UNKNOWN_FIELD, f"“{spec.label}”没有字段“{name}”")
                 continue
-            out[name] = value
-            continue
-        checker = _CHECKERS.get(name, _text)
+            if name.startswith(DATA_PREFIX):
+                if len(name) > len(DATA_PREFIX) + MAX_DATA_KEY:
+                    problems.add(name, ErrorCode.INVALID, "表单字段名过长")
+                    continue
+                out[name] = value
+                continue
+            checker = _CHECKERS.get(name, _text)
         if checker is _text and type(value) is str and len(value) <= MAX_TEXT:
             out[name] = value
             continue
@@ -286,6 +288,18 @@ _CHECKERS: dict[str, Callable[[Any], Any]] = {
     **{f: _iso_datetime for f in DATETIME_FIELDS},
     **{f: _bool for f in BOOL_FIELDS},
     **{f: _uuid_ref for f in ID_FIELDS},
+}
+
+
+def _unplanned(value: Any) -> Any:
+    raise AssertionError("never called: marks a name without a plan entry")
+
+
+_UNPLANNED = _unplanned
+#: Per entity, the checker of each of its plain (not ``data.``) fields.
+_PLANS: dict[str, dict[str, Callable[[Any], Any]]] = {
+    entity.value: {name: _CHECKERS.get(name, _text) for name in spec.fields if not name.startswith(DATA_PREFIX)}
+    for entity, spec in SPECS.items()
 }
 
 
