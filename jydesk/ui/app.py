@@ -7,11 +7,12 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, QTimer, QTranslator
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 if TYPE_CHECKING:
     from jydesk.store import Store
@@ -73,14 +74,14 @@ def run_app(data_dir: Path) -> int:
         log.exception("打开数据库失败")
         QMessageBox.critical(None, APP_NAME, f"无法打开数据文件夹 {data_dir}：\n{exc}")
         return 1
-    warm = threading.Thread(target=_warm_up, args=(store,), name="jydesk-warm-up", daemon=True)
-    warm.start()
+    warm: list[threading.Thread] = []
     try:
         actor, username = None, ""
         if store.village() is None or user_count(store) == 0:
             from jydesk.ui.dialogs.setup import SetupDialog
 
             setup = SetupDialog(store)
+            after_first_paint(setup, lambda: warm.append(begin_warm_up(store)))
             if setup.exec() != SetupDialog.DialogCode.Accepted or setup.actor is None:
                 return 0
             actor, username = setup.actor, setup.username
@@ -89,6 +90,8 @@ def run_app(data_dir: Path) -> int:
             from jydesk.ui.main_window import village_caption
 
             login = LoginDialog(store, village=village_caption(store))
+            # The ORM loads while the clerk types, not before the dialog is painted (same GIL).
+            after_first_paint(login, lambda: warm.append(begin_warm_up(store)))
             if login.exec() != LoginDialog.DialogCode.Accepted or login.actor is None:
                 return 0
             actor, username = login.actor, login.username
@@ -99,8 +102,37 @@ def run_app(data_dir: Path) -> int:
         window.show()
         return app.exec()
     finally:
-        warm.join(10)
+        for thread in warm:
+            thread.join(10)
         store.close()
+
+
+class _FirstPaint(QObject):
+    """Calls ``callback`` once, right after the first paint of the watched widget."""
+
+    def __init__(self, widget: QWidget, callback: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self.callback: Callable[[], None] | None = callback
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self.callback is not None:
+            callback, self.callback = self.callback, None
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, callback)  # once this paint pass is done
+        return False
+
+
+def after_first_paint(widget: QWidget, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once ``widget`` has been painted for the first time."""
+    _FirstPaint(widget, callback)
+
+
+def begin_warm_up(store: Store) -> threading.Thread:
+    """Load the ORM and the first services in a background thread (behind the login dialog)."""
+    thread = threading.Thread(target=_warm_up, args=(store,), name="jydesk-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def _warm_up(store: Store) -> None:
