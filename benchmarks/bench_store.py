@@ -52,7 +52,7 @@ def bench_search(folder: Path) -> None:
             "ID tail (4)": [i[-4:] for _, i in sample],
             "full ID number": [i for _, i in sample],
         }
-        conn = s.connection()
+    with store.sql() as conn:  # the search box reads through plain SQL (store.sql())
         print(f"search over {total:,} people (limit 50):")
         worst = 0.0
         for kind, qs in queries.items():

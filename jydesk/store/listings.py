@@ -4,6 +4,7 @@ plain SQL (``store.sql()``), so the main window paints its list before the ORM i
 from __future__ import annotations
 
 import json
+import sqlite3
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -75,7 +76,7 @@ def _order(sorts: dict[str, str], key: str, descending: bool) -> str:
     return clause
 
 
-def _as_date(value: object) -> date | None:
+def as_date(value: object) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value))
@@ -200,9 +201,48 @@ class HouseholdListing(Listing):
 
 def person_row(r: Sequence[Any]) -> PersonRow:
     """A people-list row from the columns of ``PersonListing._columns_sql``."""
-    return PersonRow(r[0], r[1], r[2], _as_date(r[3]), r[4], r[5], r[6], _flags(r[7]), r[8], r[9], r[10])
+    return PersonRow(r[0], r[1], r[2], as_date(r[3]), r[4], r[5], r[6], _flags(r[7]), r[8], r[9], r[10])
 
 
 def household_row(r: Sequence[Any]) -> HouseholdRow:
     """A household-list row from the columns of ``HouseholdListing._columns_sql``."""
     return HouseholdRow(*r[:7])
+
+
+def persons_by_ids(db: sqlite3.Connection, ids: Sequence[str]) -> list[PersonRow]:
+    """People rows for the given ids, in the given order (search results)."""
+    if not ids:
+        return []
+    sql = f"{PersonListing._columns_sql} {PersonListing._tables_sql} WHERE x.id IN ({','.join('?' * len(ids))})"
+    by_id = {r[0]: r for r in db.execute(sql, tuple(ids))}
+    return [person_row(r) for i in ids if (r := by_id.get(i)) is not None]
+
+
+def households_by_ids(db: sqlite3.Connection, ids: Sequence[str]) -> list[HouseholdRow]:
+    """Household rows for the given ids, in the given order."""
+    if not ids:
+        return []
+    sql = f"{HouseholdListing._columns_sql} {HouseholdListing._tables_sql} WHERE x.id IN ({','.join('?' * len(ids))})"
+    by_id = {r[0]: household_row(r) for r in db.execute(sql, tuple(ids))}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def search_persons(db: sqlite3.Connection, query: str, limit: int = 200) -> list[PersonRow]:
+    """People the search box finds (name, pinyin initials, ID, phone, address), best first."""
+    from jydesk.store.search_query import search_ids
+
+    return persons_by_ids(db, [pid for pid, _ in search_ids(db, query, limit)])
+
+
+def search_households(db: sqlite3.Connection, query: str, limit: int = 200) -> list[HouseholdRow]:
+    """Households of the people the search box finds, best first."""
+    from jydesk.store.search_query import search_ids
+
+    person_ids = [pid for pid, _ in search_ids(db, query, limit * 3)]
+    order: list[str] = []
+    for row in persons_by_ids(db, person_ids):
+        if row.household_id and row.household_id not in order:
+            order.append(row.household_id)
+            if len(order) >= limit:
+                break
+    return households_by_ids(db, order)

@@ -13,27 +13,18 @@ Plain Python over :class:`~jydesk.store.database.Store`; the UI calls these and 
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, text
+from sqlalchemy import select
 
 from jydesk.domain.errors import FieldError, ValidationError
 from jydesk.domain.idnumber import normalise
 from jydesk.domain.ids import new_id
 from jydesk.domain.registry import validate_household, validate_person
 from jydesk.store.database import Store
-from jydesk.store.listings import (
-    HouseholdListing,
-    HouseholdRow,
-    PersonListing,
-    PersonRow,
-    household_row,
-    person_row,
-)
 from jydesk.store.models import Draft, Household, Installation, Person, UserSetting
 from jydesk.store.quick_reads import (  # re-exported: the window reads these before the ORM loads
     active_usernames as active_usernames,
@@ -49,48 +40,6 @@ HEAD_RELATION = "本人"
 LOCK_MINUTES_RANGE = (1, 240)
 
 # ---------------------------------------------------------------- list rows and pages
-
-_PERSON_BY_ID = f"{PersonListing._columns_sql} {PersonListing._tables_sql} WHERE x.id IN :ids"
-_HOUSEHOLD_BY_ID = f"{HouseholdListing._columns_sql} {HouseholdListing._tables_sql} WHERE x.id IN :ids"
-
-
-def persons_by_ids(conn: Connection, ids: Sequence[str]) -> list[PersonRow]:
-    """People rows for the given ids, in the given order (search results)."""
-    if not ids:
-        return []
-    stmt = text(_PERSON_BY_ID).bindparams(bindparam("ids", expanding=True))
-    by_id = {r[0]: r for r in conn.execute(stmt, {"ids": list(ids)}).all()}
-    return [person_row(r) for i in ids if (r := by_id.get(i)) is not None]
-
-
-def households_by_ids(conn: Connection, ids: Sequence[str]) -> list[HouseholdRow]:
-    if not ids:
-        return []
-    stmt = text(_HOUSEHOLD_BY_ID).bindparams(bindparam("ids", expanding=True))
-    by_id = {r[0]: household_row(r) for r in conn.execute(stmt, {"ids": list(ids)}).all()}
-    return [by_id[i] for i in ids if i in by_id]
-
-
-def search_persons(conn: Connection, query: str, limit: int = 200) -> list[PersonRow]:
-    """People the search box finds (name, pinyin initials, ID, phone, address), best first."""
-    from jydesk.store.search import search_ids
-
-    return persons_by_ids(conn, [pid for pid, _ in search_ids(conn, query, limit)])
-
-
-def search_households(conn: Connection, query: str, limit: int = 200) -> list[HouseholdRow]:
-    """Households of the people the search box finds, best first."""
-    from jydesk.store.search import search_ids
-
-    person_ids = [pid for pid, _ in search_ids(conn, query, limit * 3)]
-    order: list[str] = []
-    for row in persons_by_ids(conn, person_ids):
-        if row.household_id and row.household_id not in order:
-            order.append(row.household_id)
-            if len(order) >= limit:
-                break
-    return households_by_ids(conn, order)
-
 
 # ---------------------------------------------------------------- household editing
 

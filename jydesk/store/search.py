@@ -4,38 +4,23 @@ The index is a WITHOUT ROWID table of (term, rank, person_id). Every substring o
 a term (names are short), so 1- and 2-character Chinese queries hit the index directly —
 FTS5's trigram tokenizer cannot. Ranks order results: 0 exact, 1 prefix, 2 inside.
 Term prefixes: n name, p pinyin initials, i ID number, m mobile/phone, t ID or phone tail.
-Addresses are indexed by character bigrams per household.
+Addresses are indexed by character bigrams per household. This module writes the index (in
+the unit of work); ``jydesk.store.search_query`` reads it (plain SQL, ``store.sql()``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date
 
-from sqlalchemy import Connection, bindparam, delete, select, text
+from sqlalchemy import Connection, delete, select
 
 from jydesk.domain.pinyin import initials
 from jydesk.store.models import Household, HouseholdSearchTerm, Person, PersonSearchTerm
-
-_DIGITS = re.compile(r"^\d+X?$")
-_LETTERS = re.compile(r"^[a-z]+$")
-_TAIL_LENGTHS = (4, 5, 6)
-
-
-@dataclass(frozen=True, slots=True)
-class SearchHit:
-    person_id: str
-    name: str
-    id_number: str
-    sex: str | None
-    birth_date: date | None
-    phone: str | None
-    household_id: str | None
-    address: str | None
-    group_no: int | None
-    matched: str  # 姓名 / 拼音 / 身份证号 / 电话 / 住址
+from jydesk.store.search_query import TAIL_LENGTHS
+from jydesk.store.search_query import SearchHit as SearchHit  # re-exported: the query side
+from jydesk.store.search_query import classify as classify  # re-exported
+from jydesk.store.search_query import search as search  # re-exported
+from jydesk.store.search_query import search_ids as search_ids  # re-exported
 
 
 def person_terms(name: str, id_number: str | None, phone: str | None) -> dict[str, int]:
@@ -56,7 +41,7 @@ def person_terms(name: str, id_number: str | None, phone: str | None) -> dict[st
         put("p" + py[:k], 0 if k == len(py) else 1)
     if id_number:
         put("i" + id_number, 0)
-        for n in _TAIL_LENGTHS:
+        for n in TAIL_LENGTHS:
             put("t" + id_number[-n:], 0)
     if phone:
         put("m" + phone, 0)
@@ -116,89 +101,6 @@ def rebuild(conn: Connection) -> None:
     index_households(conn, [tuple(r) for r in households])
 
 
-def classify(query: str) -> tuple[str, str]:
-    """(kind, normalised query): kind is digits / letters / text / empty."""
-    q = "".join((query or "").split())
-    if not q:
-        return "empty", ""
-    if _DIGITS.match(q.upper()):
-        return "digits", q.upper()
-    if _LETTERS.match(q.lower()):
-        return "letters", q.lower()
-    return "text", q
-
-
-def search_ids(conn: Connection, query: str, limit: int = 50) -> list[tuple[str, str]]:
-    """Ranked (person_id, matched-by) pairs for a query, best first."""
-    kind, q = classify(query)
-    found: list[tuple[str, str]] = []
-    seen: set[str] = set()
-
-    def add(rows: Iterable[Sequence[object]], label: str) -> None:
-        for row in rows:
-            pid = str(row[0])
-            if pid not in seen and len(found) < limit:
-                seen.add(pid)
-                found.append((pid, label))
-
-    if kind == "empty":
-        return []
-    if kind == "digits":
-        if len(q) in _TAIL_LENGTHS:
-            add(conn.execute(_TERM, {"term": "t" + q, "limit": limit}), "身份证号/电话")
-        if len(q) >= 4 and len(found) < limit:
-            for prefix, label in (("i", "身份证号"), ("m", "电话")):
-                add(conn.execute(_PREFIX, {"lo": prefix + q, "hi": prefix + q + "\uffff", "limit": limit}), label)
-        return found
-    if kind == "letters":
-        add(conn.execute(_TERM, {"term": "p" + q, "limit": limit}), "拼音")
-        return found
-    if len(q) <= 8:
-        add(conn.execute(_TERM, {"term": "n" + q, "limit": limit}), "姓名")
-    if len(found) < limit and len(q) >= 2:
-        add(conn.execute(_ADDRESS, {"term": q[:2], "like": f"%{_escape(q)}%", "limit": limit}), "住址")
-    return found
-
-
-def search(conn: Connection, query: str, limit: int = 50) -> list[SearchHit]:
-    """Search people as the search box does: ranked hits with household address."""
-    pairs = search_ids(conn, query, limit)
-    if not pairs:
-        return []
-    rows = conn.execute(_DETAILS, {"ids": [p for p, _ in pairs]}).all()
-    by_id = {r.id: r for r in rows}
-    hits = []
-    for pid, label in pairs:
-        r = by_id.get(pid)
-        if r is not None:
-            hits.append(SearchHit(r.id, r.name, r.id_number, r.sex, _as_date(r.birth_date), r.phone,
-                                  r.household_id, r.address, r.group_no, label))
-    return hits
-
-
-def _as_date(value: object) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
-
-
-def _escape(q: str) -> str:
-    return q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
-
-
-_TERM = text("SELECT person_id FROM person_search WHERE term = :term ORDER BY rank LIMIT :limit")
-_PREFIX = text("SELECT person_id FROM person_search WHERE term >= :lo AND term < :hi LIMIT :limit")
-_ADDRESS = text(
-    "SELECT p.id FROM household_search hs JOIN households h ON h.id = hs.household_id "
-    "JOIN persons p ON p.household_id = h.id AND p.deleted = 0 "
-    "WHERE hs.term = :term AND h.address LIKE :like ESCAPE '\\' AND h.deleted = 0 LIMIT :limit"
-)
-_DETAILS = text(
-    "SELECT p.id, p.name, p.id_number, p.sex, p.birth_date, p.phone, p.household_id, h.address, h.group_no "
-    "FROM persons p LEFT JOIN households h ON h.id = p.household_id WHERE p.id IN :ids"
-).bindparams(bindparam("ids", expanding=True))

@@ -28,8 +28,7 @@ from PySide6.QtWidgets import (
 from jydesk.domain.errors import ValidationError
 from jydesk.domain.idnumber import age_on, mask
 from jydesk.store import cases as svc
-from jydesk.store import registry
-from jydesk.store.listings import PersonRow
+from jydesk.store.listings import PersonRow, search_persons
 from jydesk.ui.context import AppContext
 
 SEARCH_DELAY_MS = 200
@@ -87,8 +86,8 @@ class NewCaseDialog(QDialog):
         query = self.search.text().strip()
         rows: list[PersonRow] = []
         if query:
-            with self.ctx.store.engine.connect() as conn:
-                rows = registry.search_persons(conn, query, limit=100)
+            with self.ctx.store.sql() as db:
+                rows = search_persons(db, query, limit=100)
         self.rows = rows
         self.results.setRowCount(len(rows))
         today = date.today()

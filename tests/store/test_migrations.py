@@ -40,9 +40,9 @@ def test_upgrade_from_previous_revision_keeps_data_and_backfills_search(data_dir
     assert len(backups) == 1
     with sqlite3.connect(backups[0]) as b:
         assert b.execute("SELECT name FROM persons").fetchone() == ("曾小红",)
-    with store.read() as s:
-        assert [h.name for h in search(s.connection(), "zxh")] == ["曾小红"]
-        assert [h.name for h in search(s.connection(), "小")] == ["曾小红"]
+    with store.sql() as db:
+        assert [h.name for h in search(db, "zxh")] == ["曾小红"]
+        assert [h.name for h in search(db, "小")] == ["曾小红"]
     store.close()
 
 

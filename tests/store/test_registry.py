@@ -110,12 +110,12 @@ def test_unknown_sort_key_is_refused(store: Store) -> None:
 def test_search_people_and_households(store: Store) -> None:
     with store.read() as s:
         person = s.execute(select(Person).limit(1)).scalar_one()
-    with store.engine.connect() as conn:
-        found = reg.search_persons(conn, person.name)
+    with store.sql() as db:
+        found = lst.search_persons(db, person.name)
         assert person.id in {r.id for r in found}
-        households = reg.search_households(conn, person.id_number[-6:])
+        households = lst.search_households(db, person.id_number[-6:])
         assert [h.id for h in households] == [person.household_id]
-        assert reg.search_persons(conn, "") == []
+        assert lst.search_persons(db, "") == []
 
 
 # ---- saving households ----

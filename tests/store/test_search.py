@@ -24,8 +24,8 @@ def people(store, clerk):
 
 
 def names(store, query, limit=50):
-    with store.read() as s:
-        return [h.name for h in search(s.connection(), query, limit)]
+    with store.sql() as db:
+        return [h.name for h in search(db, query, limit)]
 
 
 def test_finds_zhang_wei_every_way(store, people):

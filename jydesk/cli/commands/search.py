@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from jydesk.domain.idnumber import mask
     from jydesk.store import open_store
-    from jydesk.store.search import search
+    from jydesk.store.search_query import search
 
     if args.limit < 1:
         raise CommandError("--limit 应为正整数")
@@ -28,8 +28,8 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"数据文件夹 {args.data_dir} 中没有数据库")
     store = open_store(args.data_dir)
     try:
-        with store.read() as s:
-            hits = search(s.connection(), args.query, args.limit)
+        with store.sql() as db:
+            hits = search(db, args.query, args.limit)
     finally:
         store.close()
     if args.json:

@@ -31,7 +31,14 @@ from PySide6.QtWidgets import (
 )
 
 from jydesk.domain.idnumber import age_on, mask
-from jydesk.store.listings import HouseholdListing, HouseholdRow, PersonListing, PersonRow
+from jydesk.store.listings import (
+    HouseholdListing,
+    HouseholdRow,
+    PersonListing,
+    PersonRow,
+    search_households,
+    search_persons,
+)
 from jydesk.ui.context import AppContext
 from jydesk.ui.dialogs import ask
 from jydesk.ui.lazy import lazy_module
@@ -242,11 +249,11 @@ class RecordListPanel(Panel):
         self._focus_list()
 
     def _apply_search(self, model: WindowedTableModel) -> None:
-        with self.ctx.store.engine.connect() as conn:
+        with self.ctx.store.sql() as db:
             if model is self.models["people"]:
-                rows: list = registry.search_persons(conn, self._query, SEARCH_LIMIT)
+                rows: list = search_persons(db, self._query, SEARCH_LIMIT)
             else:
-                rows = registry.search_households(conn, self._query, SEARCH_LIMIT)
+                rows = search_households(db, self._query, SEARCH_LIMIT)
         badge = self.sync_filter.currentText()
         entity = "person" if model is self.models["people"] else "household"
         listing = BadgedListing(StaticListing(rows), self.ctx.store, entity)
