@@ -251,7 +251,7 @@ def bench_parallel(url: str, processes: int) -> None:
     start = ctx.Event()
     done = ctx.Queue()
     procs = [ctx.Process(target=_apply_in_process, args=(url, f"{towns()[10 + i].code}001", SERVICE_BATCHES // processes,
-                                                           (i + 50) * 1_000_000, start, done))
+                                                           (i + 5) * 1_000_000, start, done))
              for i in range(processes)]
     for p in procs:
         p.start()
@@ -281,7 +281,10 @@ def _apply_in_process(url: str, village: str, count: int, seed: int, start: Any,
         done.put("ready")
         start.wait()
         for b in todo:
-            batches.apply_batch(db, ref, b)
+            result = batches.apply_batch(db, ref, b)
+            bad = [r for r in result["results"] if r["status"] != "applied"]
+            if bad:
+                raise AssertionError(bad[0])
         db.dispose()
         done.put(count * BATCH)
     except Exception as exc:  # reported by the parent
@@ -367,6 +370,8 @@ def bench_http_workers(url: str, folder: Path, db: Database, ids: Ids, workers: 
         villages = [f"{towns()[20 + i].code}001" for i in range(2 * workers)]
         per = max(1, 2 * HTTP_BATCHES // len(villages))
         work = _devices(db, villages, per, ids)
+        # a running server has its database connections open: one batch per village first
+        _push_all(base, _devices(db, villages, 1, ids))
         with Meter(db, proc.pid) as m:
             seconds, errors = _push_all(base, work)
     finally:
