@@ -183,8 +183,9 @@ def _children(pid: int) -> list[int]:
 
 
 class Meter:
-    """Wall time, this process's CPU, and the CPU of other processes (PostgreSQL backends of
-    the database, server worker processes) between start and stop; unavailable figures are None."""
+    """Wall time, this process's CPU, and the CPU of other processes (the PostgreSQL client
+    backends of the database — not autovacuum —, server worker processes) between start and
+    stop; unavailable figures are None."""
 
     def __init__(self, db: Database | None = None, server_pid: int | None = None) -> None:
         self.db, self.server_pid = db, server_pid
@@ -193,8 +194,8 @@ class Meter:
         if self.db is None or self.db.is_sqlite:
             return []
         with self.db.read() as conn:
-            return list(conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"))
-                        .scalars())
+            return list(conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                                          " AND backend_type = 'client backend'")).scalars())
 
     def __enter__(self) -> Meter:
         self.pg = _proc_cpu(self._pg_pids())
