@@ -13,21 +13,53 @@ members, visits to them). Measured:
 - edits: batches of 500 field edits of existing records (the merge path);
 - pull: reading everything back in pages of 1,000.
 
-Figures (2-core machine shared with other engineers' test runs, so wall time varies by up
-to 2×; CPU is ``time.process_time`` of the server process). DESIGN.md §8 budget: ≥ 20k
-changes/s on PostgreSQL — NOT met yet.
+Figures (2-core KVM machine shared with other engineers' test runs, so wall time varies by
+up to 2×). "server CPU" is ``time.process_time`` of this process (service; http 1 process,
+which includes the pushing client) or of the ``serve`` process and its workers (http ×N);
+"PostgreSQL" is the CPU of the database's client backends (from /proc, autovacuum not
+counted). DESIGN.md §8 budget: ≥ 20k changes/s on PostgreSQL — met by the service layer
+in 2 processes, NOT over HTTP yet.
 
 - before (ed17b82), PostgreSQL: service new records 3.8–5.8k changes/s, 114–125 µs CPU per
   change (load average 3.4–3.9); the author's figures 4.3k service, 4.5k http ×2 workers.
-- after (COPY of new records, cheaper 身份证号 parsing, rows fetched at once), PostgreSQL,
-  load average 2.9: service new records 7.9k changes/s (89 µs CPU/change), field edits
-  6.4k (100 µs), service ×2 processes 4.3k, http 1 process 6.0k, http ×2 workers 6.2k;
-  SQLite service 7.5k (129 µs). Same-load A/B: 97–102 µs CPU per new record vs 114–125.
-- where a 500-change batch goes (PostgreSQL, quiet machine): writing 500 records ~13 ms
-  by COPY (was ~19 ms by the JSON upsert; the JSON parse and index upkeep are PostgreSQL's
-  share), storing the batch answer ~6 ms, loading/checking ~4 ms; Python per change:
-  record rules ~20 µs for a person (身份证号 ~2 µs of it now), field checks ~10, merge and
-  result ~20, canonical hash ~3; over HTTP the pydantic request model adds ~20.
+- 923646f (COPY of new records, cheaper 身份证号 parsing, rows fetched at once), load 2.9:
+  service new records 7.9k changes/s (89 µs CPU/change), field edits 6.4k (100 µs),
+  http 1 process 6.0k, http ×2 workers 6.2k; SQLite service 7.5k (129 µs).
+- until 9ff8630 "service ×N processes" measured something else: its 身份证号 had birth dates
+  in the future, so every person was rejected and every visit held (one INSERT each).
+- 2026-12-01, issue 7, this bench run on 937f448 and on the new code within a minute of
+  each other (load average 0.9–1.3), PostgreSQL:
+
+  | what | 937f448 | now |
+  |---|---|---|
+  | service, new records | 7.7k/s; 97 µs + PG 37 | 11.7–13.1k/s; 56–62 µs + PG 22–28 |
+  | service, field edits | 5.4k/s; 118 µs + PG 67 | 7.3–8.7k/s; 71–83 µs + PG 44–53 |
+  | service ×2 processes | 11.6k/s | 19.5–20.6k/s |
+  | http, 1 process (+ client) | 5.3k/s; 153 µs + PG 51 | 7.0–8.2k/s; 96–112 µs + PG 28–34 |
+  | http, 2 workers | 7.4k/s; 124 µs + PG 77 | 9.0–11.7k/s; 74–94 µs + PG 50–66 |
+
+  SQLite service new records 9.9k/s (99 µs) → 8.8–11.6k/s (85–113 µs). What did it:
+  gc.freeze() once the server has loaded (~15–20 µs/change of full collections walking
+  the loaded server), a fast path for new records (no merge, one ``"*"`` field revision
+  for all fields: PostgreSQL ~5 µs less per row), the batch answer stored as zstd bytes
+  instead of JSONB (~6 ms → <1 ms per batch), byte-order collation of the record key
+  columns, statements built once per backend, per-entity field check plans, orjson for
+  request bodies.
+- where a change goes now (PostgreSQL, new records, Python ≈ 60 µs): the domain record
+  rules ≈ 27% (a person ≈ 12 µs: 身份证号, income, care flags, then the normalised diff),
+  field checks ≈ 10%, the rest of creating the record and its answer ≈ 15%, canonical
+  content hash ≈ 6%, COPY row formatting ≈ 6%, loading/prefetch queries ≈ 8%, statement
+  overhead and waits for PostgreSQL the rest. PostgreSQL ≈ 22–28 µs a new record (COPY
+  ≈ 10–12 µs with 5 indexes, the batch row, the prefetch lookups), more once the table
+  outgrows the default 128 MB shared_buffers (the same http ×2 run: 29–31 µs on a fresh
+  database, 48 µs after 30k records). Over HTTP the server adds ≈ 20–30 µs a change:
+  orjson ≈ 2, the request framework, response, auth query, and two threads of a worker
+  sharing the GIL; the bench's own client costs another 16–19 µs on the same 2 cores.
+  Tried and dropped: pydantic's ``model_validate_json`` costs what orjson + validation
+  costs (5.5 vs 5.8 µs a change); checking the usual body by hand and building the models
+  with ``model_construct`` was slower still (5.6 µs; model_construct alone ≈ 4 µs a
+  change); a text-format COPY cost more on both sides than the binary one; raising the gc
+  thresholds made no difference.
 """
 
 from __future__ import annotations

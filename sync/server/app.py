@@ -13,13 +13,11 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Body, Depends, FastAPI, Path, Query, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import WithJsonSchema
-from pydantic.json_schema import models_json_schema
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as SqlTimeout
 from starlette.concurrency import run_in_threadpool
@@ -31,7 +29,6 @@ from sync.protocol import models as m
 from sync.protocol.errors import ErrorCode
 from sync.server import batches, devices, pull, review, reviewers
 from sync.server.attachments import BlobStore
-from sync.server.batch_body import read_batch
 from sync.server.config import Settings
 from sync.server.db import Database
 from sync.server.errors import ServiceError
@@ -108,8 +105,6 @@ def current_reviewer(request: Request, creds: Annotated[HTTPAuthorizationCredent
 
 
 Device = Annotated[devices.DeviceRecord, Depends(current_device)]
-#: The push body: parsed JSON, made a Batch by ``batch_body.read_batch`` (documented as Batch).
-BatchBody = Annotated[Any, Body(), WithJsonSchema({"$ref": "#/components/schemas/Batch"})]
 ReviewerDep = Annotated[reviewers.ReviewerRef, Depends(current_reviewer)]
 
 
@@ -211,8 +206,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
 
     @app.post(f"{API}/batches", response_model=m.BatchResult, responses=PROBLEMS, tags=["同步"],
               summary="上传一批修改（按批次编号幂等）")
-    def push(body: BatchBody, request: Request, device: Device) -> Response:
-        batch = read_batch(body)
+    def push(batch: m.Batch, request: Request, device: Device) -> Response:
         if len(batch.changes) > limits.max_batch_changes:
             raise ServiceError(ErrorCode.BATCH_TOO_LONG, 413,
                                f"一批最多 {limits.max_batch_changes} 条修改，本批有 {len(batch.changes)} 条", field="changes")
@@ -283,18 +277,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
                       request: Request, reviewer: ReviewerDep) -> Response:
         return json_response(review.decide(services(request).db, reviewer, case_id, body))
 
-    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
-
-
-def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's document, plus the schemas of the push body (read by ``read_batch``)."""
-    if app.openapi_schema is None:
-        schema = FastAPI.openapi(app)
-        _, defs = models_json_schema([(m.Batch, "validation")], ref_template="#/components/schemas/{model}")
-        schema["components"]["schemas"].update(defs["$defs"])
-        schema["components"]["schemas"] = dict(sorted(schema["components"]["schemas"].items()))
-    return app.openapi_schema
 
 
 def settle_heap() -> None:
