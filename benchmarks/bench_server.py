@@ -32,13 +32,15 @@ in 2 processes, NOT over HTTP yet.
 
   | what | 937f448 | now |
   |---|---|---|
-  | service, new records | 7.7k/s; 97 µs + PG 37 | 11.7–13.1k/s; 56–62 µs + PG 22–28 |
-  | service, field edits | 5.4k/s; 118 µs + PG 67 | 7.3–8.7k/s; 71–83 µs + PG 44–53 |
-  | service ×2 processes | 11.6k/s | 19.5–20.6k/s |
-  | http, 1 process (+ client) | 5.3k/s; 153 µs + PG 51 | 7.0–8.2k/s; 96–112 µs + PG 28–34 |
-  | http, 2 workers | 7.4k/s; 124 µs + PG 77 | 9.0–11.7k/s; 74–94 µs + PG 50–66 |
+  | service, new records | 7.7k/s; 97 µs + PG 37 | 11.5–15.4k/s; 46–64 µs + PG 18–28 |
+  | service, field edits | 5.4k/s; 118 µs + PG 67 | 7.3–10.0k/s; 61–83 µs + PG 37–53 |
+  | service ×2 processes | 11.6k/s | 19.5–20.6k/s (10k/s with a core taken) |
+  | http, 1 process (+ client) | 5.3k/s; 153 µs + PG 51 | 6.4–8.2k/s; 96–112 µs + PG 28–36 |
+  | http, 2 workers | 7.4k/s; 124 µs + PG 77 | 7.6–11.7k/s; 74–95 µs + PG 50–68 |
 
-  SQLite service new records 9.9k/s (99 µs) → 8.8–11.6k/s (85–113 µs). What did it:
+  (ranges: six runs between 11:00 and 11:45 at load average 0.5–1.8; the machine's other
+  user takes a core at times, which the ×2 rows feel most.) SQLite service new records
+  9.9k/s (99 µs) → 8.8–13.1k/s (75–113 µs). What did it:
   gc.freeze() once the server has loaded (~15–20 µs/change of full collections walking
   the loaded server), a fast path for new records (no merge, one ``"*"`` field revision
   for all fields: PostgreSQL ~5 µs less per row), the batch answer stored as zstd bytes
