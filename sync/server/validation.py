@@ -330,12 +330,16 @@ def check_record(entity: Entity | str, old: Mapping[str, Any] | None, new: dict[
         _, before = rule(dict(old), set(), today)
         seen = {(e.field, e.message) for e in before}
         errors = [e for e in errors if (e.field, e.message) not in seen]
-    problems.extend(errors)
+    if errors:
+        problems.extend(errors)
     return {k: v for k, v in normalised.items() if k in changed and v != new.get(k)}
 
 
 def is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
+
+
+_CONVERTED = frozenset({Decimal, date, datetime})  # the types _json changes; others pass as they are
 
 
 def _json(value: Any) -> Any:
@@ -354,7 +358,7 @@ def _household_rule(new: dict[str, Any], changed: set[str], today: date) -> tupl
         out = registry.validate_household(values)
     except ValidationError as exc:
         return {}, exc.errors
-    return {k: _json(v) for k, v in out.items() if k in new}, []
+    return {k: _json(v) if type(v) in _CONVERTED else v for k, v in out.items() if k in new}, []
 
 
 def _person_rule(new: dict[str, Any], changed: set[str], today: date) -> tuple[dict[str, Any], list[FieldError]]:
@@ -362,7 +366,7 @@ def _person_rule(new: dict[str, Any], changed: set[str], today: date) -> tuple[d
         out = registry.validate_person(new, today=today)
     except ValidationError as exc:
         return {}, exc.errors
-    return {k: _json(v) for k, v in out.items() if k in new}, []
+    return {k: _json(v) if type(v) in _CONVERTED else v for k, v in out.items() if k in new}, []
 
 
 def _case_rule(new: dict[str, Any], changed: set[str], today: date) -> tuple[dict[str, Any], list[FieldError]]:
