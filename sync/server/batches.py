@@ -149,9 +149,13 @@ _EMPTY: dict[str, Any] = {}
 _H, _R, _B, _D = HeldChange.__table__, Record.__table__, StoredBatch.__table__, Device.__table__
 _ANY_HELD = (select(_H.c.id).where(_H.c.village_code == bindparam("village"), _H.c.released_at.is_(None))
              .limit(1))
-_ID_NUMBERS = per_dialect(lambda d: select(_R.c.id, _R.c.id_number).where(
-    _R.c.village_code == bindparam("village"), _R.c.entity == Entity.PERSON.value, _R.c.deleted.is_(False),
-    ids_in(_R.c.id_number, d)))
+# The numbers alone select the rows (the village is checked on the few found): given the
+# village too, PostgreSQL may read the village's every record instead of probing the
+# partial index ix_records_id_number, whose condition is spelt out (it is not inferred
+# from ``= ANY(…)``).
+_ID_NUMBERS = per_dialect(lambda d: select(_R.c.id, _R.c.id_number, _R.c.village_code).where(
+    _R.c.id_number.is_not(None), ids_in(_R.c.id_number, d), _R.c.entity == Entity.PERSON.value,
+    _R.c.deleted.is_(False)))
 _STORED = (select(_B.c.device_id, _B.c.content_hash, _B.c.answer, _B.c.results, _B.c.received_at)
            .where(_B.c.batch_id == bindparam("batch")))
 _STORE = insert(_B)
@@ -236,9 +240,9 @@ class Applier:
         if not numbers:
             return
         rows = self.conn.execute(_ID_NUMBERS[self.conn.dialect.name],
-                                 {"village": self.village, "ids": ids_param(self.conn, sorted(numbers))}).all()
+                                 {"ids": ids_param(self.conn, sorted(numbers))}).all()
         for r in rows:
-            if self.id_numbers.setdefault(r.id_number, r.id) == r.id:
+            if r.village_code == self.village and self.id_numbers.setdefault(r.id_number, r.id) == r.id:
                 self.number_of[r.id] = r.id_number
 
     # -- applying one change ------------------------------------------------------------------
@@ -587,7 +591,9 @@ def apply_batch(db: Database, device: DeviceRef, batch: Batch, *, source: str = 
     prepared = [prepare(i, c, device.village_code) for i, c in enumerate(batch.changes)]
     for attempt in range(_ATTEMPTS):
         try:
-            return _apply_once(db, device, batch, batch_id, content, digest, prepared, source)
+            answer = _apply_once(db, device, batch, batch_id, content, digest, prepared, source)
+            db.ensure_record_statistics()
+            return answer
         except IntegrityError:
             # the same batch applied meanwhile by a concurrent request, or (PostgreSQL) a
             # new record's id committed meanwhile by another village's writer

@@ -36,7 +36,7 @@ def test_batches_stored_before_0002_replay_and_survive_a_downgrade(empty_databas
                 content_hash=hashlib.sha256(content).hexdigest(), change_count=1, received_at=datetime.now(UTC),
                 source="http", results=answer, payload=zstandard.ZstdCompressor().compress(content)))
         migrate(db.engine)
-        assert current_revision(db.engine) == "0002"
+        assert current_revision(db.engine) == "0003"
         replay = batches.apply_batch(db, ref, old)
         assert replay["replayed"] and replay["results"] == answer
 
