@@ -8,6 +8,7 @@ an ordinary READ COMMITTED transaction whose ordering comes from the village row
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,8 +17,10 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+log = logging.getLogger(__name__)
 
 
 _HAS_STATISTICS = ("SELECT EXISTS (SELECT 1 FROM pg_stats WHERE schemaname = current_schema()"
@@ -75,11 +78,14 @@ class Database:
         """
         if self._records_have_statistics:
             return
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            if not conn.exec_driver_sql(_HAS_STATISTICS).scalar():
-                conn.exec_driver_sql("ANALYZE records")
-        self._records_have_statistics = True
+        self._records_have_statistics = True  # tried once: the batch is committed whatever happens here
+        try:
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+                if not conn.exec_driver_sql(_HAS_STATISTICS).scalar():
+                    conn.exec_driver_sql("ANALYZE records")
+        except SQLAlchemyError as exc:  # slower plans until autovacuum analyses the table
+            log.warning("ANALYZE records failed: %s", exc)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
