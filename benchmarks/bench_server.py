@@ -117,6 +117,7 @@ from sync.server.db import Database
 BATCH = 500
 SERVICE_BATCHES = 40  # 20,000 changes
 HTTP_BATCHES = 20  # per device
+WORKER_ROUNDS = 3  # of serve --workers N, each 2 × HTTP_BATCHES × 500 changes
 PG_URL = os.environ.get("JYDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 UNLIMITED = Limits(device_requests_per_minute=10**9, device_burst=10**9)
 
@@ -354,7 +355,8 @@ def _devices(db: Database, villages: list[str], count: int, ids: Ids) -> list[tu
 
 
 def _push_all(url: str, work: list[tuple[dict[str, str], list[bytes]]]) -> tuple[float, list[str]]:
-    """Push every device's bodies at once, a thread and a kept-alive connection per device;
+    """Push every device's bodies at once, a thread and a kept-alive connection per device
+    (connecting again when an answer closes the connection);
     the seconds until the last answer, and what was wrong with any answer.
 
     The requests are written to the socket ready-made and the answers read raw: in service
@@ -368,12 +370,20 @@ def _push_all(url: str, work: list[tuple[dict[str, str], list[bytes]]]) -> tuple
         head = "".join(f"{k}: {v}\r\n" for k, v in {
             **headers, "Host": f"{host}:{port}", "Content-Type": "application/json", "Content-Encoding": "zstd",
             "Accept-Encoding": "zstd"}.items())
-        with socket.create_connection((host, int(port))) as sock:
-            stream = sock.makefile("rb")
-            for body in bodies:
-                sock.sendall(f"POST /api/v1/batches HTTP/1.1\r\n{head}Content-Length: {len(body)}\r\n\r\n"
-                             .encode() + body)
-                answers.append(_read_answer(stream))
+        sock: socket.socket | None = None
+        for body in bodies:
+            if sock is None:
+                sock = socket.create_connection((host, int(port)))
+                stream = sock.makefile("rb")
+            sock.sendall(f"POST /api/v1/batches HTTP/1.1\r\n{head}Content-Length: {len(body)}\r\n\r\n"
+                         .encode() + body)
+            answers.append(answer := _read_answer(stream))
+            if answer[1].get(b"connection") == b"close":  # serve --workers N: the next batch connects anew
+                stream.close()
+                sock.close()
+                sock = None
+        if sock is not None:
+            sock.close()
 
     started = time.perf_counter()
     threads = [threading.Thread(target=push, args=w) for w in work]
@@ -449,18 +459,19 @@ def bench_http_workers(url: str, folder: Path, db: Database, ids: Ids, workers: 
                 time.sleep(0.2)
         villages = [f"{towns()[20 + i].code}001" for i in range(2 * workers)]
         per = max(1, 2 * HTTP_BATCHES // len(villages))
-        work = _devices(db, villages, per, ids)
         # a running server has its database connections open: one batch per village first
         _push_all(base, _devices(db, villages, 1, ids))
-        with Meter(db, proc.pid) as m:
-            seconds, errors = _push_all(base, work)
+        for _ in range(WORKER_ROUNDS):  # short runs on a shared machine: show the spread
+            work = _devices(db, villages, per, ids)
+            with Meter(db, proc.pid) as m:
+                seconds, errors = _push_all(base, work)
+            if errors:
+                print(f"  http ×{workers} workers failed: {errors[0]}")
+                return
+            print(f"  http, {workers} worker processes {rate(len(work) * per * BATCH, seconds, m.server_cpu, m.pg_cpu)}")
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(30)
-    if errors:
-        print(f"  http ×{workers} workers failed: {errors[0]}")
-        return
-    print(f"  http, {workers} worker processes {rate(len(work) * per * BATCH, seconds, m.server_cpu, m.pg_cpu)}")
 
 
 def load_average() -> str:

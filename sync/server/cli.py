@@ -63,6 +63,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         db.dispose()
         os.environ["JYDESK_SERVER_DATABASE_URL"] = settings.database_url
         os.environ["JYDESK_SERVER_DATA_DIR"] = str(settings.data_dir)
+        os.environ["JYDESK_SERVER_WORKERS"] = str(args.workers)
         uvicorn.run("sync.server.app:app_from_env", factory=True, workers=args.workers, **common)
     else:
         app = create_app(settings, db)

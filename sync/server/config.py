@@ -46,11 +46,18 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     enrollment_ttl_hours: float = 72.0
     reviewer_token_hours: float = 12.0
+    #: Worker processes sharing the listening port (``serve --workers``). With more than
+    #: one, a push or pull answer closes its connection: see ``sync.server.app``.
+    workers: int = 1
 
     @classmethod
     def from_env(cls, database_url: str | None = None, data_dir: Path | None = None) -> Settings:
+        """Settings from the arguments, else $JYDESK_SERVER_DATABASE_URL, $JYDESK_SERVER_DATA_DIR
+        and $JYDESK_SERVER_WORKERS (set by ``serve --workers`` for its worker processes)."""
         data_dir = data_dir or default_data_dir()
-        return cls(database_url=database_url or default_database_url(data_dir), data_dir=data_dir)
+        workers = os.environ.get("JYDESK_SERVER_WORKERS", "1")
+        return cls(database_url=database_url or default_database_url(data_dir), data_dir=data_dir,
+                   workers=int(workers) if workers.isdigit() and int(workers) > 0 else 1)
 
     @property
     def blob_dir(self) -> Path:

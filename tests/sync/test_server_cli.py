@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -18,9 +20,10 @@ import pytest
 from jydesk.domain.ids import new_id
 from sync.bundle import bundle_key, read_header, save_bundle, write_bundle
 from sync.protocol.models import Batch
+from sync.protocol.wire import device_authorization
 from sync.server.cli import main
 from sync.server.db import Database, current_revision
-from sync.server.devices import revoke
+from sync.server.devices import issue_code, revoke
 from tests.sync.conftest import ServerEnv, change
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,31 +35,65 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_with_no_database_url_just_works(tmp_path: Path) -> None:
-    """The embedded default: a SQLite file in the data folder, created and migrated on start."""
+@contextmanager
+def _serving(data_dir: Path, *args: str) -> Iterator[str]:
+    """``jydesk-server serve`` in a subprocess with ``data_dir`` and no database URL; its base URL."""
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "JYDESK_SERVER_DATABASE_URL"}
-    env["JYDESK_SERVER_DATA_DIR"] = str(tmp_path / "data")
+    env = {k: v for k, v in os.environ.items() if k not in ("JYDESK_SERVER_DATABASE_URL", "JYDESK_SERVER_WORKERS")}
+    env["JYDESK_SERVER_DATA_DIR"] = str(data_dir)
     proc = subprocess.Popen([sys.executable, "-m", "sync.server.cli", "serve", "--port", str(port),
-                             "--log-level", "warning"], cwd=ROOT, env=env,
+                             "--log-level", "warning", *args], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
-                r = httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1)
+                httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1)
                 break
             except httpx.TransportError:
                 assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
                 assert time.monotonic() < deadline, "server did not start"
                 time.sleep(0.1)
-        assert r.json() == {"status": "ok", "protocol_version": 1}
-        assert (tmp_path / "data" / "server.sqlite3").exists()
-        spec = httpx.get(f"http://127.0.0.1:{port}/api/v1/openapi.json").json()
-        assert "/api/v1/batches" in spec["paths"]
+        yield f"http://127.0.0.1:{port}"
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(15)
+        proc.wait(30)
+
+
+def test_serve_with_no_database_url_just_works(tmp_path: Path) -> None:
+    """The embedded default: a SQLite file in the data folder, created and migrated on start."""
+    with _serving(tmp_path / "data") as base:
+        r = httpx.get(f"{base}/api/v1/health")
+        assert r.json() == {"status": "ok", "protocol_version": 1}
+        assert (tmp_path / "data" / "server.sqlite3").exists()
+        spec = httpx.get(f"{base}/api/v1/openapi.json").json()
+        assert "/api/v1/batches" in spec["paths"]
+
+
+def test_serve_with_workers_closes_connections_after_each_batch(tmp_path: Path) -> None:
+    """``--workers 2``: push and pull answers close their connection (the device's next batch
+    goes to whichever worker is free); other answers keep it; nothing is lost either way."""
+    with _serving(tmp_path, "--workers", "2") as base:
+        db = Database(f"sqlite:///{tmp_path / 'server.sqlite3'}")
+        try:
+            code = issue_code(db, "510185001001").code
+        finally:
+            db.dispose()
+        with httpx.Client(base_url=base, timeout=30) as http:
+            enrolled = http.post("/api/v1/enroll", json={"code": code, "device_name": "测试电脑"}).json()
+            headers = device_authorization(enrolled["device_id"], enrolled["secret"])
+            assert "close" not in http.get("/api/v1/device", headers=headers).headers.get("connection", "")
+            ids = [new_id() for _ in range(3)]
+            for rid in ids:  # one connection per batch, the client reconnecting each time
+                batch = {"batch_id": str(uuid.uuid4()), "device_id": enrolled["device_id"], "changes": [
+                    change("household", rid, {"village_code": "510185001001", "address": "简城街道1号"})]}
+                r = http.post("/api/v1/batches", json=batch, headers=headers)
+                assert r.status_code == 200, r.text
+                assert r.headers["connection"] == "close"
+                assert r.json()["results"][0]["status"] == "applied"
+            r = http.get("/api/v1/changes", params={"cursor": ""}, headers=headers)
+            assert r.headers["connection"] == "close"
+            assert sorted(c["id"] for c in r.json()["changes"]) == sorted(ids)
 
 
 def test_migrate_and_enroll_device(empty_database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
