@@ -4,6 +4,10 @@
   transaction that records the server revision, adopts the server's values of other fields
   (merged) and keeps both values of every conflicting field; rejected rows stay with the
   reason; held rows wait for the record to come back through pull.
+- :func:`apply_held`: what became of changes the server had held (asked after the pull).
+  One rejected when its parent arrived becomes a rejected row with the reason (it would
+  otherwise wait for a record that never comes back); one applied leaves the outbox; one
+  the server knows nothing of is sent again (applying a change twice writes nothing new).
 - :func:`apply_page`: one pull page and the new cursor together. Fields this device has
   changed and the server has not taken yet keep their local value (the push that follows
   settles them: merged or conflict). A record that cannot be applied yet — its parent has
@@ -34,7 +38,15 @@ from jydesk.store.unit_of_work import SERVER_ACTOR, bulk_insert
 from sync.client import state
 from sync.client.outbox import HELD, PENDING, REJECTED, Key, now, pending_fields
 from sync.client.values import WireValueError, from_wire, nullable, set_field, wire_value
-from sync.protocol.models import BatchResult, ChangeResult, ChangeStatus, FieldConflict, PulledChange
+from sync.protocol.models import (
+    BatchResult,
+    ChangeResult,
+    ChangeStatus,
+    FieldConflict,
+    HeldOutcome,
+    HeldState,
+    PulledChange,
+)
 
 _TABLE_MODELS = {m.__tablename__: m for m in SYNC_MODELS.values()}
 
@@ -175,6 +187,59 @@ def apply_ack(store: Store, batch_id: str, result: BatchResult) -> Outcome:
             outcome.problems.append(f"服务器对批次 {batch_id} 的 {len(missing)} 条修改没有答复，将重新发送")
             for r in missing:
                 r.batch_id = None
+    return outcome
+
+
+def apply_held(store: Store, outcomes: list[HeldOutcome]) -> Outcome:
+    """Settle held outbox rows from the server's :class:`HeldOutcome` list (see the module
+    docstring); counts ``rejected``, ``applied`` (and merged, conflict), ``resent`` and ``waiting``."""
+    outcome = Outcome()
+    with store.write(SERVER_ACTOR, origin="server") as w:
+        s = w.session
+        t = OutboxEntry
+        rows: dict[Key, list[OutboxEntry]] = {}
+        ids = sorted({o.id.lower() for o in outcomes})
+        for i in range(0, len(ids), 500):
+            for row in s.execute(select(t).where(t.state == HELD, t.record_id.in_(ids[i:i + 500]))
+                                 .order_by(t.id)).scalars():
+                rows.setdefault((row.entity, row.record_id.lower()), []).append(row)
+        settled = [o for o in outcomes if o.state == HeldState.RELEASED and o.result is not None
+                   and o.result.status != ChangeStatus.REJECTED]
+        settled_keys = [(o.entity, o.id.lower()) for o in settled]
+        protected = pending_fields(s, settled_keys)
+        objects = _load(s, settled_keys)
+        acknowledged: list[int] = []
+        for o in outcomes:
+            key = (o.entity, o.id.lower())
+            mine = rows.pop(key, [])
+            if not mine:
+                continue
+            if o.state == HeldState.WAITING:
+                outcome.counts["waiting"] += 1
+            elif o.state == HeldState.UNKNOWN or o.result is None:
+                for row in mine:
+                    row.state, row.batch_id = PENDING, None
+                outcome.counts["resent"] += 1
+            elif o.result.status == ChangeStatus.REJECTED:
+                for row in mine:
+                    row.state = REJECTED
+                    row.error = {"batch_id": row.batch_id, "at": state.now_iso(), "revision": o.result.revision,
+                                 "errors": [e.model_dump() for e in o.result.errors]}
+                    row.batch_id = None
+                outcome.counts["rejected"] += 1
+            else:
+                obj = objects.get(key)
+                if obj is not None:
+                    _adopt(s, obj, o.result, protected.get((o.entity, obj.id), set()), mine[0].batch_id or "", outcome)
+                acknowledged += [row.id for row in mine]
+                outcome.counts[str(o.result.status)] += 1
+        for i in range(0, len(acknowledged), 500):
+            s.execute(delete(t).where(t.id.in_(acknowledged[i:i + 500])))
+    if outcome.counts["rejected"]:
+        outcome.problems.append(f"{outcome.counts['rejected']} 条曾“待上级记录”的修改在上级记录到达后被服务器退回，"
+                                "请在“同步”面板查看原因并修改后重发")
+    if outcome.counts["resent"]:
+        outcome.problems.append(f"服务器上找不到 {outcome.counts['resent']} 条“待上级记录”的修改，已安排重新上传")
     return outcome
 
 

@@ -26,11 +26,12 @@ from jydesk.store.unit_of_work import SERVER_ACTOR
 from sync.client import apply, attachments, outbox, state
 from sync.client.errors import AuthError, NotEnrolledError, RequestRefused, SyncError
 from sync.client.transport import RetryPolicy, Transport
-from sync.protocol.models import BatchResult, PullResult
+from sync.protocol.models import BatchResult, HeldAnswer, PullResult
 from sync.protocol.wire import device_authorization
 
 log = logging.getLogger("jydesk.sync")
 PULL_LIMIT = 500
+HELD_QUERY = 500  # records asked about per POST /held
 SLOW_PULL_LIMIT = 100
 LOG_KEEP = 1000
 LEVELS = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
@@ -46,6 +47,7 @@ class SyncSummary:
     batches: int = 0
     pushed: Counter[str] = field(default_factory=Counter)
     pulled: Counter[str] = field(default_factory=Counter)
+    held: Counter[str] = field(default_factory=Counter)  # what became of held changes (apply.apply_held)
     uploaded: int = 0
     bytes_sent: int = 0
     bytes_received: int = 0
@@ -64,6 +66,8 @@ class SyncSummary:
         parts.append(f"下载 {got} 条更新")
         if self.pulled["deferred"]:
             parts.append(f"{self.pulled['deferred']} 条暂缓")
+        if self.held["waiting"]:
+            parts.append(f"{self.held['waiting']} 条修改仍待上级记录")
         if self.uploaded:
             parts.append(f"附件 {self.uploaded} 个")
         return "；".join(parts)
@@ -243,4 +247,23 @@ class SyncClient:
         summary.problems += retried.problems
         with self.store.read() as s:
             summary.pulled["deferred"] = apply.deferred_count(s)
+        self.settle_held(summary)
         return summary
+
+    def settle_held(self, summary: SyncSummary) -> None:
+        """Ask what became of changes the server still held after this pull (a held change
+        rejected when its parent arrived would otherwise wait for ever)."""
+        with self.store.read() as s:
+            keys = outbox.held_keys(s)
+        for i in range(0, len(keys), HELD_QUERY):
+            asked = {"changes": [{"entity": e, "id": rid} for e, rid in keys[i:i + HELD_QUERY]]}
+            try:
+                answer = HeldAnswer.model_validate(self.transport.json("POST", "/held", asked))
+            except RequestRefused as exc:
+                if exc.status != 404:
+                    raise
+                log.info("server has no POST /held yet: held changes wait for their records")
+                return
+            outcome = apply.apply_held(self.store, answer.results)
+            summary.held.update(outcome.counts)
+            summary.problems += outcome.problems

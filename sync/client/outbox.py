@@ -140,6 +140,14 @@ def waiting_count(session: Session) -> int:
     return int(session.execute(stmt).scalar_one())
 
 
+def held_keys(session: Session) -> list[Key]:
+    """Records with changes the server answered ``held`` (waiting for a parent record there)."""
+    t = OutboxEntry
+    rows = session.execute(select(t.entity, t.record_id).where(t.state == HELD).distinct()
+                           .order_by(t.entity, t.record_id))
+    return [(entity, rid) for entity, rid in rows]
+
+
 def pending_fields(session: Session, keys: list[Key], *, exclude_batch: str | None = None) -> dict[Key, set[str]]:
     """Field names with local changes the server has not taken yet, per record (held changes
     are with the server already; ``exclude_batch`` is the batch being acknowledged)."""

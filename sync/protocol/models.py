@@ -10,6 +10,7 @@ Device flow::
     GET  /api/v1/device          -> DeviceInfo                        (auth check, "test connection")
     POST /api/v1/batches         Batch          -> BatchResult        (push; idempotent per batch_id)
     GET  /api/v1/changes?cursor=C&limit=N       -> PullResult         (pull; cursor "" or "0" = start)
+    POST /api/v1/held            HeldQuery      -> HeldAnswer         (what became of this device's held changes)
     POST /api/v1/attachments     UploadStart    -> UploadStatus       (begin or resume an upload)
     GET  /api/v1/attachments/{sha256}           -> UploadStatus
     PUT  /api/v1/attachments/{sha256}?offset=N  raw bytes -> UploadStatus
@@ -174,6 +175,43 @@ class PullResult(_Model):
     changes: list[PulledChange]
     cursor: str
     more: bool
+
+
+class RecordKey(_Model):
+    entity: str = Field(max_length=32, examples=["visit"])
+    id: RecordId
+
+
+class HeldQuery(_Model):
+    """Records some of whose changes this device was answered ``held`` for."""
+
+    changes: list[RecordKey] = Field(max_length=MAX_BATCH_CHANGES)
+
+
+class HeldState(StrEnum):
+    """``waiting``: still held (``waiting_for`` names the missing parent record);
+    ``released``: applied when the parent arrived (``result`` is what that did — a
+    ``rejected`` result means the change was NOT written and the clerk must fix it);
+    ``unknown``: the server holds nothing of this device for the record."""
+
+    WAITING = "waiting"
+    RELEASED = "released"
+    UNKNOWN = "unknown"
+
+
+class HeldOutcome(_Model):
+    entity: str
+    id: str
+    state: HeldState
+    waiting_for: RecordKey | None = None
+    result: ChangeResult | None = None
+
+
+class HeldAnswer(_Model):
+    """One outcome per record asked about, in the order asked. Of several held changes of
+    one record, a waiting one wins, then the latest rejected one, then the latest."""
+
+    results: list[HeldOutcome]
 
 
 class EnrollRequest(_Model):

@@ -27,7 +27,7 @@ from jydesk.domain.entities import CaseStatus
 from jydesk.domain.regions import town_of_village
 from sync.protocol import models as m
 from sync.protocol.errors import ErrorCode
-from sync.server import batches, devices, pull, review, reviewers
+from sync.server import batches, devices, held, pull, review, reviewers
 from sync.server.attachments import BlobStore
 from sync.server.config import Settings
 from sync.server.db import Database
@@ -229,6 +229,12 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
                 cursor: Annotated[str, Query(max_length=32, description="上次返回的 cursor；首次为空")] = "",
                 limit: Annotated[int, Query(ge=1, le=m.MAX_PULL_LIMIT)] = 500) -> Response:
         return json_response(pull.pull(services(request).db, device.ref.village_code, cursor, limit), headers=spread)
+
+    @app.post(f"{API}/held", response_model=m.HeldAnswer, responses=PROBLEMS, tags=["同步"],
+              summary="查询本机“待上级记录”的修改后来的结果")
+    def held_outcomes(body: m.HeldQuery, request: Request, device: Device) -> Response:
+        keys = [(c.entity, c.id) for c in body.changes]
+        return json_response(held.outcomes(services(request).db, device.ref.id, keys))
 
     # -- attachments --------------------------------------------------------------------------
 

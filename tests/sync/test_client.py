@@ -12,9 +12,11 @@ from jydesk.store.installation import set_up_village
 from jydesk.store.models import Household, OutboxEntry, Person
 from jydesk.store.sync_models import SyncConflict
 from sync.client import EnrollmentError, NotEnrolledError, SyncClient, enroll
-from sync.client.resolve import open_conflicts, resolve_conflict
+from sync.client.apply import apply_held
+from sync.client.resolve import open_conflicts, rejected_changes, resend, resolve_conflict
+from sync.protocol.models import ChangeResult, HeldOutcome
 from sync.server.devices import issue_code
-from tests.sync.client_helpers import CLERK, NO_WAIT, new_device
+from tests.sync.client_helpers import CLERK, NO_WAIT, id_number, new_device
 
 SQLITE = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
 
@@ -171,3 +173,69 @@ def test_deletes_travel_and_a_record_deleted_before_sync_never_reaches_the_serve
     b.sync()
     assert b.get(Person, gone).deleted and b.get(Person, draft) is None
     a.close(), b.close()
+
+
+@pytest.mark.parametrize("server", ["sqlite", "postgres"], indirect=True)
+def test_held_change_rejected_when_its_parent_arrives_reaches_the_clerk(server, tmp_path: Path) -> None:
+    """A person held for a household the server refused earlier; meanwhile another computer
+    registers the same 身份证号; when the household is resent the server rejects the held
+    person — it never comes back through pull, so the sync asks and shows the reason."""
+    village = server.new_village()
+    a = new_device(server, tmp_path / "a", village)
+    b = new_device(server, tmp_path / "b", village)
+    number = id_number()
+    hid = a.add_household()
+    pid = a.add_person(hid, name="孙六", id_number=number)
+    with a.store.write(CLERK) as w:  # as if the server had refused the household before
+        row = w.session.execute(select(OutboxEntry).where(OutboxEntry.record_id == hid)).scalar_one()
+        row.state, row.error = "rejected", {"errors": [{"field": None, "code": "invalid", "message": "测试"}]}
+    summary = a.sync()
+    assert summary.pushed["held"] == 1 and summary.held["waiting"] == 1
+    assert "1 条修改仍待上级记录" in summary.text()
+    b.add_person(name="孙六", id_number=number)
+    b.sync()
+    resend(a.store, rejected_changes(a.store)[0].outbox_id, CLERK)
+    summary = a.sync()
+    assert summary.pushed["applied"] == 1 and summary.held["rejected"] == 1
+    assert any("上级记录到达后被服务器退回" in p for p in summary.problems)
+    [rejected] = rejected_changes(a.store)
+    assert (rejected.entity, rejected.record_id) == ("person", pid)
+    assert rejected.errors[0]["code"] == "duplicate_id_number"
+    assert a.get(Person, pid).name == "孙六"  # nothing the clerk typed is lost
+    assert server.record("person", pid) is None
+    summary = a.sync()  # settled: not asked about again
+    assert not summary.held
+    a.close(), b.close()
+
+
+def test_held_rows_settle_by_what_the_server_says(tmp_path: Path) -> None:
+    """Waiting stays held; applied leaves the outbox (adopting the server's values); unknown
+    to the server is sent again; rejected waits for the clerk with the reason."""
+    store = open_store(tmp_path)
+    set_up_village(store, "510185001001", "幸福村")
+    with store.write(CLERK) as w:
+        hid = w.add(Household(address="简城街道幸福路1号", residence="农村")).id
+        pids = [w.add(Person(household_id=hid, name=f"张{i}", id_number=id_number())).id for i in range(4)]
+    with store.write(CLERK) as w:
+        for row in w.session.execute(select(OutboxEntry).where(OutboxEntry.record_id.in_(pids))).scalars():
+            row.state, row.batch_id = "held", "0190a5f0-0000-7000-8000-000000000001"
+    applied = ChangeResult(id=pids[1], entity="person", status="applied", revision=1, server_fields={"name": "张一"})
+    rejected = ChangeResult(id=pids[3], entity="person", status="rejected",
+                            errors=[{"field": "id_number", "code": "duplicate_id_number", "message": "重复"}])
+    outcome = apply_held(store, [
+        HeldOutcome(entity="person", id=pids[0], state="waiting", waiting_for={"entity": "household", "id": hid}),
+        HeldOutcome(entity="person", id=pids[1].upper(), state="released", result=applied),
+        HeldOutcome(entity="person", id=pids[2], state="unknown"),
+        HeldOutcome(entity="person", id=pids[3], state="released", result=rejected)])
+    assert outcome.counts == {"waiting": 1, "applied": 1, "resent": 1, "rejected": 1}
+    with store.read() as s:
+        states = dict(s.execute(select(OutboxEntry.record_id, OutboxEntry.state)
+                                .where(OutboxEntry.record_id.in_(pids))).all())
+        resent_batch = s.execute(select(OutboxEntry.batch_id).where(OutboxEntry.record_id == pids[2])).scalar_one()
+    assert states == {pids[0]: "held", pids[2]: "pending", pids[3]: "rejected"}
+    assert resent_batch is None
+    with store.read() as s:
+        person = s.get(Person, pids[1])
+        assert person.name == "张一" and person.server_revision == 1
+    assert rejected_changes(store)[0].errors[0]["code"] == "duplicate_id_number"
+    store.close()

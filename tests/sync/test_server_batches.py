@@ -194,6 +194,40 @@ def test_visit_whose_person_has_not_arrived_is_held_then_applied(server: ServerE
     assert {c["id"] for c in device.pull_all()} >= {pid, vid}
 
 
+def test_device_learns_what_became_of_its_held_changes(server: ServerEnv, device) -> None:
+    """A held change rejected when its parent arrives never comes back through pull: the
+    device asks POST /held and gets the reason; it sees only its own held changes."""
+    hid, household = device.household()
+    number = server.new_id_number()
+    pid, person = device.person(hid, id_number=number)
+    waiting_hid = new_id()
+    qid, waiting = device.person(waiting_hid)
+    assert [r["status"] for r in device.push([person, waiting])] == ["held", "held"]
+    other = server.enroll(device.village)  # a second computer of the same village registers him first
+    try:
+        assert other.push([other.person(id_number=number)[1]])[0]["status"] == "applied"
+        assert device.push([household])[0]["status"] == "applied"  # releases the held person: now a duplicate
+        asked = {"changes": [{"entity": "person", "id": pid}, {"entity": "person", "id": qid.upper()},
+                             {"entity": "visit", "id": new_id()}, {"entity": "visit", "id": "a,b\x00"}]}
+        r = device.http.post("/api/v1/held", json=asked, headers=device.headers)
+        assert r.status_code == 200, r.text
+        rejected, still, unknown, malformed = r.json()["results"]
+        assert rejected["state"] == "released" and rejected["result"]["status"] == "rejected"
+        assert rejected["result"]["errors"][0]["code"] == "duplicate_id_number"
+        assert still["state"] == "waiting" and still["id"] == qid.upper()
+        assert still["waiting_for"] == {"entity": "household", "id": waiting_hid}
+        assert unknown["state"] == "unknown" and unknown["result"] is None
+        assert malformed["state"] == "unknown" and malformed["id"] == "a,b\x00"
+        assert server.record("person", pid) is None
+        r = other.http.post("/api/v1/held", json=asked, headers=other.headers)
+        assert [o["state"] for o in r.json()["results"]] == ["unknown"] * 4
+    finally:
+        other.http.close()
+    r = device.http.post("/api/v1/held", json={"changes": [{"entity": "person", "id": pid}] * 1001},
+                         headers=device.headers)
+    assert r.status_code == 422 and r.json()["code"] == "invalid_request"
+
+
 def test_child_before_parent_in_one_batch_is_applied(server: ServerEnv, device) -> None:
     hid, hh = device.household()
     pid, person = device.person(hid)
