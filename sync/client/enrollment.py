@@ -1,11 +1,12 @@
 """Binding this installation to the city server with a one-time enrollment code.
 
 The server answers the code with a device id, a secret and the code's village. The
-installation must belong to that village: if it is already set up for another village, or
-holds records of another village, the credentials are NOT stored and the clerk is told
-(the code is used up on the server by then — the protocol has no way to ask a code's
-village first — so the message says to ask for a new one for the right village).
-A fresh installation is set up for the code's village here.
+installation must belong to that village. One already set up for a village sends its
+village code with the request: the server refuses a code of another village without
+using it up (``enrollment_village_mismatch``), and the clerk is told. If the installation
+holds records of another village the credentials are NOT stored either (the code is used
+up by then, so the message says to ask for a new one). A fresh installation is set up for
+the code's village here.
 """
 
 from __future__ import annotations
@@ -69,8 +70,8 @@ def enroll(store: Store, server_url: str, code: str, *, device_name: str | None 
     transport = Transport(url, client=http, retry=retry or RetryPolicy(attempts=3))
     try:
         try:
-            body = transport.json("POST", "/enroll", EnrollRequest(code=code, device_name=(device_name or platform.node())[:100]),
-                                  authenticated=False)
+            asked = EnrollRequest(code=code, device_name=(device_name or platform.node())[:100], village_code=installed)
+            body = transport.json("POST", "/enroll", asked, authenticated=False)
         except RequestRefused as exc:
             raise EnrollmentError(f"登记失败：{exc.message}", code=exc.code, status=exc.status) from None
         result = EnrollResult.model_validate(body)

@@ -19,6 +19,7 @@ class ErrorCode(StrEnum):
     ENROLLMENT_CODE_INVALID = "enrollment_code_invalid"
     ENROLLMENT_CODE_EXPIRED = "enrollment_code_expired"
     ENROLLMENT_CODE_USED = "enrollment_code_used"
+    ENROLLMENT_VILLAGE_MISMATCH = "enrollment_village_mismatch"
     LOGIN_FAILED = "login_failed"
     FORBIDDEN = "forbidden"
     # request shape and limits
@@ -71,6 +72,7 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.ENROLLMENT_CODE_INVALID: "登记码不正确",
     ErrorCode.ENROLLMENT_CODE_EXPIRED: "登记码已过期，请重新申请",
     ErrorCode.ENROLLMENT_CODE_USED: "登记码已被使用过，每个登记码只能使用一次",
+    ErrorCode.ENROLLMENT_VILLAGE_MISMATCH: "登记码不是本村(社区)的，请使用本村(社区)的登记码（该登记码未作废）",
     ErrorCode.LOGIN_FAILED: "用户名或密码不正确",
     ErrorCode.FORBIDDEN: "无权访问该记录",
     ErrorCode.INVALID_REQUEST: "请求内容格式不正确",

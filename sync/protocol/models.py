@@ -217,6 +217,8 @@ class HeldAnswer(_Model):
 class EnrollRequest(_Model):
     code: str = Field(min_length=1, max_length=64, description="一次性登记码，如 ABCD-EFGH-JKMN")
     device_name: str = Field(default="", max_length=100, description="本机名称，便于管理")
+    village_code: str | None = Field(default=None, pattern=r"^\d{12}$",
+                                     description="本机已属于的村(社区)代码；登记码属于别的村(社区)时拒绝登记，登记码不作废")
 
 
 class EnrollResult(_Model):

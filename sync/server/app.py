@@ -206,7 +206,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     @app.post(f"{API}/enroll", response_model=m.EnrollResult, responses=PROBLEMS, tags=["设备"],
               summary="用一次性登记码登记本机", dependencies=[Depends(limit_anonymous)])
     def enroll(body: m.EnrollRequest, request: Request) -> Response:
-        return json_response(devices.enroll(services(request).db, body.code, body.device_name))
+        return json_response(devices.enroll(services(request).db, body.code, body.device_name, body.village_code))
 
     @app.get(f"{API}/device", response_model=m.DeviceInfo, responses=PROBLEMS, tags=["设备"], summary="本机信息（检查连接）")
     def device_info(device: Device) -> Response:

@@ -67,16 +67,28 @@ def issue_code(db: Database, village_code: str, *, ttl_hours: float = 72.0) -> I
     return IssuedCode(format_code(raw), village_code, expires)
 
 
-def enroll(db: Database, code: str, device_name: str = "") -> dict[str, Any]:
-    """Exchange a one-time code for a device id and secret (EnrollResult as a dict)."""
+def enroll(db: Database, code: str, device_name: str = "", village_code: str | None = None) -> dict[str, Any]:
+    """Exchange a one-time code for a device id and secret (EnrollResult as a dict).
+
+    ``village_code``: the village the installation already belongs to, if any. A code of
+    another village is then refused and stays usable (it was given for the wrong computer,
+    or read out wrongly) instead of enrolling a device the installation cannot keep.
+    """
     code_hash = sha256_hex(normalise_code(code))
     now = utcnow()
     secret = secrets.token_urlsafe(32)
     device_id = new_id()
     with db.write() as conn:
         c = EnrollmentCode.__table__.c
+        usable = (c.code_hash == code_hash, c.used_at.is_(None), c.expires_at > now)
+        if village_code is not None:
+            found = conn.execute(select(c.village_code).where(*usable)).scalar()
+            if found is not None and found != village_code:
+                raise ServiceError(ErrorCode.ENROLLMENT_VILLAGE_MISMATCH, 409,
+                                   f"该登记码属于村(社区) {found}，而本机属于村(社区) {village_code}，已拒绝登记。"
+                                   "该登记码未作废，请使用本村(社区)的登记码", field="code")
         claimed = conn.execute(
-            update(EnrollmentCode).where(c.code_hash == code_hash, c.used_at.is_(None), c.expires_at > now)
+            update(EnrollmentCode).where(*usable)
             .values(used_at=now, device_id=device_id).returning(c.village_code)).first()
         if claimed is None:
             row = conn.execute(select(c.used_at, c.expires_at).where(c.code_hash == code_hash)).first()

@@ -35,12 +35,16 @@ def test_enroll_refuses_other_village(server, tmp_path: Path) -> None:
     mine, other = server.new_village(), server.new_village()
     set_up_village(store, mine, "幸福村")
     code = issue_code(server.db, other).code
-    with pytest.raises(EnrollmentError, match="已拒绝登记"):
+    with pytest.raises(EnrollmentError, match=r"已拒绝登记.*未作废"):
         enroll(store, server.url, code, retry=NO_WAIT)
     from sync.client import state
 
     assert state.credentials(store) is None
     store.close()
+    right = open_store(tmp_path / "right")  # the code was not used up: the right computer takes it
+    set_up_village(right, other, "光明村")
+    assert enroll(right, server.url, code, retry=NO_WAIT).village_code == other
+    right.close()
 
 
 @SQLITE

@@ -33,6 +33,22 @@ def test_code_is_exchanged_once_for_a_device_bound_to_its_village(server: Server
     assert issued.code.replace("-", "") not in "".join(codes)
 
 
+def test_code_of_another_village_is_refused_and_stays_usable(server: ServerEnv) -> None:
+    """An installation that already belongs to a village says so: a code of another
+    village enrolls nothing and is not used up (the right computer can still use it)."""
+    village, mine = server.new_village(), server.new_village()
+    issued = issue_code(server.db, village)
+    with server.client() as http:
+        r = http.post("/api/v1/enroll", json={"code": issued.code, "village_code": mine})
+        assert r.status_code == 409 and r.json()["code"] == "enrollment_village_mismatch"
+        assert village in r.json()["detail"] and "未作废" in r.json()["detail"]
+        assert server.scalar("SELECT count(*) FROM devices WHERE village_code = :v", v=village) == 0
+        r = http.post("/api/v1/enroll", json={"code": issued.code, "village_code": "5101"})
+        assert r.status_code == 422 and r.json()["field"] == "village_code"
+        r = http.post("/api/v1/enroll", json={"code": issued.code, "village_code": village})
+        assert r.status_code == 200 and r.json()["village_code"] == village
+
+
 def test_expired_and_unknown_codes_are_refused(server: ServerEnv) -> None:
     expired = issue_code(server.db, server.new_village(), ttl_hours=-1)
     with server.client() as http:
