@@ -113,6 +113,23 @@ def store_photo(attachments_dir: Path, source: Path | str) -> StoredPhoto:
     return StoredPhoto(sha, len(data), path, thumb, source.name)
 
 
+def save_downloaded(attachments_dir: Path, sha256: str, data: bytes) -> Path:
+    """Keep a file fetched from the server under its hash, with a thumbnail if it is a
+    picture; ValueError if ``data`` is not the file ``sha256`` names (nothing is written)."""
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ValueError("sha256 mismatch")
+    path, thumb = blob_path(attachments_dir, sha256), thumbnail_path(attachments_dir, sha256)
+    _write_atomic(path, data)
+    if not thumb.exists():
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+                _write_atomic(thumb, _encode(image.convert("RGB"), THUMB_SIDE))
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+            pass  # not a picture this version can read: kept, shown without a thumbnail
+    return path
+
+
 def attach(writer: Writer, owner: Entity, owner_id: str, photo: StoredPhoto, caption: str | None = None) -> Attachment:
     """Link a stored photo to a record (one Attachment row through the unit of work).
 

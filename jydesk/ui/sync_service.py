@@ -24,7 +24,8 @@ OFFLINE = "离线"
 SYNCING = "同步中"
 SYNCED = "已同步"
 NOT_ENROLLED = "未登记"
-STAGES = {"push": "上传修改", "attachments": "上传附件", "pull": "下载更新"}
+STAGES = {"push": "上传修改", "attachments": "上传附件", "pull": "下载更新", "downloads": "下载附件"}
+STEPS = len(STAGES) * 1000  # the progress range: 1000 per stage
 LIST_ENTITIES = ("household", "person", "case", "visit")
 
 
@@ -34,7 +35,7 @@ def run_sync(store: Any, attempts: int, progress: Any = None) -> Any:
 
     def report(stage: str, done: int, total: int) -> None:
         if progress is not None:
-            progress(list(STAGES).index(stage) * 1000 + (done * 1000 // max(total, 1)), 3000)
+            progress(list(STAGES).index(stage) * 1000 + (done * 1000 // max(total, 1)), STEPS)
 
     with SyncClient(store, retry=RetryPolicy(attempts=attempts), progress=report) as client:
         return client.sync()
@@ -44,7 +45,7 @@ class SyncService(QObject):
     """Background and on-demand sync for one window (see the module docstring)."""
 
     state_changed = Signal(str)  # 离线 / 同步中 / 已同步 / 未登记
-    progress = Signal(int, int)  # done, total (0..3000 across push, attachments, pull)
+    progress = Signal(int, int)  # done, total (0..STEPS across the STAGES)
     finished = Signal(object)  # SyncSummary
     failed = Signal(str)  # Chinese reason
     log_changed = Signal()
@@ -104,7 +105,7 @@ class SyncService(QObject):
             self.timer.start()
         self.running = True
         self._set_state(SYNCING)
-        self.progress.emit(0, 3000)
+        self.progress.emit(0, STEPS)
         job = self.ctx.workers.submit(run_sync, self.ctx.store, 2 if background else 4)
         job.signals.progress.connect(self.progress.emit)
         job.signals.result.connect(self._done)
@@ -115,7 +116,7 @@ class SyncService(QObject):
         self.running = False
         self.last_error = None
         self._set_state(SYNCED)
-        self.progress.emit(3000, 3000)
+        self.progress.emit(STEPS, STEPS)
         self.finished.emit(summary)
         self._after_run()
         if summary.pulled["created"] or summary.pulled["updated"]:

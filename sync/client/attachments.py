@@ -1,9 +1,17 @@
-"""Resumable upload of attachment bytes, after the attachment records have reached the server.
+"""Attachment bytes: resumable upload of this device's files, download of the others'.
 
-For each local attachment not yet uploaded whose record the server has acknowledged, the
-client announces ``(sha256, size)``, learns how many bytes the server already holds, and sends
-the rest in chunks from exactly that offset. An interrupted upload resumes where the server
-stopped; a file the server already has (any device) costs one request.
+Upload: for each local attachment not yet uploaded whose record the server has
+acknowledged, the client announces ``(sha256, size)``, learns how many bytes the server
+already holds, and sends the rest in chunks from exactly that offset. An interrupted upload
+resumes where the server stopped; a file the server already has (any device) costs one request.
+
+Download: attachment records pulled from the server (made on another computer of the
+village) name a file this device does not have. After the pull the client fetches those
+files, newest first, checks each against its sha256 and keeps it under that name (with a
+thumbnail), so the photos of the village's visits and cases are there offline. One run
+fetches at most :data:`DOWNLOAD_BUDGET` bytes (a poor link is not tied up for an hour);
+the rest comes on the next syncs. A file the other computer has not finished uploading is
+simply tried again next time.
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from jydesk.store.attachments import blob_path
+from jydesk.store.attachments import blob_path, save_downloaded
 from jydesk.store.database import Store
 from jydesk.store.models import Attachment, OutboxEntry
 from jydesk.store.unit_of_work import SERVER_ACTOR
@@ -23,6 +31,8 @@ from sync.protocol.models import UploadStart, UploadStatus
 
 CHUNK = 256 * 1024
 SLOW_CHUNK = 32 * 1024
+DOWNLOAD_BUDGET = 100 * 1024 * 1024
+SLOW_DOWNLOAD_BUDGET = 10 * 1024 * 1024
 
 
 @dataclass
@@ -84,6 +94,55 @@ def upload_due(transport: Transport, store: Store, progress: Callable[[int, int]
             if obj is not None:
                 obj.uploaded = True
         summary.uploaded += 1
+        if progress:
+            progress(i + 1, len(todo))
+    return summary
+
+
+@dataclass
+class DownloadSummary:
+    downloaded: int = 0
+    bytes_received: int = 0
+    waiting: int = 0  # not on the server yet, or left for the next run
+    damaged: int = 0  # the server's bytes did not match the hash (not kept)
+
+
+def to_download(store: Store) -> list[tuple[str, int]]:
+    """(sha256, size) of files named by attachment records from the server that this device
+    does not have, newest record first."""
+    with store.read() as s:
+        rows = s.execute(select(Attachment.sha256, Attachment.size).where(
+            Attachment.uploaded.is_(True), Attachment.deleted.is_(False)).order_by(Attachment.id.desc())).all()
+    todo: dict[str, int] = {}
+    for sha256, size in rows:
+        if sha256 not in todo and not blob_path(store.attachments_dir, sha256).exists():
+            todo[sha256] = size or 0
+    return list(todo.items())
+
+
+def download_due(transport: Transport, store: Store, progress: Callable[[int, int], None] | None = None
+                 ) -> DownloadSummary:
+    summary = DownloadSummary()
+    todo = to_download(store)
+    budget = SLOW_DOWNLOAD_BUDGET if transport.slow else DOWNLOAD_BUDGET
+    for i, (sha256, size) in enumerate(todo):
+        if summary.bytes_received and summary.bytes_received + size > budget:
+            summary.waiting += len(todo) - i
+            break
+        try:
+            response = transport.send("GET", f"/attachments/{sha256}/content", headers={"Accept": "*/*"})
+        except RequestRefused as exc:
+            if exc.status not in (404, 409):  # 404: not uploaded yet (or not this village's); 409: incomplete
+                raise
+            summary.waiting += 1
+            continue
+        summary.bytes_received += len(response.content)
+        try:
+            save_downloaded(store.attachments_dir, sha256, response.content)
+        except ValueError:
+            summary.damaged += 1
+            continue
+        summary.downloaded += 1
         if progress:
             progress(i + 1, len(todo))
     return summary

@@ -1,4 +1,5 @@
-"""One sync run: push the outbox batch by batch, upload attachments, pull by cursor.
+"""One sync run: push the outbox batch by batch, upload attachments, pull by cursor, then
+fetch the attachment files of other computers.
 
 ``SyncClient(store).sync()`` is what ``jydesk sync`` and the app's background worker call.
 Only one run per installation at a time (a lock file beside the database, so the app and a
@@ -49,6 +50,7 @@ class SyncSummary:
     pulled: Counter[str] = field(default_factory=Counter)
     held: Counter[str] = field(default_factory=Counter)  # what became of held changes (apply.apply_held)
     uploaded: int = 0
+    downloaded: int = 0  # attachment files of other computers fetched
     bytes_sent: int = 0
     bytes_received: int = 0
     problems: list[str] = field(default_factory=list)
@@ -70,6 +72,8 @@ class SyncSummary:
             parts.append(f"{self.held['waiting']} 条修改仍待上级记录")
         if self.uploaded:
             parts.append(f"附件 {self.uploaded} 个")
+        if self.downloaded:
+            parts.append(f"下载附件 {self.downloaded} 个")
         return "；".join(parts)
 
 
@@ -140,6 +144,11 @@ class SyncClient:
             if uploads.missing:
                 summary.problems.append(f"{len(uploads.missing)} 个附件的文件在本机找不到，未能上传")
             self.pull(summary)
+            downloads = attachments.download_due(self.transport, self.store,
+                                                 lambda d, t: self._progress("downloads", d, t))
+            summary.downloaded = downloads.downloaded
+            if downloads.damaged:
+                summary.problems.append(f"{downloads.damaged} 个附件下载后校验不符，未保存，下次同步时重新下载")
         except AuthError as exc:
             write_log(self.store, f"同步停止：{exc.message}", "error")
             raise

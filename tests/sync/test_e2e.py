@@ -14,7 +14,7 @@ from sqlalchemy import select
 from jydesk.cli import main as jydesk_main
 from jydesk.domain.entities import Entity
 from jydesk.store import open_store
-from jydesk.store.attachments import attach, store_photo
+from jydesk.store.attachments import attach, attachments_of, blob_path, store_photo
 from jydesk.store.models import Attachment, OutboxEntry, Person
 from jydesk.store.sync_models import DeferredRecord
 from sync.client import state
@@ -141,10 +141,41 @@ def test_attachment_uploaded_after_its_record_and_resumed(server, tmp_path: Path
     stored = server.settings.blob_dir / photo.sha256[:2] / photo.sha256
     assert stored.read_bytes() == blob
     assert a.get(Attachment, att.id).uploaded
-    # the second device gets the record; its bytes stay on the server
+    # the second device gets the record, then the file (checked against its hash)
     b = new_device(server, tmp_path / "b", village)
-    b.sync()
+    summary = b.sync()
     assert b.get(Attachment, att.id).sha256 == photo.sha256
+    assert summary.downloaded == 1 and "下载附件 1 个" in summary.text()
+    with b.store.read() as s:
+        [info] = attachments_of(s, b.store.attachments_dir, Entity.PERSON, pid)
+    assert info.available and info.path.read_bytes() == blob and info.thumbnail.exists()
+    assert b.sync().downloaded == 0  # kept: not fetched again
+    a.close(), b.close()
+
+
+def test_attachment_of_another_computer_waits_for_its_upload_and_is_checked(server, tmp_path: Path) -> None:
+    village = server.new_village()
+    a = new_device(server, tmp_path / "a", village)
+    b = new_device(server, tmp_path / "b", village)
+    pid = a.add_person(name="冯十一")
+    photo = store_photo(a.store.attachments_dir, _photo(tmp_path, 2))
+    with a.store.write(CLERK) as w:
+        attach(w, Entity.PERSON, pid, photo, "残疾证")
+    with a.client() as client:
+        client.push()  # the record is on the server, the file not yet
+    summary = b.sync()
+    assert summary.downloaded == 0 and not summary.problems
+    assert not blob_path(b.store.attachments_dir, photo.sha256).exists()
+    a.sync()
+    stored = server.settings.blob_dir / photo.sha256[:2] / photo.sha256
+    good = stored.read_bytes()
+    stored.write_bytes(good[:-1] + bytes([good[-1] ^ 1]))  # damaged on the server's disk
+    summary = b.sync()
+    assert summary.downloaded == 0 and any("校验不符" in p for p in summary.problems)
+    assert not blob_path(b.store.attachments_dir, photo.sha256).exists()
+    stored.write_bytes(good)
+    assert b.sync().downloaded == 1
+    assert blob_path(b.store.attachments_dir, photo.sha256).read_bytes() == good
     a.close(), b.close()
 
 

@@ -43,8 +43,9 @@ def run(args: argparse.Namespace) -> int:
         store.close()
     if args.json:
         print(orjson.dumps({
-            "batches": summary.batches, "pushed": dict(summary.pushed), "pulled": dict(summary.pulled), "held": dict(summary.held),
-            "attachments_uploaded": summary.uploaded, "bytes_sent": summary.bytes_sent,
+            "batches": summary.batches, "pushed": dict(summary.pushed), "pulled": dict(summary.pulled),
+            "held": dict(summary.held), "attachments_uploaded": summary.uploaded,
+            "attachments_downloaded": summary.downloaded, "bytes_sent": summary.bytes_sent,
             "bytes_received": summary.bytes_received, "waiting": waiting, "conflicts": conflicts,
             "rejected": rejected, "problems": summary.problems}, option=orjson.OPT_INDENT_2).decode())
         return 0

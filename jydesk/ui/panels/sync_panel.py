@@ -305,7 +305,7 @@ class SyncPanel(Panel):
     def _progress(self, done: int, total: int) -> None:
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
-        stage = list(STAGES.values())[min(done // 1000, 2)]
+        stage = list(STAGES.values())[min(done // 1000, len(STAGES) - 1)]
         if self.service.running:
             self.stage_label.setText(f"正在{stage}……")
 
