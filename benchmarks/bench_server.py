@@ -18,7 +18,7 @@ up to 2×). "server CPU" is ``time.process_time`` of this process (service; http
 which includes the pushing client) or of the ``serve`` process and its workers (http ×N);
 "PostgreSQL" is the CPU of the database's client backends (from /proc, autovacuum not
 counted). DESIGN.md §8 budget: ≥ 20k changes/s on PostgreSQL — met by the service layer
-in 2 processes, NOT over HTTP yet.
+in 2 processes and, since 2026-12-02, over HTTP by ``serve --workers 2`` (21–24k).
 
 - before (ed17b82), PostgreSQL: service new records 3.8–5.8k changes/s, 114–125 µs CPU per
   change (load average 3.4–3.9); the author's figures 4.3k service, 4.5k http ×2 workers.
@@ -78,6 +78,16 @@ in 2 processes, NOT over HTTP yet.
   records), ≈ 295k pushed over HTTP to uvicorn — so HTTP adds ≈ 7% of instructions, and
   the rest of its higher CPU per change is two processes, their threads and PostgreSQL
   contending for 2 cores.
+- 2026-12-02: the ``serve --workers 2`` row was limited by where its connections landed,
+  not by CPU. A kept-alive connection stays with the worker that accepted it, and the 4
+  devices' connections split 3:1 or 4:0 between the 2 workers in most runs (per-worker CPU
+  0.80 s against 0.29 s in the same run): one worker's core saturated, the other idle,
+  the machine 30–50% idle (vmstat) at 16–19k changes/s. Now push and pull answers close the
+  connection when the server runs several workers, so each batch is accepted by whichever
+  worker is free first: 21.2–24.0k changes/s in 8 rounds on 3 server starts (55–63 µs
+  server CPU + 16 PostgreSQL a change, the 2 cores ≈ 90% busy). Tried and not kept: 3 or 4
+  workers on the 2 cores (22.0–22.4k), uvloop + httptools (no difference). More devices
+  pushing at once (8 on 2 workers: 23.8k) gives the same as 4 with the connections spread.
 """
 
 from __future__ import annotations
