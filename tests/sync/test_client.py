@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -243,3 +244,32 @@ def test_held_rows_settle_by_what_the_server_says(tmp_path: Path) -> None:
         assert person.name == "张一" and person.server_revision == 1
     assert rejected_changes(store)[0].errors[0]["code"] == "duplicate_id_number"
     store.close()
+
+
+@SQLITE
+def test_a_server_without_held_outcomes_leaves_held_changes_waiting(server, tmp_path: Path) -> None:
+    """Against a server older than POST /held (404) the sync still succeeds; held rows wait."""
+    village = server.new_village()
+    a = new_device(server, tmp_path / "a", village)
+    hid = a.add_household()
+    pid = a.add_person(hid, name="钱七")
+    with a.store.write(CLERK) as w:  # the household waits in the rejected list: the person is held
+        row = w.session.execute(select(OutboxEntry).where(OutboxEntry.record_id == hid)).scalar_one()
+        row.state, row.error = "rejected", {"errors": [{"field": None, "code": "invalid", "message": "测试"}]}
+    real = httpx.Client(timeout=30)
+
+    def older_server(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/held"):
+            return httpx.Response(404, json={"type": "about:blank", "title": "找不到", "status": 404,
+                                             "code": "not_found", "detail": "找不到该记录"})
+        answer = real.request(request.method, request.url, headers=request.headers, content=request.content)
+        headers = {k: v for k, v in answer.headers.items() if k not in ("content-encoding", "content-length")}
+        return httpx.Response(answer.status_code, headers=headers, content=answer.content)  # decoded already
+
+    with httpx.Client(transport=httpx.MockTransport(older_server)) as http:
+        summary = a.sync(http=http)
+    real.close()
+    assert summary.pushed["held"] == 1 and not summary.held
+    with a.store.read() as s:
+        assert s.execute(select(OutboxEntry.state).where(OutboxEntry.record_id == pid)).scalar_one() == "held"
+    a.close()
