@@ -351,6 +351,18 @@ def _json(value: Any) -> Any:
     return value
 
 
+def _differing(out: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Values of ``out`` (as stored: JSON types) that differ from ``new``, for keys of ``new``."""
+    diff = {}
+    for k, v in out.items():
+        if k in new:
+            if type(v) in _CONVERTED:
+                v = _json(v)
+            if v != new[k]:
+                diff[k] = v
+    return diff
+
+
 def _household_rule(new: dict[str, Any], changed: set[str], today: date) -> tuple[dict[str, Any], list[FieldError]]:
     values = dict(new)
     values.setdefault("residence", None)
@@ -358,7 +370,7 @@ def _household_rule(new: dict[str, Any], changed: set[str], today: date) -> tupl
         out = registry.validate_household(values)
     except ValidationError as exc:
         return {}, exc.errors
-    return {k: _json(v) if type(v) in _CONVERTED else v for k, v in out.items() if k in new}, []
+    return _differing(out, new), []
 
 
 def _person_rule(new: dict[str, Any], changed: set[str], today: date) -> tuple[dict[str, Any], list[FieldError]]:
@@ -366,7 +378,7 @@ def _person_rule(new: dict[str, Any], changed: set[str], today: date) -> tuple[d
         out = registry.validate_person(new, today=today)
     except ValidationError as exc:
         return {}, exc.errors
-    return {k: _json(v) if type(v) in _CONVERTED else v for k, v in out.items() if k in new}, []
+    return _differing(out, new), []
 
 
 def _case_rule(new: dict[str, Any], changed: set[str], today: date) -> tuple[dict[str, Any], list[FieldError]]:
