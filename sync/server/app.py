@@ -74,7 +74,7 @@ def json_response(value: Any, status: int = 200, headers: dict[str, str] | None 
 #: can all end up on one worker (its one core saturated) while another idles: with 2
 #: workers and 4 devices pushing, half the runs split 3:1 or 4:0. Closing after each
 #: batch lets the device's next request be accepted by whichever worker is free first
-#: (measured: 16-19k changes/s pinned, 24-25k with a connection per batch). A batch is
+#: (measured: 16-19k changes/s pinned, 21-25k with a connection per batch). A batch is
 #: 200-1,000 changes, so the extra connect is small beside its upload.
 SPREAD_LOAD = {"Connection": "close"}
 
