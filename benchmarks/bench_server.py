@@ -84,8 +84,10 @@ in 2 processes and, since 2026-12-02, over HTTP by ``serve --workers 2`` (21–2
   0.80 s against 0.29 s in the same run): one worker's core saturated, the other idle,
   the machine 30–50% idle (vmstat) at 16–19k changes/s. Now push and pull answers close the
   connection when the server runs several workers, so each batch is accepted by whichever
-  worker is free first: 21.2–24.0k changes/s in 8 rounds on 3 server starts (55–63 µs
-  server CPU + 16 PostgreSQL a change, the 2 cores ≈ 90% busy). Tried and not kept: 3 or 4
+  worker is free first: 21.2–24.0k changes/s in 8 rounds of 20,000 changes on 3 server
+  starts (55–63 µs server CPU + 16 PostgreSQL a change, the 2 cores ≈ 90% busy); with
+  rounds of 40,000 (now the default, steadier) 22.3–26.7k in 6 rounds of 2 bench runs
+  (52–62 µs + 14–16). Tried and not kept: 3 or 4
   workers on the 2 cores (22.0–22.4k), uvloop + httptools (no difference). More devices
   pushing at once (8 on 2 workers: 23.8k) gives the same as 4 with the connections spread.
 """
@@ -127,7 +129,7 @@ from sync.server.db import Database
 BATCH = 500
 SERVICE_BATCHES = 40  # 20,000 changes
 HTTP_BATCHES = 20  # per device
-WORKER_ROUNDS = 3  # of serve --workers N, each 2 × HTTP_BATCHES × 500 changes
+WORKER_ROUNDS = 3  # of serve --workers N, each 4 × HTTP_BATCHES × 500 = 40,000 changes
 PG_URL = os.environ.get("JYDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 UNLIMITED = Limits(device_requests_per_minute=10**9, device_burst=10**9)
 
@@ -468,7 +470,7 @@ def bench_http_workers(url: str, folder: Path, db: Database, ids: Ids, workers: 
                     return
                 time.sleep(0.2)
         villages = [f"{towns()[20 + i].code}001" for i in range(2 * workers)]
-        per = max(1, 2 * HTTP_BATCHES // len(villages))
+        per = max(1, 4 * HTTP_BATCHES // len(villages))
         # a running server has its database connections open: one batch per village first
         _push_all(base, _devices(db, villages, 1, ids))
         for _ in range(WORKER_ROUNDS):  # short runs on a shared machine: show the spread
