@@ -147,6 +147,8 @@ class SyncClient:
             downloads = attachments.download_due(self.transport, self.store,
                                                  lambda d, t: self._progress("downloads", d, t))
             summary.downloaded = downloads.downloaded
+            if downloads.waiting:
+                write_log(self.store, f"{downloads.waiting} 个附件暂未下载（另一台电脑尚未上传完，或超出本次下载量），下次同步时再下载")
             if downloads.damaged:
                 summary.problems.append(f"{downloads.damaged} 个附件下载后校验不符，未保存，下次同步时重新下载")
         except AuthError as exc:

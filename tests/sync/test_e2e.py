@@ -16,7 +16,7 @@ from jydesk.domain.entities import Entity
 from jydesk.store import open_store
 from jydesk.store.attachments import attach, attachments_of, blob_path, store_photo
 from jydesk.store.models import Attachment, OutboxEntry, Person
-from jydesk.store.sync_models import DeferredRecord
+from jydesk.store.sync_models import DeferredRecord, SyncLogEntry
 from sync.client import state
 from sync.client.resolve import discard, rejected_changes, resend
 from sync.protocol.wire import device_authorization
@@ -166,6 +166,9 @@ def test_attachment_of_another_computer_waits_for_its_upload_and_is_checked(serv
     summary = b.sync()
     assert summary.downloaded == 0 and not summary.problems
     assert not blob_path(b.store.attachments_dir, photo.sha256).exists()
+    with b.store.read() as s:
+        logged = s.execute(select(SyncLogEntry.message)).scalars().all()
+    assert any("1 个附件暂未下载" in m for m in logged)
     a.sync()
     stored = server.settings.blob_dir / photo.sha256[:2] / photo.sha256
     good = stored.read_bytes()
