@@ -139,6 +139,13 @@ def _set_revisions(session: Session, revisions: dict[str, list[dict[str, Any]]])
         session.connection().execute(stmt, params)
 
 
+def _reject(row: OutboxEntry, res: ChangeResult, batch_id: str | None) -> None:
+    """Move an outbox row to the clerk's rejected list with the server's reasons."""
+    row.state, row.batch_id = REJECTED, None
+    row.error = {"batch_id": batch_id, "at": state.now_iso(), "revision": res.revision,
+                 "errors": [e.model_dump() for e in res.errors]}
+
+
 def apply_ack(store: Store, batch_id: str, result: BatchResult) -> Outcome:
     """Apply the server's answer to batch ``batch_id`` and drop its acknowledged rows."""
     outcome = Outcome()
@@ -173,10 +180,7 @@ def apply_ack(store: Store, batch_id: str, result: BatchResult) -> Outcome:
                     revisions.setdefault(row.entity, []).append({"rid": row.record_id, "rev": res.revision})
                 acknowledged.append(row.id)
             elif res.status == ChangeStatus.REJECTED:
-                row.state = REJECTED
-                row.batch_id = None
-                row.error = {"batch_id": batch_id, "at": state.now_iso(), "revision": res.revision,
-                             "errors": [e.model_dump() for e in res.errors]}
+                _reject(row, res, batch_id)
             elif res.status == ChangeStatus.HELD:
                 row.state = HELD
         _set_revisions(s, revisions)
@@ -222,10 +226,7 @@ def apply_held(store: Store, outcomes: list[HeldOutcome]) -> Outcome:
                 outcome.counts["resent"] += 1
             elif o.result.status == ChangeStatus.REJECTED:
                 for row in mine:
-                    row.state = REJECTED
-                    row.error = {"batch_id": row.batch_id, "at": state.now_iso(), "revision": o.result.revision,
-                                 "errors": [e.model_dump() for e in o.result.errors]}
-                    row.batch_id = None
+                    _reject(row, o.result, row.batch_id)
                 outcome.counts["rejected"] += 1
             else:
                 obj = objects.get(key)
