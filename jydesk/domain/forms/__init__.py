@@ -3,6 +3,7 @@
 Plain Python (no store, no Qt): the city server validates with the same definitions.
 """
 
+from jydesk.domain.forms.definition import FormDefinition
 from jydesk.domain.forms.loader import (
     DefinitionError,
     UnknownFormError,
@@ -16,7 +17,7 @@ from jydesk.domain.forms.model import (
     FieldSpec,
     FieldType,
     FilledBy,
-    FormDefinition,
+    FormSpec,
     PageSpec,
     RuleKind,
     RuleSpec,
@@ -31,6 +32,7 @@ __all__ = [
     "FieldType",
     "FilledBy",
     "FormDefinition",
+    "FormSpec",
     "PageSpec",
     "RuleKind",
     "RuleSpec",

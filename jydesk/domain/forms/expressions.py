@@ -18,12 +18,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jydesk.domain import idnumber
-
-if TYPE_CHECKING:
-    from jydesk.domain.forms.model import FieldSpec, FormDefinition
+from jydesk.domain.forms.model import FieldSpec, FieldType, FormSpec
+from jydesk.domain.forms.validation import typed_values
+from jydesk.domain.forms.values import quantize, to_json
 
 Env = Mapping[str, Any]
 Node = Callable[[Env], Any]
@@ -204,12 +204,8 @@ def compute_order(fields: tuple[FieldSpec, ...]) -> tuple[FieldSpec, ...]:
     return tuple(order)
 
 
-def computed(defn: FormDefinition, values: Mapping[str, Any]) -> dict[str, Any]:
+def computed(defn: FormSpec, values: Mapping[str, Any]) -> dict[str, Any]:
     """JSON values of every computed field whose inputs are present in ``values``."""
-    from jydesk.domain.forms.model import FieldType
-    from jydesk.domain.forms.validation import typed_values
-    from jydesk.domain.forms.values import quantize, to_json
-
     env = typed_values(defn, values)
     result: dict[str, Any] = {}
     for spec in defn.compute_order:

@@ -1,7 +1,8 @@
-"""The parsed form definition: fields, sections, rules and print-layout hints.
+"""The parsed form definition as plain data: fields, sections, rules and print-layout hints.
 
 Instances are built by :mod:`jydesk.domain.forms.loader` from forms/<code>.toml and are
-immutable; validation, prefill and computed values are methods of :class:`FormDefinition`.
+immutable. This module is the bottom of the package: validation, expressions and prefill read
+these types, and :class:`jydesk.domain.forms.definition.FormDefinition` adds the behaviour.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from jydesk.domain.errors import FieldError
     from jydesk.domain.forms.conditions import Condition
     from jydesk.domain.forms.expressions import Expression
 
@@ -166,8 +166,9 @@ class PageSpec:
 
 
 @dataclass(frozen=True, eq=False)
-class FormDefinition:
-    """One paper form: drives data entry, validation (client and server) and printing."""
+class FormSpec:
+    """One paper form as data (:class:`~jydesk.domain.forms.definition.FormDefinition` adds
+    validation, prefill and computed values)."""
 
     code: str
     title: str
@@ -180,19 +181,16 @@ class FormDefinition:
     companion_of: tuple[str, ...] = ()  # case forms this one may be printed for (授权书)
     description: str = ""
     page: PageSpec = PageSpec()
+    # computed fields, each after the computed fields it reads (ordered by the loader)
+    compute_order: tuple[FieldSpec, ...] = field(default=(), repr=False)
     fields: tuple[FieldSpec, ...] = field(init=False)
     _by_key: dict[str, FieldSpec] = field(init=False, repr=False)
-    _compute_order: tuple[FieldSpec, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         fields = tuple(f for s in self.sections for f in s.fields)
         object.__setattr__(self, "fields", fields)
         object.__setattr__(self, "_by_key", {f.key: f for f in fields})
-        from jydesk.domain.forms.expressions import compute_order
 
-        object.__setattr__(self, "_compute_order", compute_order(fields))
-
-    # --- lookup -----------------------------------------------------------------
     def field(self, key: str) -> FieldSpec:
         """The field named ``key`` (KeyError if none)."""
         return self._by_key[key]
@@ -207,42 +205,3 @@ class FormDefinition:
     @property
     def tables(self) -> tuple[FieldSpec, ...]:
         return tuple(f for f in self.fields if f.type is FieldType.TABLE)
-
-    @property
-    def compute_order(self) -> tuple[FieldSpec, ...]:
-        return self._compute_order
-
-    # --- behaviour ----------------------------------------------------------------
-    def validate(self, values: Mapping[str, Any]) -> list[FieldError]:
-        """Every problem with ``values`` as (field, Chinese message); empty when valid."""
-        from jydesk.domain.forms.validation import validate
-
-        return validate(self, values)
-
-    def normalise(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """JSON-friendly values (ISO dates, money as "1234.50"); ValidationError if uncoercible."""
-        from jydesk.domain.forms.validation import normalise
-
-        return normalise(self, values)
-
-    def prefill(self, context: Mapping[str, Any]) -> dict[str, Any]:
-        """Values bound to the household/person records in ``context`` (normalised)."""
-        from jydesk.domain.forms.prefill import prefill
-
-        return prefill(self, context)
-
-    def computed(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """Values of computed fields (sums, per-capita income, age …) derivable from ``values``."""
-        from jydesk.domain.forms.expressions import computed
-
-        return computed(self, values)
-
-    def complete(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """``values`` normalised leniently, with computed fields filled where left blank."""
-        from jydesk.domain.forms.validation import lenient
-
-        base = lenient(self, values)
-        for key, value in self.computed(base).items():
-            if base.get(key) in (None, "", []):
-                base[key] = value
-        return base

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from jydesk.domain.entities import SPECS, Entity
-from jydesk.domain.forms.model import FieldSpec, FieldType, FormDefinition
+from jydesk.domain.forms.model import FieldSpec, FieldType, FormSpec
 from jydesk.domain.forms.values import CoercionError, coerce, is_empty, to_json
 
 PERSON_DERIVED = ("id", "sex", "birth_date", "age")
@@ -91,7 +91,7 @@ def resolve(binding: str, context: Mapping[str, Any]) -> Any:
     return value.get(attr) if isinstance(value, Mapping) else None
 
 
-def prefill(defn: FormDefinition, context: Mapping[str, Any]) -> dict[str, Any]:
+def prefill(defn: FormSpec, context: Mapping[str, Any]) -> dict[str, Any]:
     """JSON values for every bound field found in ``context``.
 
     A record value that is not valid for the field (e.g. a malformed phone) is passed on

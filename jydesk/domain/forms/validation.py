@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from jydesk.domain.errors import FieldError, ValidationError
-from jydesk.domain.forms.model import FieldSpec, FieldType, FormDefinition, RuleKind, RuleSpec
+from jydesk.domain.forms.model import FieldSpec, FieldType, FormSpec, RuleKind, RuleSpec
 from jydesk.domain.forms.values import CoercionError, coerce, format_date, is_empty, quantize, to_json
 
 _DATE_WORDS = {"<": "早于", "<=": "不晚于", ">": "晚于", ">=": "不早于", "==": "等于", "!=": "不同于"}
@@ -21,7 +21,7 @@ _NUMBER_WORDS = {"<": "小于", "<=": "不大于", ">": "大于", ">=": "不小�
 MONEY_TOLERANCE = Decimal("0.01")
 
 
-def validate(defn: FormDefinition, values: Mapping[str, Any]) -> list[FieldError]:
+def validate(defn: FormSpec, values: Mapping[str, Any]) -> list[FieldError]:
     errors: list[FieldError] = []
     if not isinstance(values, Mapping):
         return [FieldError("data", "表单数据格式不正确", "format")]
@@ -50,7 +50,7 @@ def validate(defn: FormDefinition, values: Mapping[str, Any]) -> list[FieldError
     return _dedupe(errors)
 
 
-def typed_values(defn: FormDefinition, values: Mapping[str, Any]) -> dict[str, Any]:
+def typed_values(defn: FormSpec, values: Mapping[str, Any]) -> dict[str, Any]:
     """The coercible values as Python types; anything invalid is left out."""
     typed: dict[str, Any] = {}
     for spec in defn.fields:
@@ -70,7 +70,7 @@ def typed_values(defn: FormDefinition, values: Mapping[str, Any]) -> dict[str, A
     return typed
 
 
-def normalise(defn: FormDefinition, values: Mapping[str, Any]) -> dict[str, Any]:
+def normalise(defn: FormSpec, values: Mapping[str, Any]) -> dict[str, Any]:
     """JSON-friendly values; raises ValidationError listing every value that cannot be coerced.
 
     Keys that are present stay present (an emptied field becomes None); blank table rows
@@ -83,12 +83,12 @@ def normalise(defn: FormDefinition, values: Mapping[str, Any]) -> dict[str, Any]
     return result
 
 
-def lenient(defn: FormDefinition, values: Mapping[str, Any]) -> dict[str, Any]:
+def lenient(defn: FormSpec, values: Mapping[str, Any]) -> dict[str, Any]:
     """Like :func:`normalise` but keeps uncoercible values as they are (for printing drafts)."""
     return _convert(defn, values, None)
 
 
-def _convert(defn: FormDefinition, values: Mapping[str, Any], errors: list[FieldError] | None) -> dict[str, Any]:
+def _convert(defn: FormSpec, values: Mapping[str, Any], errors: list[FieldError] | None) -> dict[str, Any]:
     result: dict[str, Any] = dict(values)
     for spec in defn.fields:
         if spec.key not in values or not spec.stores_value:
