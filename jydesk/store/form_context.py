@@ -1,9 +1,10 @@
-"""Printable form values from the store: a case or a visit → (definition, values, 编号).
+"""Form values from the store: the prefill context of a household/person, a saved visit's
+values, and printable forms of a case or a visit → (definition, values, 编号).
 
-The prefill context itself is built by :func:`jydesk.store.cases.prefill_context`; this
-module lays the record's saved values over it, fills computed fields (sums, per-capita
-income) the record left blank, and names the paper 编号. Used by ``jydesk print`` and by
-the UI's print preview and batch printing.
+:func:`prefill_context` is what a form definition prefills from (cases and visits both start
+from it); the print items lay the record's saved values over it, fill computed fields (sums,
+per-capita income) the record left blank, and name the paper 编号. Used by ``jydesk print``
+and by the UI's print preview and batch printing.
 """
 
 from __future__ import annotations
@@ -13,14 +14,69 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from jydesk.domain.errors import FieldError, ValidationError
 from jydesk.domain.forms import FormDefinition, get_definition
-from jydesk.store.cases import prefill_context
+from jydesk.domain.idnumber import age_on
+from jydesk.domain.regions import town_of_village
 from jydesk.store.database import Store
-from jydesk.store.models import Case, Visit
-from jydesk.store.visits import visit_values
+from jydesk.store.models import Case, Household, Installation, Person, Visit
+from jydesk.store.serialize import to_json
 
 VISIT_FORM = "visit"
+
+
+def _person_context(p: Person, on: date) -> dict[str, Any]:
+    values = {k: getattr(p, k) for k in ("name", "id_number", "relation", "phone", "disability_type",
+                                         "disability_grade", "disability_cert_no", "health", "employment",
+                                         "monthly_income", "care_flags", "note", "household_id", "village_code")}
+    values.update(id=p.id, sex=p.sex, birth_date=p.birth_date,
+                  age=age_on(p.birth_date, on) if p.birth_date else None)
+    return to_json(values)
+
+
+def prefill_context(store: Store, household_id: str | None, applicant_id: str | None, *,
+                    clerk: str = "", today: date | None = None) -> dict[str, Any]:
+    """The context a form definition prefills from (see jydesk.domain.forms.prefill)."""
+    today = today or date.today()
+    with store.read() as s:
+        inst = s.get(Installation, 1)
+        village: dict[str, Any] = {}
+        if inst is not None:
+            town = town_of_village(inst.village_code)
+            village = {"code": inst.village_code, "name": inst.village_name, "town_name": town.name if town else ""}
+        household: dict[str, Any] = {}
+        members: list[dict[str, Any]] = []
+        applicant: dict[str, Any] = {}
+        person = s.get(Person, applicant_id) if applicant_id else None
+        if household_id is None and person is not None:
+            household_id = person.household_id
+        hh = s.get(Household, household_id) if household_id else None
+        if hh is not None:
+            household = to_json({k: getattr(hh, k) for k in ("village_code", "group_no", "address", "residence",
+                                                              "phone", "head_person_id", "note")})
+            household["id"] = hh.id
+            rows = s.execute(select(Person).where(Person.household_id == hh.id, Person.deleted.is_(False))
+                             .order_by(Person.relation != "本人", Person.birth_date, Person.id)).scalars().all()
+            members = [_person_context(p, today) for p in rows]
+        if person is not None:
+            applicant = _person_context(person, today)
+    return {"village": village, "household": household, "applicant": applicant, "members": members,
+            "clerk": {"name": clerk}, "today": today.isoformat()}
+
+
+def visit_values(session: Session, visit_id: str) -> dict[str, Any]:
+    """A saved visit as the form's values (columns and data together), for printing or viewing."""
+    v = session.get(Visit, visit_id)
+    if v is None or v.deleted:
+        raise LookupError(f"探访记录 {visit_id} 不存在")
+    values = dict(v.data or {})
+    values.update({"person_id": v.person_id, "visited_on": v.visited_on.isoformat(), "method": v.method,
+                   "visitors": v.visitors, "follow_up_needed": bool(v.follow_up_needed),
+                   "next_visit_on": v.next_visit_on.isoformat() if v.next_visit_on else None})
+    return {k: val for k, val in values.items() if val is not None}
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from jydesk.store.search_query import search_ids
+from jydesk.store.sql_values import as_date
+
 if TYPE_CHECKING:
     from jydesk.store.database import Store
+
 
 @dataclass(frozen=True, slots=True)
 class PersonRow:
@@ -74,12 +78,6 @@ def _order(sorts: dict[str, str], key: str, descending: bool) -> str:
     if descending:
         clause = ", ".join(f"{part.strip()} DESC" for part in clause.split(","))
     return clause
-
-
-def as_date(value: object) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
 
 
 def _flags(value: object) -> tuple[str, ...]:
@@ -229,15 +227,11 @@ def households_by_ids(db: sqlite3.Connection, ids: Sequence[str]) -> list[Househ
 
 def search_persons(db: sqlite3.Connection, query: str, limit: int = 200) -> list[PersonRow]:
     """People the search box finds (name, pinyin initials, ID, phone, address), best first."""
-    from jydesk.store.search_query import search_ids
-
     return persons_by_ids(db, [pid for pid, _ in search_ids(db, query, limit)])
 
 
 def search_households(db: sqlite3.Connection, query: str, limit: int = 200) -> list[HouseholdRow]:
     """Households of the people the search box finds, best first."""
-    from jydesk.store.search_query import search_ids
-
     person_ids = [pid for pid, _ in search_ids(db, query, limit * 3)]
     order: list[str] = []
     for row in persons_by_ids(db, person_ids):

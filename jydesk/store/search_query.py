@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from jydesk.store.listings import as_date
+from jydesk.store.sql_values import as_date
 
 _DIGITS = re.compile(r"^\d+X?$")
 _LETTERS = re.compile(r"^[a-z]+$")

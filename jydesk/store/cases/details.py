@@ -1,0 +1,89 @@
+"""Reading one case: its values, status, dates, decision and 办理记录 (case events)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from jydesk.domain import casework
+from jydesk.domain.casework import CaseFacts
+from jydesk.domain.entities import CaseStatus
+from jydesk.store.database import Store
+from jydesk.store.models import Case, CaseEvent, Person
+
+
+class CaseNotFound(LookupError):
+    """No (undeleted) case with that id."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    at: datetime
+    actor: str
+    from_status: str | None
+    to_status: str
+    note: str | None
+
+
+@dataclass(slots=True)
+class CaseDetail:
+    """Everything the editor shows about one case."""
+
+    id: str
+    form_code: str
+    status: CaseStatus
+    values: dict[str, Any]
+    household_id: str | None
+    applicant_id: str | None
+    applicant_name: str
+    applied_on: date | None
+    accepted_on: date | None
+    publicity_start: date | None
+    publicity_end: date | None
+    submitted_on: date | None
+    decision: str | None
+    decision_amount: Decimal | None
+    decision_start_month: str | None
+    decision_reason: str | None
+    decision_on: date | None
+    decided_by: str | None
+    events: list[EventRow] = field(default_factory=list)
+
+    @property
+    def facts(self) -> CaseFacts:
+        return CaseFacts(self.form_code, self.status, self.values, applied_on=self.applied_on,
+                         accepted_on=self.accepted_on, publicity_start=self.publicity_start,
+                         publicity_end=self.publicity_end, submitted_on=self.submitted_on)
+
+    @property
+    def editable(self) -> bool:
+        return self.status in casework.EDITABLE_STATUSES
+
+
+def facts_of(case: Case) -> CaseFacts:
+    """The workflow facts of a case row."""
+    return CaseFacts(case.form_code, CaseStatus(case.status), case.data or {}, applied_on=case.applied_on,
+                     accepted_on=case.accepted_on, publicity_start=case.publicity_start,
+                     publicity_end=case.publicity_end, submitted_on=case.submitted_on)
+
+
+def load_case(store: Store, case_id: str) -> CaseDetail:
+    with store.read() as s:
+        case = s.get(Case, case_id)
+        if case is None or case.deleted:
+            raise CaseNotFound(case_id)
+        name = (case.data or {}).get("applicant_name") or ""
+        if case.applicant_id:
+            name = s.execute(select(Person.name).where(Person.id == case.applicant_id)).scalar() or name
+        events = s.execute(select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.deleted.is_(False))
+                           .order_by(CaseEvent.at, CaseEvent.id)).scalars().all()
+        return CaseDetail(
+            case.id, case.form_code, CaseStatus(case.status), dict(case.data or {}), case.household_id,
+            case.applicant_id, name, case.applied_on, case.accepted_on, case.publicity_start, case.publicity_end,
+            case.submitted_on, case.decision, case.decision_amount, case.decision_start_month,
+            case.decision_reason, case.decision_on, case.decided_by,
+            [EventRow(e.at, e.actor, e.from_status, e.to_status, e.note) for e in events])
