@@ -1,4 +1,4 @@
-"""Printing: one filled form (budget ≤ 15 ms) and a 100-page batch (budget ≤ 1.5 s), DESIGN.md §8.
+"""Printing: one filled form (budget ≤ 15 ms) and a 100-page batch (budget ≤ 1.5 s), docs/architecture.md § Budgets.
 
 Records are synthetic and all different (names, ID numbers, texts), so each PDF embeds its
 own font subset for the record's characters, as in real use. Every field is filled.

@@ -14,6 +14,7 @@ from datetime import date
 from enum import StrEnum
 
 from jydesk.domain.errors import FieldError, ValidationError
+from jydesk.domain.idnumber import age_on
 
 
 class CareFlag(StrEnum):
@@ -104,6 +105,4 @@ def validate_override(tier: str | None, reason: str | None) -> None:
 
 
 def age_from_birth(birth: date | None, on: date) -> int | None:
-    from jydesk.domain.idnumber import age_on
-
     return age_on(birth, on) if birth else None

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
-from jydesk.domain.care import TIER_INTERVAL_DAYS, TIER_NAMES, Tier
+from jydesk.domain.care import TIER_FREQUENCY, TIER_INTERVAL_DAYS, TIER_NAMES, Tier
 from jydesk.domain.errors import FieldError, ValidationError
 
 _WEEK_RE = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
@@ -162,8 +162,6 @@ def urgency_key(status: VisitStatus, tier: Tier, last_visit: date | None, name: 
 
 def tier_label(tier: Tier) -> str:
     """e.g. 高风险（每周）."""
-    from jydesk.domain.care import TIER_FREQUENCY
-
     return f"{TIER_NAMES[tier]}（{TIER_FREQUENCY[tier]}）" if tier is not Tier.NONE else TIER_NAMES[tier]
 
 

@@ -5,7 +5,7 @@ read-only SQL); write ONLY with ``store.write(actor)``, which stores each row, i
 entry and its outbox entry in one transaction.
 
 Importing this package does not import SQLAlchemy: the desktop app paints its window first
-and loads the ORM behind it (DESIGN.md §8, start ≤ 0.6 s). ``Writer`` is resolved on use.
+and loads the ORM behind it (docs/architecture.md § Budgets: start ≤ 0.6 s). ``Writer`` is resolved on use.
 """
 
 from __future__ import annotations

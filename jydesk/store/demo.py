@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from jydesk.domain.care import CareFlag
 from jydesk.domain.forms import get_definition
 from jydesk.domain.idnumber import check_digit
+from jydesk.domain.ids import new_id
 from jydesk.domain.regions import DEFAULT_VILLAGE_CODE, DEFAULT_VILLAGE_NAME, town_of_village
 from jydesk.store.accounts import create_user, user_count
 from jydesk.store.database import Store
@@ -99,8 +100,6 @@ def generate(store: Store, households: int, seed: int, *, today: date | None = N
             address = (f"{town.name if town else ''}{village_name}{group}组{rng.randint(1, 120)}号" if residence == "农村"
                        else f"{town.name if town else ''}{rng.choice(STREETS)}{rng.randint(1, 300)}号")
             hh = {"id": None, "group_no": group, "address": address, "residence": residence, "phone": _phone(rng)}
-            from jydesk.domain.ids import new_id
-
             hh["id"] = new_id()
             members = _members(rng, ids, today)
             head = members[0]
@@ -132,8 +131,6 @@ def generate(store: Store, households: int, seed: int, *, today: date | None = N
 
 
 def _members(rng: random.Random, ids: _Ids, today: date) -> list[dict[str, Any]]:
-    from jydesk.domain.ids import new_id
-
     surname = rng.choice(SURNAMES)
     size = rng.choices((1, 2, 3, 4, 5, 6), weights=(14, 26, 22, 20, 12, 6))[0]
     head_age = rng.choices((rng.randint(25, 59), rng.randint(60, 79), rng.randint(80, 96)), weights=(55, 33, 12))[0]

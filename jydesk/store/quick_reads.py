@@ -1,6 +1,6 @@
 """Reads the main window needs before the ORM is loaded: the clerk, their settings (layout,
 geometry), the lock time and the number of changes waiting to sync — plain SQL through
-``store.sql()``, so the window paints without importing SQLAlchemy (DESIGN.md §8)."""
+``store.sql()``, so the window paints without importing SQLAlchemy (docs/architecture.md § Start-up)."""
 
 from __future__ import annotations
 

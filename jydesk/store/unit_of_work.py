@@ -13,17 +13,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+import orjson
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from jydesk.domain.entities import DATA_PREFIX, SPECS
 from jydesk.domain.errors import FieldError, ValidationError
+from jydesk.domain.ids import new_id
 from jydesk.domain.registry import validate_household, validate_person
 from jydesk.store import search
 from jydesk.store.actor import SERVER_ACTOR as SERVER_ACTOR  # re-exported
 from jydesk.store.actor import SYSTEM_ACTOR as SYSTEM_ACTOR  # re-exported
 from jydesk.store.actor import Actor
-from jydesk.store.models import AuditEntry, Household, OutboxEntry, Person, SyncRecord, User
+from jydesk.store.models import AuditEntry, Household, OutboxEntry, Person, SyncRecord, User, utcnow
 from jydesk.store.serialize import to_json
 
 
@@ -67,9 +69,6 @@ class Writer:
 
 
 def _fill_defaults(obj: SyncRecord, writer: Writer) -> None:
-    from jydesk.domain.ids import new_id
-    from jydesk.store.models import utcnow
-
     if obj.id is None:
         obj.id = new_id()
     if obj.village_code is None and writer.village_code:
@@ -174,8 +173,6 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
             reindex.add(obj)
         elif isinstance(obj, User):
             if obj.id is None:
-                from jydesk.domain.ids import new_id
-
                 obj.id = new_id()  # the audit entry must name the account
             writer.audit("create_user", entity="user", record_id=obj.id, detail=obj.username)
     for obj in list(session.dirty):
@@ -233,12 +230,6 @@ def bulk_insert(writer: Writer, model: type[SyncRecord], rows: list[dict[str, An
     """Insert many new records of one kind with Core statements, keeping the invariants:
     each row validated, audited and put in the outbox in the writer's transaction, and indexed.
     Returns the ids. Used by demo data and imports; single edits use the ORM path."""
-    import orjson
-    from sqlalchemy import insert
-
-    from jydesk.domain.ids import new_id
-    from jydesk.store.models import utcnow
-
     spec = SPECS[model.__entity__]
     now = utcnow()
     prepared: list[dict[str, Any]] = []
