@@ -56,6 +56,12 @@ def xvfb(size: str = "1600x1000x24") -> Iterator[str]:
             time.sleep(0.05)
         yield display
     finally:
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """End ``proc`` (SIGTERM, then SIGKILL after 10 s) unless it has ended."""
+    if proc.poll() is None:
         proc.terminate()
         try:
             proc.wait(10)
@@ -111,13 +117,7 @@ def wait_for_window(command: Sequence[str], display: str, *, env: dict[str, str]
                     raise ProbeError(f"{command[0]} showed no window within {timeout:.0f} s:\n{_read(log)[-3000:]}")
                 time.sleep(0.01)
         finally:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            stop(proc)
         shown.output = _read(log)
         return shown
 
