@@ -6,12 +6,13 @@ window, on a demo village of 20 households), under a private Xvfb display, found
 ``jydesk`` and of this virtualenv's ``python -m jydesk``. Builds nothing: without dist/jydesk it
 says how to make it. Needs Debian's xvfb and x11-utils.
 
-Figures of 2026-12-02 (2-core development machine, load average ≈ 1, PyInstaller 6.22, PySide6 6.11.2):
-bundle 249 MiB in 367 files (Qt 99 MiB of it, ICU data 31 MiB; the wheel is 2.6 MiB); start to
-login window median 1.20 s from the bundle (0.94–1.43) vs 1.29 s from the virtualenv (1.13–1.59).
-Under Xvfb with the xcb platform and xwininfo polling every 10 ms, so longer than bench_ui's
-offscreen 0.3 s to the painted login dialog; the comparison is what counts. ``make dist`` takes
-≈ 95 s from a warm pip cache.
+Figures of 2026-12-02 (2-core development machine, load average ≈ 1, PyInstaller 6.22, PySide6 6.11.2,
+bundle from `make dist`): 255 MiB in 373 files (Qt 99 MiB of it, ICU data 31 MiB; the wheel is
+2.6 MiB); start to login window, median of 5: bundle 1.20–1.29 s, virtualenv 1.22–1.29 s over
+two runs — the same within the noise (min 0.94–1.20 vs 1.02–1.13). Under Xvfb with the xcb
+platform and xwininfo polling every 10 ms, so longer than bench_ui's offscreen 0.3 s to the
+painted login dialog; the comparison is what counts. The PyInstaller build takes 63 s cold
+(`make dist` with .venv installed; 2 min 14 s including creating .venv).
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ def bundle_env() -> dict[str, str]:
 
 
 def main(argv: list[str]) -> int:
-    bundle = Path(argv[0]) if argv else CHECKOUT / "dist" / "jydesk"
+    bundle = (Path(argv[0]) if argv else CHECKOUT / "dist" / "jydesk").resolve()
     exe = bundle / f"jydesk{EXE}"
     if not exe.is_file():
         print(f"[smoke-bundle] no bundle at {bundle}: build it with `make dist`", file=sys.stderr)
