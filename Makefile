@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint install clean screenshot
+DIST_STAMP := $(VENV)/.installed-dist
+
+.PHONY: run test bench lint install clean screenshot wheel dist smoke-wheel smoke-dist
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +37,26 @@ clean:
 # The README's screenshot, under a real X display (Debian's xvfb).
 screenshot: $(STAMP)
 	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python -m jydesk.ui.screenshot docs/screenshot-main.png
+
+# The wheel, dist/jydesk-<version>-py3-none-any.whl, built as `pip install .` builds it (forms/ and
+# resources/ inside, as jydesk/_data); build/lib is setuptools' scratch, stale modules would ship.
+wheel: $(STAMP)
+	rm -rf build/lib build/bdist.*
+	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .
+
+# The desktop bundle dist/jydesk/ (PyInstaller, packaging/jydesk.spec): runs without Python.
+# Windows build steps: packaging/README.md.
+$(DIST_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install --quiet -e ".[server,dev,dist]"
+	touch $(DIST_STAMP)
+
+dist: $(DIST_STAMP)
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller packaging/jydesk.spec
+
+# The built wheel installed into a fresh virtualenv outside the checkout, every command tried.
+smoke-wheel:
+	$(PYTHON) packaging/smoke_wheel.py
+
+# The bundle under Xvfb: starts, shows its login window, prints a blank form.
+smoke-dist: dist
+	$(PYTHON) packaging/smoke_bundle.py dist/jydesk
