@@ -26,14 +26,15 @@ from sqlalchemy.exc import IntegrityError
 
 from sync.protocol.errors import ErrorCode
 from sync.protocol.models import Batch
-from sync.server.applier import Applier
-from sync.server.changes import Prepared, canonical, content_hash, prepare
+from sync.server.applier import Applier, Outcome
+from sync.server.changes import ENTITY_NAMES, EXTRA_REFERENCES, Prepared, canonical, content_hash, prepare
 from sync.server.db import Database
 from sync.server.errors import ServiceError
 from sync.server.models import Device, StoredBatch
 from sync.server.records import lock_village, set_village_seq, utcnow
 
-__all__ = ["Applier", "DeviceRef", "Prepared", "apply_batch", "canonical", "content_hash", "prepare"]
+__all__ = ["ENTITY_NAMES", "EXTRA_REFERENCES", "Applier", "DeviceRef", "Outcome", "Prepared", "apply_batch",
+           "canonical", "content_hash", "prepare"]
 
 
 @dataclass(frozen=True, slots=True)
