@@ -17,8 +17,9 @@ Figures (2-core KVM machine shared with other engineers' test runs, so wall time
 up to 2×). "server CPU" is ``time.process_time`` of this process (service; http 1 process,
 which includes the pushing client) or of the ``serve`` process and its workers (http ×N);
 "PostgreSQL" is the CPU of the database's client backends (from /proc, autovacuum not
-counted). DESIGN.md §8 budget: ≥ 20k changes/s on PostgreSQL — met by the service layer
-in 2 processes and, since 2026-12-02, over HTTP by ``serve --workers 2`` (21–24k).
+counted). Budget (docs/architecture.md § Budgets): ≥ 20k changes/s on PostgreSQL — met by
+the service layer in 2 processes and, since 2026-12-02, over HTTP by ``serve --workers 2``
+(21–24k).
 
 - before (ed17b82), PostgreSQL: service new records 3.8–5.8k changes/s, 114–125 µs CPU per
   change (load average 3.4–3.9); the author's figures 4.3k service, 4.5k http ×2 workers.

@@ -5,7 +5,7 @@ Figures: push of 10k new records from device A (outbox -> batches -> server -> a
 locally), the pull that follows on A (its own records echoed back: revisions only), the pull
 of the same 10k records on a fresh device B (10k records created locally with audit and
 search index), and bytes per change as sent (zstd level 3 = normal link, level 19 = slow).
-Budget (DESIGN.md §8): <= 170 compressed bytes per changed record.
+Budget (docs/architecture.md § Budgets): <= 170 compressed bytes per changed record.
 """
 
 from __future__ import annotations

@@ -5,9 +5,9 @@
 - :func:`export_bundle` — pending changes as a signed file for USB transfer.
 - :mod:`sync.client.resolve` — conflicts and rejected changes the clerk settles.
 
-Invariants (DESIGN.md §4): a batch id is fixed in the outbox before the batch is sent and the
-batch is resent unchanged; outbox rows go only in the transaction that applies the server's
-answer; the pull cursor is stored with the pulled records it covers.
+Invariants (docs/architecture.md § Sync): a batch id is fixed in the outbox before the batch
+is sent and the batch is resent unchanged; outbox rows go only in the transaction that
+applies the server's answer; the pull cursor is stored with the pulled records it covers.
 
 Names are imported on first use (PEP 562), so the app can read the sync state at start-up
 without loading httpx and the protocol models.

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 
 from jydesk.domain.ids import new_id
 from sync.protocol.models import Batch
-from sync.server import batches, devices
+from sync.server import applier, batches, devices
 from sync.server.db import Database
 from sync.server.records import _LOAD
 from tests.sync.conftest import Unique, change, fresh_database
@@ -96,7 +96,7 @@ def test_loading_a_batch_of_records_probes_the_primary_key(grown) -> None:
 def test_looking_up_a_batch_of_id_numbers_probes_their_index(grown) -> None:
     db, numbers = grown
     with db.read() as conn:
-        top = plan(conn, batches._ID_NUMBERS["postgresql"], ids=",".join(numbers[:300]))
+        top = plan(conn, applier.ID_NUMBERS["postgresql"], ids=",".join(numbers[:300]))
     scans = [n for n in nodes(top) if "Scan" in n["Node Type"]]
     assert [n["Node Type"] for n in scans] == ["Index Scan"], top
     # the numbers are the index condition, not a filter over the village's every record
