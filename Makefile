@@ -34,4 +34,4 @@ clean:
 
 # The README's screenshot, under a real X display (Debian's xvfb).
 screenshot: $(STAMP)
-	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python -m jydesk.ui.screenshot docs/screenshot-main.png
+	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python -m jydesk.ui.shell.screenshot docs/screenshot-main.png

@@ -53,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler | None = getattr(args, "handler", None)
     try:
         if handler is None:
-            from jydesk.ui.app import run_app
+            from jydesk.ui.shell.app import run_app
 
             return run_app(args.data_dir)
         return handler(args)
