@@ -36,7 +36,7 @@ clean:
 
 # The README's screenshot, under a real X display (Debian's xvfb).
 screenshot: $(STAMP)
-	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python -m jydesk.ui.screenshot docs/screenshot-main.png
+	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python -m jydesk.ui.shell.screenshot docs/screenshot-main.png
 
 # The wheel, dist/jydesk-<version>-py3-none-any.whl, built as `pip install .` builds it (forms/ and
 # resources/ inside, as jydesk/_data); build/lib is setuptools' scratch, stale modules would ship.

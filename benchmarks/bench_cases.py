@@ -18,8 +18,8 @@ from jydesk.store import SYSTEM_ACTOR, open_store
 from jydesk.store import cases as svc
 from jydesk.store.demo import generate
 from jydesk.store.models import Person
-from jydesk.ui.panels.print_preview import render_request
-from jydesk.ui.printing_support import PrintRequest
+from jydesk.ui.printing.preview_panel import render_request
+from jydesk.ui.printing.support import PrintRequest
 
 HOUSEHOLDS = 2000
 CASES = 1500

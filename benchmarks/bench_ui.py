@@ -1,7 +1,7 @@
 """Desktop shell on 100k people: process start to a usable main window, list first paint and memory,
 deep scrolling, search-as-you-type through the list panel, opening and saving a household.
 
-Budgets (DESIGN.md §8): start ≤ 0.6 s; list first paint ≤ 50 ms and ≤ 30 MiB extra memory;
+Budgets (docs/architecture.md § Budgets): start ≤ 0.6 s; list first paint ≤ 50 ms and ≤ 30 MiB extra memory;
 search p95 ≤ 5 ms. Runs with QT_QPA_PLATFORM=offscreen unless a display is set.
 """
 
@@ -31,7 +31,7 @@ import sys, time
 t0 = time.perf_counter()
 c0 = time.process_time()
 from PySide6.QtCore import QEvent, QEventLoop, QObject
-from jydesk.ui.app import create_application
+from jydesk.ui.shell.app import create_application
 app = create_application()
 t_qt, c_qt = time.perf_counter(), time.process_time()
 from jydesk.store import Actor, open_store
@@ -40,12 +40,12 @@ store = open_store(sys.argv[1])
 user_id, display_name = user_by_name(store, "demo")
 actor = Actor(user_id, display_name)
 t_store, c_store = time.perf_counter(), time.process_time()
-from jydesk.ui.main_window import MainWindow
+from jydesk.ui.shell.main_window import MainWindow
 classes = None
 if len(sys.argv) > 2 and sys.argv[2] == "core":
-    from jydesk.ui.panels.detail import DetailPanel
-    from jydesk.ui.panels.navigation import NavigationPanel
-    from jydesk.ui.panels.record_list import RecordListPanel
+    from jydesk.ui.registry.detail_panel import DetailPanel
+    from jydesk.ui.shell.navigation_panel import NavigationPanel
+    from jydesk.ui.registry.list_panel import RecordListPanel
     classes = [NavigationPanel, RecordListPanel, DetailPanel]
 window = MainWindow(store, actor, username="demo", panel_classes=classes)
 t_window, c_window = time.perf_counter(), time.process_time()
@@ -155,8 +155,8 @@ def bench_list(folder: Path) -> None:
 
     from jydesk.store import Actor, open_store
     from jydesk.store.models import User
-    from jydesk.ui.app import create_application
-    from jydesk.ui.main_window import MainWindow
+    from jydesk.ui.shell.app import create_application
+    from jydesk.ui.shell.main_window import MainWindow
 
     app = create_application()
     store = open_store(folder)
@@ -165,8 +165,8 @@ def bench_list(folder: Path) -> None:
         actor = Actor(user.id, user.display_name)
     # The list panel alone (as the 列表 dock shows it, 1000x720), so that other panels' timers
     # do not run inside the measurement.
-    from jydesk.ui.context import AppContext
-    from jydesk.ui.panels.record_list import RecordListPanel
+    from jydesk.ui.registry.list_panel import RecordListPanel
+    from jydesk.ui.shell.context import AppContext
 
     alone = RecordListPanel(AppContext(store=store, actor=actor))
     alone.resize(1000, 720)
@@ -300,12 +300,12 @@ _LOGIN_CHILD = r"""
 import sys, time
 t0 = time.perf_counter()
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
-from jydesk.ui.app import after_first_paint, begin_warm_up, create_application
+from jydesk.ui.shell.app import after_first_paint, begin_warm_up, create_application
 app = create_application()
 from jydesk.store import open_store
 DEMO_USERNAME, DEMO_PASSWORD = sys.argv[3], sys.argv[4]  # jydesk.store.demo would import the ORM
-from jydesk.ui.dialogs.login import LoginDialog
-from jydesk.ui.main_window import village_caption
+from jydesk.ui.shell.login_dialog import LoginDialog
+from jydesk.ui.shell.main_window import village_caption
 store = open_store(sys.argv[1])
 warm = []
 loop = QEventLoop()
@@ -330,7 +330,7 @@ login.password.setText(DEMO_PASSWORD)
 pressed = time.perf_counter()
 login.try_login()
 assert login.actor is not None, login.error.text()
-from jydesk.ui.main_window import MainWindow
+from jydesk.ui.shell.main_window import MainWindow
 window = MainWindow(store, login.actor, username=DEMO_USERNAME)
 window.panel("list").view.viewport().installEventFilter(painted)
 window.show()

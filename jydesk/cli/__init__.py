@@ -1,4 +1,4 @@
-"""Command-line surface (DESIGN.md §7). Each subcommand lives in jydesk/cli/commands/<name>.py
+"""Command-line surface (docs/architecture.md § Command line). Each subcommand lives in jydesk/cli/commands/<name>.py
 and exposes ``register(subparsers)``; modules are discovered, so adding one edits no list."""
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler | None = getattr(args, "handler", None)
     try:
         if handler is None:
-            from jydesk.ui.app import run_app
+            from jydesk.ui.shell.app import run_app
 
             return run_app(args.data_dir)
         return handler(args)

@@ -6,7 +6,7 @@
 - ``demo_actor``    the demo clerk as an Actor (no argon2 check: fast).
 - ``main_window``   a shown, logged-in MainWindow over ``demo_store``; questions the window
                     would ask in a modal box are answered through ``answers`` (see below).
-- ``answers``       a list of keys that ``jydesk.ui.dialogs.ask.choose`` returns in order
+- ``answers``       a list of keys that ``jydesk.ui.widgets.ask.choose`` returns in order
                     (e.g. ``answers.extend(["discard"])``); asking with none queued fails the test.
 
 Run with QT_QPA_PLATFORM=offscreen (set below if unset).
@@ -74,7 +74,7 @@ def demo_actor(demo_store: Store) -> Actor:
 @pytest.fixture(scope="session")
 def app_styled(qapp):  # type: ignore[no-untyped-def]
     """The QApplication with jydesk's translations, font and stylesheet."""
-    from jydesk.ui.app import create_application
+    from jydesk.ui.shell.app import create_application
 
     return create_application()
 
@@ -87,7 +87,7 @@ class _Answers(list):
 
 @pytest.fixture
 def answers(monkeypatch: pytest.MonkeyPatch) -> _Answers:
-    from jydesk.ui.dialogs import ask
+    from jydesk.ui.widgets import ask
 
     queued = _Answers()
     queued.asked = []
@@ -114,7 +114,7 @@ def main_window(qtbot, app_styled, demo_store: Store, demo_actor: Actor, answers
 
 def open_window(qtbot, store: Store, actor: Actor, username: str = DEMO_USERNAME):  # type: ignore[no-untyped-def]
     """A shown MainWindow that pytest-qt closes quietly at the end of the test."""
-    from jydesk.ui.main_window import MainWindow
+    from jydesk.ui.shell.main_window import MainWindow
 
     window = MainWindow(store, actor, username=username)
     qtbot.addWidget(window, before_close_func=_quiet)

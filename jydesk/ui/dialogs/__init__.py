@@ -1,1 +1,0 @@
-"""Dialogs: first-run set-up, login."""

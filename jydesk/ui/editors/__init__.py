@@ -1,1 +1,0 @@
-"""Record editors used inside panels."""

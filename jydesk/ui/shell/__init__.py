@@ -1,0 +1,1 @@
+"""The shell: application start, main window, dock panel base and registry, login, lock, style."""
