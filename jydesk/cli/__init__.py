@@ -54,7 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if handler is None:
             from jydesk.ui.shell.app import run_app
+            from jydesk.ui.widgets.guard import install
 
+            install()  # no exception escapes a Qt slot unseen: logged, and the clerk is told in Chinese
             return run_app(args.data_dir)
         return handler(args)
     except CommandError as exc:
