@@ -20,8 +20,6 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import ParamSpec, TypeVar
 
-from jydesk.store.faults import classify
-
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -31,6 +29,8 @@ _showing: list[bool] = []
 
 def message_for(exc: BaseException) -> str:
     """What the clerk is told about an unexpected ``exc``."""
+    from jydesk.store.faults import classify  # on failure only: not on the start-up path
+
     fault = classify(exc)
     if fault is not None:
         return f"操作未完成：{fault.message}。录入内容仍保留在窗口中。"
