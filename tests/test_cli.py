@@ -31,6 +31,37 @@ def test_demo_data_is_deterministic_per_seed_and_searchable(tmp_path):
     assert "已有数据" in again.stdout
 
 
+def test_demo_data_refuses_a_folder_with_data_unless_forced(tmp_path):
+    from sqlalchemy import func, select
+
+    from jydesk.store import open_store
+    from jydesk.store.installation import set_up_village
+    from jydesk.store.models import Person
+    from tests.sync.client_helpers import CLERK, id_number
+
+    store = open_store(tmp_path)
+    set_up_village(store, "510185001001", "安象街社区")
+    with store.write(CLERK) as w:
+        w.add(Person(name="张三", id_number=id_number()))
+    store.close()
+    refused = jydesk(tmp_path, "demo-data", "--households", "3", check=False)
+    assert refused.returncode != 0 and "--force" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
+
+    def people() -> int:
+        store = open_store(tmp_path)
+        with store.read() as s:
+            n = s.execute(select(func.count()).select_from(Person)).scalar_one()
+        store.close()
+        return n
+
+    assert people() == 1
+    assert jydesk(tmp_path, "demo-data", "--households", "3", "--if-empty").returncode == 0
+    assert people() == 1
+    jydesk(tmp_path, "demo-data", "--households", "3", "--force")
+    assert people() > 1
+
+
 def test_env_var_selects_the_data_folder_and_errors_are_one_chinese_line(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "jydesk", "search", "张"], capture_output=True, text=True,
                           env={"JYDESK_DATA_DIR": str(tmp_path / "none"), "PATH": "/usr/bin:/bin"}, timeout=60)

@@ -35,7 +35,9 @@ def default_data_dir() -> Path:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="jydesk", description="简阳市民政专干业务桌面端")
+    from jydesk.cli.arguments import ChineseArgumentParser
+
+    parser = ChineseArgumentParser(prog="jydesk", description="简阳市民政专干业务桌面端")
     parser.add_argument("--data-dir", type=Path, default=None, help="数据文件夹（默认：系统用户数据目录，或环境变量 JYDESK_DATA_DIR）")
     sub = parser.add_subparsers(dest="command", metavar="命令")
     from jydesk.cli import commands
@@ -54,15 +56,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if handler is None:
             from jydesk.ui.shell.app import run_app
+            from jydesk.ui.widgets.guard import install
 
+            install()  # no exception escapes a Qt slot unseen: logged, and the clerk is told in Chinese
             return run_app(args.data_dir)
         return handler(args)
-    except CommandError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return exc.status
-    except ValidationError as exc:
-        print(f"错误：{exc.message}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. ``jydesk search 张 | head -2``: the reader has what it wanted
+        from jydesk.cli.arguments import quiet_stdout
+
+        quiet_stdout()
+        return 0
+    except Exception as exc:  # every failure is one Chinese line (and a JSON object with --json)
+        message, status = describe(exc)
+        if getattr(args, "json", False):
+            import orjson
+
+            print(orjson.dumps({"ok": False, "error": message, "status": status}).decode())
+        print(f"错误：{message}", file=sys.stderr)
+        return status
+
+
+def describe(exc: BaseException) -> tuple[str, int]:
+    """The Chinese line and exit status for a failed command."""
+    if isinstance(exc, CommandError):
+        return str(exc), exc.status
+    if isinstance(exc, ValidationError):
+        return exc.message, 2
+    from jydesk.store.faults import classify
+
+    fault = classify(exc)
+    if fault is not None:
+        return fault.message, 4
+    if isinstance(exc, OSError):
+        from jydesk.cli.arguments import os_failure
+
+        return os_failure(exc), 4
+    import logging
+
+    logging.getLogger(__name__).debug("命令出错", exc_info=exc)
+    return f"程序内部出错（{type(exc).__name__}），请联系技术支持", 1
+

@@ -17,14 +17,15 @@ from typing import Any
 from sqlalchemy import func, select
 
 from jydesk.domain.care import CareFlag
-from jydesk.domain.forms import get_definition
 from jydesk.domain.idnumber import check_digit
 from jydesk.domain.ids import new_id
 from jydesk.domain.regions import DEFAULT_VILLAGE_CODE, DEFAULT_VILLAGE_NAME, town_of_village
 from jydesk.store.accounts import create_user, user_count
 from jydesk.store.database import Store
+from jydesk.store.demo_forms import CASE_FORMS, case_row, eligible, person_context, statuses_of, visit_row
 from jydesk.store.installation import set_up_village
 from jydesk.store.models import Case, Household, Person, Visit
+from jydesk.store.serialize import to_json
 from jydesk.store.unit_of_work import SYSTEM_ACTOR, Actor, bulk_insert
 
 DEMO_USERNAME = "demo"
@@ -86,6 +87,7 @@ def generate(store: Store, households: int, seed: int, *, today: date | None = N
     assert village_code is not None
     town = town_of_village(village_code)
     village_name = store.installation().village_name  # type: ignore[union-attr]
+    village = {"code": village_code, "name": village_name, "town_name": town.name if town else ""}
     ids = _Ids(rng)
     with store.read() as s:
         ids.used.update(s.execute(select(Person.id_number)).scalars())
@@ -119,7 +121,7 @@ def generate(store: Store, households: int, seed: int, *, today: date | None = N
         with store.write(actor) as w:
             bulk_insert(w, Household, hh_rows)
             bulk_insert(w, Person, clean)
-            totals.cases += _cases(w, rng, hh_rows, person_rows, today)
+            totals.cases += _cases(w, rng, hh_rows, person_rows, today, village, cover=start == 0)
             totals.visits += _visits(w, rng, [e[0] for e in elders if e[0]["care_flags"]], today)
         totals.households += len(hh_rows)
         totals.persons += len(clean)
@@ -192,82 +194,52 @@ def _care_flags(rng: random.Random, age: int, size: int, person: dict[str, Any])
     return flags
 
 
-def _cases(w: Any, rng: random.Random, households: list[dict], persons: list[dict], today: date) -> int:
+def _cases(w: Any, rng: random.Random, households: list[dict], persons: list[dict], today: date,
+           village: dict[str, Any], cover: bool) -> int:
+    """Cases of the chunk: some by chance per household, and (``cover``) one of every form in
+    every status a desk can reach, for applicants who qualify."""
     by_hh: dict[str, list[dict]] = {}
     for p in persons:
         by_hh.setdefault(p["household_id"], []).append(p)
-    rows = []
-    statuses = ("草稿", "已受理", "入户调查", "公示", "已上报")
+    hh_by_id = {hh["id"]: hh for hh in households}
+    contexts: dict[str, dict[str, Any]] = {}
+
+    def context(applicant: dict) -> dict[str, Any]:
+        hid = applicant["household_id"]
+        if hid not in contexts:
+            contexts[hid] = {"village": village, "household": to_json({k: v for k, v in hh_by_id[hid].items()}),
+                             "members": [person_context(m, today) for m in by_hh[hid]], "clerk": {"name": "演示专干"}}
+        members = contexts[hid]["members"]
+        return {**contexts[hid], "applicant": next(m for m in members if m["id"] == applicant["id"])}
+
+    def age(p: dict) -> int:
+        return (today - p["_birth"]).days // 365
+
+    wanted: list[tuple[str, dict]] = []
     for hh in households:
         members = by_hh[hh["id"]]
         roll = rng.random()
         if roll < 0.05:
-            form, applicant = "dibao", members[0]
+            wanted.append(("dibao", members[0]))
         elif roll < 0.07:
-            form, applicant = "linshi", members[0]
+            wanted.append(("linshi", members[0]))
         else:
-            elders = [m for m in members if (today - m["_birth"]).days // 365 >= 80]
+            elders = [m for m in members if eligible("gaoling", m, age(m))]
             if elders and rng.random() < 0.3:
-                form, applicant = "gaoling", elders[0]
-            else:
-                continue
-        status = rng.choice(statuses)
-        rows.append(_case_row(rng, form, status, hh["id"], applicant, today))
+                wanted.append(("gaoling", elders[0]))
+    rows = [case_row(rng, form, rng.choice(statuses_of(form)), context(p), today) for form, p in wanted]
+    if cover:
+        for form in CASE_FORMS:
+            pool = [p for p in persons if eligible(form, p, age(p))]
+            for status in statuses_of(form) if pool else ():
+                rows.append(case_row(rng, form, status, context(rng.choice(pool)), today))
     bulk_insert(w, Case, rows)
     return len(rows)
 
 
-INVESTIGATORS = ("演示专干", "王建华", "李秀英", "陈国强")
-PUBLICITY_DAYS = {"dibao": 7, "linshi": 7, "gaoling": 5}
-REASON_KEYS = {"dibao": "reason", "linshi": "hardship_description"}  # the forms' own keys
-
-
-def _case_row(rng: random.Random, form: str, status: str, household_id: str, applicant: dict,
-              today: date) -> dict[str, Any]:
-    """A case whose dates and investigation fit its status (as if moved through the workflow)."""
-    order = ("草稿", "已受理", "入户调查", "公示", "已上报").index(status)
-    applied = today - timedelta(days=rng.randint(0, 12) + 16 * order)
-    row: dict[str, Any] = {"form_code": form, "household_id": household_id, "applicant_id": applicant["id"],
-                           "status": status, "applied_on": applied,
-                           "data": {"applicant_name": applicant["name"], "applied_on": applied.isoformat()}}
-    reason_key = REASON_KEYS.get(form)
-    if reason_key:
-        row["data"][reason_key] = _reason(rng, form)
-    if order >= 1:
-        row["accepted_on"] = applied + timedelta(days=rng.randint(0, 2))
-    if order >= 3:
-        investigated = row["accepted_on"] + timedelta(days=rng.randint(2, 5))
-        first, second = rng.sample(INVESTIGATORS, 2)
-        start = investigated + timedelta(days=rng.randint(1, 3))
-        end = start + timedelta(days=PUBLICITY_DAYS[form] - 1)
-        row["publicity_start"], row["publicity_end"] = start, end
-        row["data"].update({"investigator_1": first, "investigator_2": second,
-                            "investigated_on": investigated.isoformat(),
-                            "publicity_start": start.isoformat(), "publicity_end": end.isoformat()})
-    if order >= 4:
-        row["submitted_on"] = min(today, row["publicity_end"] + timedelta(days=rng.randint(1, 2)))
-        row["data"]["publicity_objection"] = "无异议"
-    defn = get_definition(form)
-    row["data"] = {k: v for k, v in row["data"].items() if defn.has_field(k)}  # e.g. 高龄津贴 has no 入户调查
-    return row
-
-
-def _reason(rng: random.Random, form: str) -> str:
-    return {
-        "dibao": rng.choice(("家庭成员患重病，医疗支出大，收入不足以维持基本生活。", "主要劳动力残疾，家庭无稳定收入。")),
-        "linshi": rng.choice(("房屋遭受火灾，生活用品损毁。", "家庭成员突发重病住院，自付费用较高。")),
-        "gaoling": "年满80周岁，申请高龄津贴。",
-    }[form]
-
-
 def _visits(w: Any, rng: random.Random, elders: list[dict], today: date) -> int:
-    rows = []
-    for p in elders:
-        for _ in range(rng.randint(0, 3)):
-            day = today - timedelta(days=rng.randint(1, 80))
-            rows.append({"person_id": p["id"], "visited_on": day, "method": rng.choice(("入户", "入户", "电话")),
-                         "visitors": "演示专干", "follow_up_needed": False,
-                         "data": {"health_note": rng.choice(("精神状况良好", "行动不便，需要搀扶", "血压偏高，已提醒按时服药"))}})
+    rows = [visit_row(rng, p["id"], today - timedelta(days=rng.randint(1, 80)))
+            for p in elders for _ in range(rng.randint(0, 3))]
     bulk_insert(w, Visit, rows)
     return len(rows)
 

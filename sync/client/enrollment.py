@@ -25,6 +25,7 @@ from sync.client.engine import write_log
 from sync.client.errors import EnrollmentError, RequestRefused
 from sync.client.transport import RetryPolicy, Transport
 from sync.protocol.models import DeviceInfo, EnrollRequest, EnrollResult
+from sync.protocol.wire import device_authorization
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,20 +59,30 @@ def foreign_villages(store: Store, village_code: str) -> list[str]:
 
 def enroll(store: Store, server_url: str, code: str, *, device_name: str | None = None,
            village_name: str | None = None, http: httpx.Client | None = None,
-           retry: RetryPolicy | None = None) -> Enrollment:
-    """Exchange ``code`` for device credentials and store them (see the module docstring)."""
+           retry: RetryPolicy | None = None, replace: bool = False) -> Enrollment:
+    """Exchange ``code`` for device credentials and store them (see the module docstring).
+
+    An installation that is already enrolled is enrolled again only with ``replace`` (the clerk
+    was asked): it then sends its old credentials, and the server revokes the old device id.
+    """
     url = normalise_url(server_url)
     code = (code or "").strip()
     if not code:
         raise EnrollmentError("请填写登记码")
+    old = state.credentials(store)
+    if old is not None and not replace:
+        raise EnrollmentError(f"本机已登记为设备 {old.device_id}（{old.server_url}）。重新登记会停用原设备编号，"
+                              "确需重新登记请先确认", code="already_enrolled")
     installed = store.village_code()
     if not installed and not (village_name or "").strip():
         raise EnrollmentError("本机尚未设置所属村(社区)，请同时填写村(社区)名称（--village-name）")
-    transport = Transport(url, client=http, retry=retry or RetryPolicy(attempts=3))
+    same_server = old is not None and normalise_url(old.server_url) == url
+    auth = device_authorization(old.device_id, old.secret) if old is not None and same_server else None
+    transport = Transport(url, auth=auth, client=http, retry=retry or RetryPolicy(attempts=3))
     try:
         try:
             asked = EnrollRequest(code=code, device_name=(device_name or platform.node())[:100], village_code=installed)
-            body = transport.json("POST", "/enroll", asked, authenticated=False)
+            body = transport.json("POST", "/enroll", asked, authenticated=auth is not None)
         except RequestRefused as exc:
             raise EnrollmentError(f"登记失败：{exc.message}", code=exc.code, status=exc.status) from None
         result = EnrollResult.model_validate(body)
@@ -99,7 +110,6 @@ def enroll(store: Store, server_url: str, code: str, *, device_name: str | None 
 
 def check_connection(store: Store, http: httpx.Client | None = None) -> DeviceInfo:
     """Ask the server who this device is (raises SyncError when it cannot)."""
-    from sync.protocol.wire import device_authorization
 
     creds = state.credentials(store)
     if creds is None:

@@ -205,8 +205,12 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
 
     @app.post(f"{API}/enroll", response_model=m.EnrollResult, responses=PROBLEMS, tags=["设备"],
               summary="用一次性登记码登记本机", dependencies=[Depends(limit_anonymous)])
-    def enroll(body: m.EnrollRequest, request: Request) -> Response:
-        return json_response(devices.enroll(services(request).db, body.code, body.device_name, body.village_code))
+    def enroll(body: m.EnrollRequest, request: Request,
+               creds: Annotated[HTTPAuthorizationCredentials | None, Depends(device_bearer)]) -> Response:
+        db = services(request).db
+        # An enrolled installation enrolling again sends its old credentials: that id is revoked.
+        replaces = devices.holder_of(db, creds.credentials) if creds else None
+        return json_response(devices.enroll(db, body.code, body.device_name, body.village_code, replaces=replaces))
 
     @app.get(f"{API}/device", response_model=m.DeviceInfo, responses=PROBLEMS, tags=["设备"], summary="本机信息（检查连接）")
     def device_info(device: Device) -> Response:

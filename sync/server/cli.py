@@ -19,11 +19,15 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from jydesk.cli.arguments import ChineseArgumentParser, os_failure, quiet_stdout
 from jydesk.domain.errors import ValidationError
 from sync.server.config import Settings
 from sync.server.db import Database
@@ -33,7 +37,11 @@ class CliError(Exception):
     pass
 
 
+MAX_CODE_HOURS = 24 * 30
+
+
 _opened: list[Database] = []
+log = logging.getLogger(__name__)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -54,6 +62,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from sync.server.app import create_app, settle_heap
 
     settings = _settings(args)
+    if args.workers < 1:
+        raise CliError("--workers 应为正整数")
+    if args.workers > 1 and settings.database_url.startswith("sqlite"):
+        print(f"注意：{args.workers} 个工作进程共用一个 SQLite 文件，写入会相互等待；正式使用多个工作进程请改用 PostgreSQL"
+              "（--database-url）", file=sys.stderr, flush=True)
+    if not 0 < args.port < 65536:
+        raise CliError("--port 应在1到65535之间")
     db = _database(args)
     print(f"jydesk 市级同步服务：http://{args.host}:{args.port}{'/api/v1'}  数据库：{_safe_url(settings.database_url)}",
           flush=True)
@@ -75,14 +90,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     from sync.server.db import current_revision
 
-    db = _database(args)
-    print(f"数据库已是最新结构（版本 {current_revision(db.engine)}）")
+    db = _database(args, migrate=False)
+    before = current_revision(db.engine)
+    db.migrate()
+    after = current_revision(db.engine)
+    if before is None:
+        print(f"已创建数据库结构（版本 {after}）")
+    elif before != after:
+        print(f"已升级数据库结构：版本 {before} → {after}")
+    else:
+        print(f"数据库已是最新结构（版本 {after}），无需升级")
     return 0
 
 
 def cmd_enroll_device(args: argparse.Namespace) -> int:
     from sync.server.devices import issue_code
 
+    if not 0 < args.hours <= MAX_CODE_HOURS:
+        raise CliError(f"--hours 应大于0且不超过{MAX_CODE_HOURS}（小时）")
     issued = issue_code(_database(args), args.village, ttl_hours=args.hours)
     if args.json:
         print(json.dumps({"code": issued.code, "village_code": issued.village_code,
@@ -109,10 +134,24 @@ def cmd_list_devices(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, default=str, ensure_ascii=False))
         return 0
+    if not rows:
+        print(f"村(社区) {args.village} 没有登记的设备" if args.village else "还没有登记的设备")
     for r in rows:
-        state = "已停用" if r["revoked_at"] else "正常"
-        print(f"{r['id']}  {r['village_code']}  {state}  {r['name'] or '-'}  最近同步 {r['last_seen_at'] or '-'}")
+        state = f"已停用（{_when(r['revoked_at'])}）" if r["revoked_at"] else "正常"
+        print(f"{r['id']}  {r['village_code']}  {state}  {r['name'] or '-'}  登记于 {_when(r['enrolled_at'])}  "
+              f"最近同步 {_when(r['last_seen_at'])}")
     return 0
+
+
+def _when(value: Any) -> str:
+    """A stored UTC time as local 年-月-日 时:分 ("-" if none)."""
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return f"{value.astimezone():%Y-%m-%d %H:%M}"
 
 
 def cmd_list_held(args: argparse.Namespace) -> int:
@@ -142,10 +181,18 @@ def cmd_create_reviewer(args: argparse.Namespace) -> int:
     from sync.server.reviewers import create_reviewer
 
     if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise CliError("未从标准输入读到密码（第一行应为密码）")
+    elif not sys.stdin.isatty():
+        raise CliError("没有可输入密码的终端：请加 --password-stdin，并从标准输入提供密码")
     else:
-        password = getpass.getpass("密码：")
-        if getpass.getpass("再次输入密码：") != password:
+        try:
+            password = getpass.getpass("密码：")
+            again = getpass.getpass("再次输入密码：")
+        except EOFError:
+            raise CliError("未输入密码") from None
+        if again != password:
             raise CliError("两次输入的密码不一致")
     ref = create_reviewer(_database(args), args.username, args.name, password, town_code=args.town)
     scope = f"乡镇(街道) {ref.town_code}" if ref.town_code else "全市"
@@ -176,10 +223,10 @@ def _safe_url(url: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = ChineseArgumentParser(add_help=False)
     common.add_argument("--database-url", help="数据库地址（默认：环境变量 JYDESK_SERVER_DATABASE_URL，或数据目录中的 SQLite 文件）")
     common.add_argument("--data-dir", help="数据目录（附件、默认数据库；默认：JYDESK_SERVER_DATA_DIR 或系统用户数据目录）")
-    parser = argparse.ArgumentParser(prog="jydesk-server", description="简阳市民政市级同步服务")
+    parser = ChineseArgumentParser(prog="jydesk-server", description="简阳市民政市级同步服务")
     sub = parser.add_subparsers(dest="command", metavar="命令", required=True)
 
     p = sub.add_parser("serve", parents=[common], help="运行同步服务")
@@ -232,28 +279,52 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
-    except (CliError, ValidationError) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 1
-    except _service_errors() as exc:
-        print(f"错误：{getattr(exc, 'detail', None) or getattr(exc, 'message', str(exc))}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        quiet_stdout()
+        return 0
+    except Exception as exc:  # every failure is one Chinese line, never a traceback
+        print(f"错误：{describe(exc, args)}", file=sys.stderr)
+        return 1
     finally:
         while _opened:
             _opened.pop().dispose()
 
 
-def _service_errors() -> tuple[type[Exception], ...]:
-    from sqlalchemy.exc import OperationalError
+def describe(exc: BaseException, args: argparse.Namespace) -> str:
+    """One Chinese line for a failure of a command (full details in the log when debugging)."""
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
     from sync.bundle import BundleError
     from sync.server.errors import ServiceError
 
-    return (ServiceError, BundleError, OperationalError)
+    url = getattr(args, "database_url", None) or os.environ.get("JYDESK_SERVER_DATABASE_URL") or ""
+    if isinstance(exc, CliError | ValidationError):
+        return str(exc)
+    if isinstance(exc, ServiceError | BundleError):
+        return str(getattr(exc, "detail", None) or getattr(exc, "message", None) or exc)
+    if isinstance(exc, ArgumentError):
+        return (f"无法识别数据库地址“{url}”：应形如 postgresql+psycopg://用户@主机:5432/库名，"
+                "或 sqlite:////完整路径/server.sqlite3")
+    if isinstance(exc, NoSuchModuleError | ModuleNotFoundError):
+        return f"不支持该数据库类型（{url.split(':', 1)[0]}）：只支持 PostgreSQL（postgresql+psycopg://…）和 SQLite（sqlite:///…）"
+    if isinstance(exc, OperationalError):
+        if "sqlite" in type(exc.orig).__module__:
+            return (f"SQLite 数据库文件无法使用（{_sqlite_reason(str(exc.orig))}）：请检查数据目录的磁盘空间、权限，"
+                    "以及是否有另一个服务进程在使用它")
+        return (f"无法连接数据库 {_safe_url(url) if url else ''}：请检查数据库服务是否在运行，"
+                "以及地址、端口、用户名和密码是否正确")
+    if isinstance(exc, OSError):
+        return os_failure(exc)
+    log.debug("命令出错", exc_info=exc)
+    return f"程序内部出错（{type(exc).__name__}），请联系技术支持"
 
 
+def _sqlite_reason(text: str) -> str:
+    table = {"full": "磁盘空间不足", "locked": "正被占用", "readonly": "只读", "malformed": "文件已损坏",
+             "not a database": "不是数据库文件", "unable to open": "无法打开", "i/o": "读写出错"}
+    return next((why for needle, why in table.items() if needle in text.lower()), "读写出错")
 
 
 if __name__ == "__main__":

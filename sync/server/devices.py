@@ -67,12 +67,15 @@ def issue_code(db: Database, village_code: str, *, ttl_hours: float = 72.0) -> I
     return IssuedCode(format_code(raw), village_code, expires)
 
 
-def enroll(db: Database, code: str, device_name: str = "", village_code: str | None = None) -> dict[str, Any]:
+def enroll(db: Database, code: str, device_name: str = "", village_code: str | None = None, *,
+           replaces: DeviceRef | None = None) -> dict[str, Any]:
     """Exchange a one-time code for a device id and secret (EnrollResult as a dict).
 
     ``village_code``: the village the installation already belongs to, if any. A code of
     another village is then refused and stays usable (it was given for the wrong computer,
     or read out wrongly) instead of enrolling a device the installation cannot keep.
+    ``replaces``: the device this installation was enrolled as; it is revoked in the same
+    transaction when the new device belongs to the same village (one installation, one active id).
     """
     code_hash = sha256_hex(normalise_code(code))
     now = utcnow()
@@ -101,6 +104,9 @@ def enroll(db: Database, code: str, device_name: str = "", village_code: str | N
         conn.execute(insert(Device).values(
             id=device_id, village_code=village, name=device_name.strip()[:100], secret_hash=sha256_hex(secret),
             bundle_key=bundle_key(secret).hex(), enrolled_at=now))
+        if replaces is not None and replaces.village_code == village:
+            d = Device.__table__.c
+            conn.execute(update(Device).where(d.id == replaces.id, d.revoked_at.is_(None)).values(revoked_at=now))
     town = town_of_village(village)
     return {"device_id": device_id, "secret": secret, "village_code": village,
             "town_name": town.name if town else "", "server_time": now}
@@ -141,6 +147,14 @@ def authenticate(db: Database, token: str | None) -> DeviceRecord:
         raise ServiceError(ErrorCode.DEVICE_REVOKED, 401, headers={"WWW-Authenticate": "Bearer"})
     return DeviceRecord(DeviceRef(row.id, row.no, row.village_code), row.name, row.enrolled_at, row.revoked_at,
                         row.last_seen_at, bytes.fromhex(row.bundle_key))
+
+
+def holder_of(db: Database, token: str) -> DeviceRef | None:
+    """The active device a bearer token belongs to; None if the token is not valid (any more)."""
+    try:
+        return authenticate(db, token).ref
+    except ServiceError:
+        return None
 
 
 def revoke(db: Database, device_id: str) -> bool:

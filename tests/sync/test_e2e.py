@@ -228,7 +228,8 @@ def test_cli_enroll_sync_and_export(server, tmp_path: Path, capsys: pytest.Captu
     assert "无法连接" in capsys.readouterr().err
     # a code for another village is refused with a clear message
     other = issue_code(server.db, server.new_village()).code
-    assert jydesk_main(["--data-dir", str(data), "enroll", "--server", server.url, "--code", other]) == 1
+    assert jydesk_main(["--data-dir", str(data), "enroll", "--server", server.url, "--code", other,
+                        "--re-enroll"]) == 1
     assert "已拒绝登记" in capsys.readouterr().err
     with open_store(data).read() as s:
         assert s.execute(select(OutboxEntry)).first() is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -187,3 +188,62 @@ def test_damaged_or_tampered_bundles_are_refused(server: ServerEnv, device, tmp_
     assert main(["import-bundle", str(good), *url]) == 1
     assert "停用" in capsys.readouterr().err
     assert server.count(village_code=device.village) == 0
+
+
+def test_migrate_says_what_it_did_and_list_devices_is_readable(empty_database, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    _, url = empty_database
+    assert main(["migrate", "--database-url", url]) == 0
+    assert "已创建数据库结构" in capsys.readouterr().out
+    assert main(["migrate", "--database-url", url]) == 0
+    assert "已是最新结构" in capsys.readouterr().out
+    assert main(["list-devices", "--database-url", url, "--village", "510185001001"]) == 0
+    assert "没有登记的设备" in capsys.readouterr().out
+    for hours in ("0", "-5"):
+        assert main(["enroll-device", "--village", "510185001001", "--hours", hours, "--database-url", url]) == 1
+        assert "--hours" in capsys.readouterr().err
+    db = Database(url)
+    try:
+        from sync.server.devices import enroll
+
+        enroll(db, issue_code(db, "510185001001").code, "村委会电脑")
+    finally:
+        db.dispose()
+    assert main(["list-devices", "--database-url", url]) == 0
+    line = capsys.readouterr().out.strip()
+    assert "正常" in line and "村委会电脑" in line and "最近同步 -" in line
+    assert re.search(r"登记于 \d{4}-\d{2}-\d{2} \d{2}:\d{2}  ", line), line  # local time, no microseconds
+
+
+def test_re_enrolling_asks_first_and_revokes_the_old_device(server: ServerEnv, tmp_path: Path) -> None:
+    from jydesk.cli import main as jydesk_main
+    from sync.client import EnrollmentError, enroll
+    from sync.client import state as client_state
+    from sync.server.devices import list_devices
+    from tests.sync.client_helpers import NO_WAIT, new_device
+
+    village = server.new_village()
+    desk = new_device(server, tmp_path / "desk", village)
+    try:
+        old = client_state.credentials(desk.store)
+        assert old is not None
+        with pytest.raises(EnrollmentError) as refused:
+            enroll(desk.store, server.url, issue_code(server.db, village).code, retry=NO_WAIT)
+        assert refused.value.code == "already_enrolled"
+        assert client_state.credentials(desk.store) == old  # nothing changed
+        desk.store.close()
+        # The CLI without a terminal refuses unless --re-enroll is given.
+        code = issue_code(server.db, village).code
+        args = ["--data-dir", str(desk.folder), "enroll", "--server", server.url, "--code", code]
+        assert jydesk_main(args) == 1
+        assert jydesk_main([*args, "--re-enroll"]) == 0
+        from jydesk.store import open_store
+
+        desk.store = open_store(desk.folder)
+        new = client_state.credentials(desk.store)
+        assert new is not None and new.device_id != old.device_id
+        states = {d["id"]: d["revoked_at"] for d in list_devices(server.db, village)}
+        assert states[old.device_id] is not None and states[new.device_id] is None
+        assert desk.sync().problems == []  # the new id works
+    finally:
+        desk.close()

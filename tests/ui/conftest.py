@@ -137,3 +137,41 @@ def _quiet(window) -> None:  # type: ignore[no-untyped-def]
 def close_quietly(window) -> None:  # type: ignore[no-untyped-def]
     _quiet(window)
     window.close()
+
+
+# ---- no exception may escape a Qt slot --------------------------------------------------------
+# pytest-qt replaces sys.excepthook around each test's setup, call and teardown and fails the test
+# if an exception reached it (PySide hands exceptions raised in slots, timers and event handlers to
+# sys.excepthook and carries on). That must stay on for every UI test: turning it off (ini option or
+# marker qt_no_exception_capture) is refused here. Uncaught exceptions of Python threads (workers)
+# fail the test too.
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    ui = [i for i in items if f"{os.sep}tests{os.sep}ui{os.sep}" in str(i.path)]
+    if ui and config.getini("qt_no_exception_capture"):
+        raise pytest.UsageError("UI tests must run with pytest-qt's exception capture (qt_no_exception_capture is set)")
+    for item in ui:
+        if item.get_closest_marker("qt_no_exception_capture"):
+            raise pytest.UsageError(f"{item.nodeid}: qt_no_exception_capture is not allowed in UI tests")
+
+
+@pytest.fixture(autouse=True)
+def _no_exception_escapes_a_thread() -> Iterator[None]:
+    import sys
+    import threading
+
+    assert sys.excepthook is not sys.__excepthook__, "pytest-qt's exception capture is not active"
+    escaped: list[str] = []
+    previous = threading.excepthook
+
+    def record(args: threading.ExceptHookArgs) -> None:
+        escaped.append(f"{getattr(args.thread, 'name', '?')}: {args.exc_type.__name__}: {args.exc_value}")
+        previous(args)
+
+    threading.excepthook = record
+    try:
+        yield
+    finally:
+        threading.excepthook = previous
+    assert not escaped, f"exceptions escaped background threads: {escaped}"

@@ -13,7 +13,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo-data", help="生成演示用的村(社区)数据")
     p.add_argument("--households", type=int, required=True, help="户数")
     p.add_argument("--seed", type=int, default=1, help="随机种子（相同种子生成相同数据）")
-    p.add_argument("--if-empty", action="store_true", help="仅当数据库中还没有人员时生成")
+    when = p.add_mutually_exclusive_group()
+    when.add_argument("--if-empty", action="store_true", help="仅当数据库中还没有人员时生成（已有数据时什么也不做）")
+    when.add_argument("--force", action="store_true", help="数据文件夹中已有数据时仍然追加演示数据（慎用）")
     p.set_defaults(handler=run)
 
 
@@ -25,9 +27,13 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("户数应在1到200000之间")
     store = open_store(args.data_dir)
     try:
-        if args.if_empty and not is_empty(store):
-            print(f"数据文件夹 {args.data_dir} 中已有数据，未生成演示数据")
-            return 0
+        if not is_empty(store):
+            if args.if_empty:
+                print(f"数据文件夹 {args.data_dir} 中已有数据，未生成演示数据")
+                return 0
+            if not args.force:
+                raise CommandError(f"数据文件夹 {args.data_dir} 中已有数据，未生成演示数据"
+                                   "（演示数据请放在新的数据文件夹中，用 --data-dir 指定；确要追加请加 --force）")
         started = time.perf_counter()
         total = generate(store, args.households, args.seed,
                          progress=lambda done, n: print(f"\r已生成 {done}/{n} 户", end="", file=sys.stderr))

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jydesk.cli import CommandError
+from jydesk.cli.arguments import os_reason
 
 if TYPE_CHECKING:
     from jydesk.domain.errors import FieldError
@@ -77,7 +78,7 @@ def _write(path: Path, pdf: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(pdf)
     except OSError as exc:
-        raise CommandError(f"无法写入 {path}：{exc.strerror or exc}") from None
+        raise CommandError(f"无法写入 {path}：{os_reason(exc)}") from None
 
 
 def _audit(store: Store, item: PrintItem, pages: int, target: Path) -> None:

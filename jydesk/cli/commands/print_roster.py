@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from jydesk.cli import CommandError
+from jydesk.cli.arguments import os_reason
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
             args.output.parent.mkdir(parents=True, exist_ok=True)
             args.output.write_bytes(pdf)
         except OSError as exc:
-            raise CommandError(f"无法写入 {args.output}：{exc.strerror or exc}") from None
+            raise CommandError(f"无法写入 {args.output}：{os_reason(exc)}") from None
         with store.write(SYSTEM_ACTOR) as w:
             w.audit("print", detail=f"命令行打印本周探访名单 {week}（{len(rows)}人）；{args.output}")
     finally:

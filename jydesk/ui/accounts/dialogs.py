@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from jydesk.domain.errors import ValidationError
-from jydesk.store import accounts
+from jydesk.store import accounts, faults
 from jydesk.store.accounts import ADMIN, CLERK, ROLE_NAMES, UserInfo
 from jydesk.store.database import Store
 from jydesk.store.unit_of_work import Actor
@@ -144,8 +144,9 @@ class AddClerkDialog(_FormDialog):
             self.show_errors({"password2": MISMATCH})
             return
         try:
-            self.added = accounts.add_user(self.store, self.actor, self.username.text(), self.display_name.text(),
-                                           self.password.text(), role=self.role.value())
+            with faults.saving():
+                self.added = accounts.add_user(self.store, self.actor, self.username.text(), self.display_name.text(),
+                                               self.password.text(), role=self.role.value())
         except ValidationError as exc:
             self.show_validation(exc)
             return
@@ -173,7 +174,8 @@ class ResetPasswordDialog(_FormDialog):
             self.show_errors({"new_password2": MISMATCH})
             return
         try:
-            accounts.reset_password(self.store, self.actor, self.user.id, self.new_password.text())
+            with faults.saving():
+                accounts.reset_password(self.store, self.actor, self.user.id, self.new_password.text())
         except ValidationError as exc:
             self.show_validation(exc)
             return
@@ -202,8 +204,9 @@ class ChangePasswordDialog(_FormDialog):
             self.show_errors({"new_password2": MISMATCH})
             return
         try:
-            accounts.change_password(self.store, self.actor, self.actor.id, self.old_password.text(),
-                                     self.new_password.text())
+            with faults.saving():
+                accounts.change_password(self.store, self.actor, self.actor.id, self.old_password.text(),
+                                         self.new_password.text())
         except ValidationError as exc:
             self.show_validation(exc)
             return
@@ -346,7 +349,8 @@ class AccountsDialog(QDialog):
                 yes="停用"):
             return
         try:
-            accounts.set_active(self.store, self.actor, user.id, not user.active)
+            with faults.saving():
+                accounts.set_active(self.store, self.actor, user.id, not user.active)
         except ValidationError as exc:
             self._fail(exc)
             return
@@ -358,7 +362,8 @@ class AccountsDialog(QDialog):
             return
         role = CLERK if user.is_admin else ADMIN
         try:
-            accounts.set_role(self.store, self.actor, user.id, role)
+            with faults.saving():
+                accounts.set_role(self.store, self.actor, user.id, role)
         except ValidationError as exc:
             self._fail(exc)
             return

@@ -39,6 +39,7 @@ from jydesk.domain.entities import CaseStatus
 from jydesk.domain.errors import FieldError, ValidationError
 from jydesk.domain.forms import FieldType, FilledBy, FormDefinition, get_definition
 from jydesk.store import cases as svc
+from jydesk.store import faults
 from jydesk.store.cases import CaseDetail
 from jydesk.ui.cases.field_inputs import FieldInput
 from jydesk.ui.cases.form_sections import PER_CAPITA, add_sections, decision_box, events_text, show_decision
@@ -308,13 +309,10 @@ class CaseEditor(QWidget):
         if self.case is None:
             return True
         try:
-            errors = svc.save_values(self.ctx.store, self.ctx.actor, self.case.id, self.values())
+            with faults.saving():
+                errors = svc.save_values(self.ctx.store, self.ctx.actor, self.case.id, self.values())
         except ValidationError as exc:
             self.banner.show_message(exc.message)
-            return False
-        except Exception as exc:
-            log.exception("保存申请失败")
-            self.banner.show_message(f"保存失败：{exc}")
             return False
         case_id = self.case.id
         if errors:
@@ -342,7 +340,11 @@ class CaseEditor(QWidget):
             self.banner.show_message("请先改正格式不正确的项目，再办理下一步")
             return False
         try:
-            self.case = svc.transition(self.ctx.store, self.ctx.actor, self.case.id, target)
+            with faults.saving():
+                self.case = svc.transition(self.ctx.store, self.ctx.actor, self.case.id, target)
+        except ValidationError as exc:
+            self.banner.show_message(exc.message)
+            return False
         except TransitionRefused as exc:
             self._show_all = True
             self._sticky = exc.errors

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jydesk.domain.errors import FieldError
+from jydesk.domain.errors import FieldError, ValidationError
 from jydesk.domain.registry import RESIDENCES
-from jydesk.store import registry
+from jydesk.store import faults, registry
 from jydesk.store.registry import FormRejected, HouseholdForm, MemberForm
 from jydesk.ui.registry.household_members import MembersTable
 from jydesk.ui.registry.person_form import PersonForm
@@ -345,9 +345,13 @@ class HouseholdEditor(QWidget):
         """Save the household and all members (one transaction). False and errors shown if refused."""
         form = self.form()
         try:
-            saved = registry.save_household(self.ctx.store, self.ctx.actor, form)
+            with faults.saving():
+                saved = registry.save_household(self.ctx.store, self.ctx.actor, form)
         except FormRejected as rejected:
             self._show_rejection(rejected, form)
+            return False
+        except ValidationError as exc:  # a storage fault: the input stays, the banner says what to do
+            self.banner.show_message(exc.message)
             return False
         self.load(saved, member=max(self._current, 0), revealed=self._revealed)
         self.saved.emit(saved.id or "")

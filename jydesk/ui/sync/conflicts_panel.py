@@ -145,6 +145,7 @@ class ConflictsPanel(Panel):
 
     def resolve(self, choice: str) -> bool:
         from jydesk.domain.errors import ValidationError
+        from jydesk.store import faults
         from sync.client.resolve import resolve_conflict
 
         c = self._current()
@@ -158,7 +159,8 @@ class ConflictsPanel(Panel):
                 QMessageBox.warning(self, "填写有误", "该项只能填写数字")
                 return False
         try:
-            resolve_conflict(self.ctx.store, c.id, choice, self.ctx.actor, value)
+            with faults.saving():
+                resolve_conflict(self.ctx.store, c.id, choice, self.ctx.actor, value)
         except ValidationError as exc:
             QMessageBox.warning(self, "不能采用该值", exc.message)
             return False

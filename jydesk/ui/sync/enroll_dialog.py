@@ -19,12 +19,14 @@ from PySide6.QtWidgets import (
 )
 
 from jydesk.ui.shell.context import AppContext
+from jydesk.ui.widgets import ask
 
 
-def run_enroll(store: Any, server: str, code: str, device_name: str | None, village_name: str | None) -> Any:
+def run_enroll(store: Any, server: str, code: str, device_name: str | None, village_name: str | None,
+               replace: bool = False) -> Any:
     from sync.client import enroll
 
-    return enroll(store, server, code, device_name=device_name, village_name=village_name)
+    return enroll(store, server, code, device_name=device_name, village_name=village_name, replace=replace)
 
 
 class EnrollDialog(QDialog):
@@ -68,6 +70,7 @@ class EnrollDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self.resize(460, 0)
+        self.enrolled_as = values.get(state.DEVICE_ID) if values.get(state.DEVICE_SECRET) else None
 
     def submit(self) -> None:
         server, code = self.server.text().strip(), self.code.text().strip()
@@ -80,11 +83,15 @@ class EnrollDialog(QDialog):
         if self.needs_village and not self.village_name.text().strip():
             self._show("请填写本村(社区)名称", self.village_name)
             return
+        if self.enrolled_as and not ask.confirm(
+                self, "重新登记", f"本机已登记为设备 {self.enrolled_as}。\n\n重新登记后将使用新的设备编号，"
+                "原设备编号会在服务器上停用。确定重新登记吗？", yes="重新登记"):
+            return
         self.buttons.setEnabled(False)
         self.message.setText("正在登记……")
         job = self.ctx.workers.submit(run_enroll, self.ctx.store, server, code,
                                       self.device_name.text().strip() or None,
-                                      self.village_name.text().strip() or None)
+                                      self.village_name.text().strip() or None, bool(self.enrolled_as))
         job.signals.result.connect(self._done)
         job.signals.error.connect(self._failed)
 

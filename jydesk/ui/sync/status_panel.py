@@ -273,13 +273,15 @@ class SyncPanel(Panel):
 
     def resend_rejected(self, edits: dict[str, Any] | None = None) -> bool:
         from jydesk.domain.errors import ValidationError
+        from jydesk.store import faults
         from sync.client.resolve import resend
 
         change = self._selected()
         if change is None:
             return False
         try:
-            resend(self.ctx.store, change.outbox_id, self.ctx.actor, edits)
+            with faults.saving():
+                resend(self.ctx.store, change.outbox_id, self.ctx.actor, edits)
         except ValidationError as exc:
             QMessageBox.warning(self, "不能重发", exc.message)
             return False
@@ -303,6 +305,7 @@ class SyncPanel(Panel):
 
     def discard_rejected(self) -> None:
         from jydesk.domain.errors import ValidationError
+        from jydesk.store import faults
         from jydesk.ui.widgets import ask
         from sync.client.resolve import discard
 
@@ -313,7 +316,8 @@ class SyncPanel(Panel):
                                               "修改过的记录在下次同步时恢复为市级平台上的内容。确定放弃吗？"):
             return
         try:
-            discard(self.ctx.store, change.outbox_id, self.ctx.actor)
+            with faults.saving():
+                discard(self.ctx.store, change.outbox_id, self.ctx.actor)
         except ValidationError as exc:
             QMessageBox.warning(self, "不能放弃", exc.message)
             return

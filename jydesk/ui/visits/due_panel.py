@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from jydesk.domain.errors import ValidationError
 from jydesk.domain.visits import IsoWeek, VisitStatus
+from jydesk.store import faults
 from jydesk.ui.shell.context import AppContext
 from jydesk.ui.shell.lazy import lazy_module
 from jydesk.ui.shell.panel_base import NavEntry, Panel
@@ -390,7 +391,8 @@ class VisitsDuePanel(Panel):
         if not ok:
             return False
         try:
-            visit_service.close_follow_up(self.ctx.store, self.ctx.actor, item.id, note)
+            with faults.saving():
+                visit_service.close_follow_up(self.ctx.store, self.ctx.actor, item.id, note)
         except ValidationError as exc:
             QMessageBox.warning(self, "办结跟进事项", exc.message)
             return False

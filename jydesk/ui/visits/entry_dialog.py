@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from jydesk.domain.errors import FieldError, ValidationError
 from jydesk.domain.forms import FieldSpec, FieldType, FormDefinition, SectionKind, SectionSpec
+from jydesk.store import faults
 from jydesk.store import visits as visit_service
 from jydesk.store.attachments import IMAGE_SUFFIXES
 from jydesk.ui.shell.context import AppContext
@@ -363,12 +364,13 @@ class VisitEntryDialog(QDialog):
         entry = visit_service.VisitEntry(self.person_id, self.values(), self.follow_ups(), list(self.photos))
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            visit_id = visit_service.record_visit(self.ctx.store, self.ctx.actor, entry, today=self.today)
+            with faults.saving():
+                visit_id = visit_service.record_visit(self.ctx.store, self.ctx.actor, entry, today=self.today)
         except ValidationError as exc:
-            QApplication.restoreOverrideCursor()
             self.show_errors(exc.errors)
             return False
-        QApplication.restoreOverrideCursor()
+        finally:
+            QApplication.restoreOverrideCursor()
         self.visit_id = visit_id
         hub = self.ctx.hub
         hub.record_saved.emit("visit", visit_id)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QL
 from jydesk.domain.care import Tier
 from jydesk.domain.errors import ValidationError
 from jydesk.domain.visits import tier_label
+from jydesk.store import faults
 from jydesk.store import visits as visit_service
 from jydesk.ui.shell.context import AppContext
 from jydesk.ui.widgets.fields import ChoiceBox, ErrorLabel, FieldBox
@@ -63,8 +64,9 @@ class VisitPlanDialog(QDialog):
         self.tier_field.set_error(None)
         self.reason_field.set_error(None)
         try:
-            visit_service.set_plan_override(self.ctx.store, self.ctx.actor, self.person_id, tier,
-                                            self.reason_edit.text())
+            with faults.saving():
+                visit_service.set_plan_override(self.ctx.store, self.ctx.actor, self.person_id, tier,
+                                                self.reason_edit.text())
         except ValidationError as exc:
             for error in exc.errors:
                 target = {"visit_tier_override": self.tier_field,
