@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jydesk.domain.care import TIER_NAMES, assess
 from jydesk.domain.errors import FieldError, ValidationError
 from jydesk.domain.forms import FormDefinition, get_definition
 from jydesk.domain.idnumber import age_on
 from jydesk.domain.regions import town_of_village
-from jydesk.domain.care import TIER_NAMES, assess
 from jydesk.domain.relations import relate_members
 from jydesk.store.database import Store
 from jydesk.store.models import Case, Household, Installation, Person, Visit

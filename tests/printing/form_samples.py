@@ -83,6 +83,8 @@ TYPED: dict[str, dict[str, Any]] = {
               "financial_assets": "800.00", "obligor_status": "无法定义务人", "self_care": "半失能",
               "support_mode": "分散供养", "caregiver": "王秀兰", "caregiver_phone": "13881234567",
               "housing": "自有土木结构房屋40平方米", "other_property": "无",
+              "investigation_summary": "经入户调查，本人独居，无劳动能力、无生活来源，房屋为自有土木结构，"
+                                       "无机动车辆，无法定赡养、扶养义务人。",
               "reason": "本人年满八十岁，终身未婚，无子女，父母已去世，无法定赡养、扶养义务人；"
                         "患慢性病，无劳动能力，无生活来源，申请特困人员救助供养。"},
     "linshi": {**CASE_COMMON, **INVESTIGATION, **PUBLICITY, "applied_on": "2026-04-15", "hardship_type": "支出型", "urgent": False,

@@ -186,3 +186,11 @@ def test_batch_is_one_pdf_numbered_per_form_with_progress(definitions: dict[str,
     assert len(pages) == 1 + 2 + 1
     assert "第1页/共1页" in pages[0] and "第2页/共2页" in pages[2] and "第1页/共1页" in pages[3]
     assert normalise(NUMBERS["gaoling"]) in pages[3]
+
+
+def test_canji_fits_on_one_page_filled_and_blank(definitions: dict[str, FormDefinition]) -> None:
+    """The 两项补贴 form, with its 监护人 block (第2版), is one sheet (issue 18)."""
+    defn = definitions["canji"]
+    for values, blank in ((sample(defn), False), (None, True)):
+        pdf = render_form(defn, values, number=NUMBERS["canji"], blank=blank, printed_on=TODAY)
+        assert len(page_texts(pdf)) == 1
