@@ -220,6 +220,8 @@ def _cases(w: Any, rng: random.Random, households: list[dict], persons: list[dic
 INVESTIGATORS = ("演示专干", "王建华", "李秀英", "陈国强")
 PUBLICITY_DAYS = {"dibao": 7, "linshi": 7, "gaoling": 5}
 REASON_KEYS = {"dibao": "reason", "linshi": "hardship_description"}  # the forms' own keys
+# Fields version 2 of the forms requires (2021 rules): 整户/单人户, 近亲属申明, 户籍类型.
+V2_VALUES = {"dibao": {"application_scope": "整户", "close_relative": "否"}, "linshi": {"hukou_type": "本地户籍"}}
 
 
 def _case_row(rng: random.Random, form: str, status: str, household_id: str, applicant: dict,
@@ -230,6 +232,7 @@ def _case_row(rng: random.Random, form: str, status: str, household_id: str, app
     row: dict[str, Any] = {"form_code": form, "household_id": household_id, "applicant_id": applicant["id"],
                            "status": status, "applied_on": applied,
                            "data": {"applicant_name": applicant["name"], "applied_on": applied.isoformat()}}
+    row["data"].update(V2_VALUES.get(form, {}))
     reason_key = REASON_KEYS.get(form)
     if reason_key:
         row["data"][reason_key] = _reason(rng, form)
@@ -248,6 +251,7 @@ def _case_row(rng: random.Random, form: str, status: str, household_id: str, app
         row["submitted_on"] = min(today, row["publicity_end"] + timedelta(days=rng.randint(1, 2)))
         row["data"]["publicity_objection"] = "无异议"
     defn = get_definition(form)
+    row["form_version"] = defn.version
     row["data"] = {k: v for k, v in row["data"].items() if defn.has_field(k)}  # e.g. 高龄津贴 has no 入户调查
     return row
 
