@@ -97,7 +97,7 @@ def check_wheel(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as z:
         infos = z.infolist()
     names = {i.filename for i in infos}
-    forms = sorted(p.name for p in (CHECKOUT / "forms").glob("*.toml"))
+    forms = sorted(p.relative_to(CHECKOUT / "forms").as_posix() for p in (CHECKOUT / "forms").rglob("*.toml"))
     missing = [f"jydesk/_data/forms/{f}" for f in forms if f"jydesk/_data/forms/{f}" not in names]
     font = "jydesk/_data/resources/fonts/wqy-microhei.ttc"
     if font not in names:

@@ -72,7 +72,8 @@ SPECS: dict[Entity, EntitySpec] = {
     ),
     Entity.CASE: EntitySpec(
         Entity.CASE, "救助申请",
-        ("village_code", "form_code", "household_id", "applicant_id", "status", "applied_on", "accepted_on",
+        ("village_code", "form_code", "form_version", "register_no", "household_id", "applicant_id", "status",
+         "applied_on", "accepted_on",
          "publicity_start", "publicity_end", "submitted_on", "decision", "decision_amount",
          "decision_start_month", "decision_reason", "decision_on", "decided_by", "deleted"),
         required=("village_code", "form_code", "status"),

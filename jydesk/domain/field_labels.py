@@ -7,7 +7,8 @@ from jydesk.domain import registry
 FIELD_LABELS: dict[str, str] = {
     **registry.PERSON_LABELS, **registry.HOUSEHOLD_LABELS,
     "village_code": "村(社区)代码", "household_id": "所属户", "head_person_id": "户主", "note": "备注",
-    "deleted": "删除标记", "form_code": "申请表类型", "applicant_id": "申请人", "status": "办理状态",
+    "deleted": "删除标记", "form_code": "申请表类型", "form_version": "表单版本", "register_no": "登记编号",
+    "applicant_id": "申请人", "status": "办理状态",
     "applied_on": "申请日期", "accepted_on": "受理日期", "publicity_start": "公示开始日期",
     "publicity_end": "公示结束日期", "submitted_on": "上报日期", "decision": "审批结果",
     "decision_amount": "核定金额", "decision_start_month": "起始月份", "decision_reason": "审批意见",

@@ -55,11 +55,21 @@ class IdNumber:
         return mask(self.number)
 
 
+# Full-width digits and X (０-９, Ｘ, ｘ) as typed with a Chinese input method in full-width mode.
+_FULL_WIDTH = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "Ｘ": "X", "ｘ": "X"})
+
+
+def halfwidth(raw: str) -> str:
+    """Full-width digits and X made half-width (the one conversion a 身份证号 needs; a general
+    text normaliser, once the project has one, may take its place here)."""
+    return raw.translate(_FULL_WIDTH)
+
+
 def normalise(raw: str) -> str:
-    """Strip spaces and make a trailing x upper case."""
+    """Strip spaces, make full-width digits half-width and a trailing x upper case."""
     if type(raw) is str and raw.isascii() and raw.isalnum():  # nothing to strip (the usual case)
         return raw.upper()
-    return _SPACE.sub("", raw or "").upper()
+    return _SPACE.sub("", halfwidth(raw or "")).upper()
 
 
 def parse(raw: str, *, today: date | None = None, field: str = "id_number") -> IdNumber:

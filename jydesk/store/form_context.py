@@ -17,10 +17,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jydesk.domain.care import TIER_NAMES, assess
 from jydesk.domain.errors import FieldError, ValidationError
 from jydesk.domain.forms import FormDefinition, get_definition
 from jydesk.domain.idnumber import age_on
 from jydesk.domain.regions import town_of_village
+from jydesk.domain.relations import relate_members
 from jydesk.store.database import Store
 from jydesk.store.models import Case, Household, Installation, Person, Visit
 from jydesk.store.serialize import to_json
@@ -32,8 +34,10 @@ def _person_context(p: Person, on: date) -> dict[str, Any]:
     values = {k: getattr(p, k) for k in ("name", "id_number", "relation", "phone", "disability_type",
                                          "disability_grade", "disability_cert_no", "health", "employment",
                                          "monthly_income", "care_flags", "note", "household_id", "village_code")}
-    values.update(id=p.id, sex=p.sex, birth_date=p.birth_date,
-                  age=age_on(p.birth_date, on) if p.birth_date else None)
+    age = age_on(p.birth_date, on) if p.birth_date else None
+    tier = assess(p.care_flags or [], age, disability_grade=p.disability_grade, override=p.visit_tier_override,
+                  override_reason=p.visit_tier_override_reason).tier
+    values.update(id=p.id, sex=p.sex, birth_date=p.birth_date, age=age, visit_tier=TIER_NAMES[tier])
     return to_json(values)
 
 
@@ -63,6 +67,7 @@ def prefill_context(store: Store, household_id: str | None, applicant_id: str | 
             members = [_person_context(p, today) for p in rows]
         if person is not None:
             applicant = _person_context(person, today)
+            relate_members(members, applicant)
     return {"village": village, "household": household, "applicant": applicant, "members": members,
             "clerk": {"name": clerk}, "today": today.isoformat()}
 
@@ -117,15 +122,17 @@ def case_print_item(store: Store, case_id: str, form_code: str | None = None, *,
         case = s.get(Case, case_id)
         if case is None or case.deleted:
             raise ValidationError(FieldError("case", f"找不到申请记录 {case_id}", "missing"))
-        code, data = case.form_code, dict(case.data or {})
+        code, version, data = case.form_code, case.form_version or 1, dict(case.data or {})
         household_id, applicant_id, applied_on = case.household_id, case.applicant_id, case.applied_on
-    defn = get_definition(form_code or code)
+        register_no = case.register_no
+    # the case's own form in the version it was filled with; a companion (授权书) in its current one
+    defn = get_definition(code, version) if form_code in (None, code) else get_definition(form_code)
     if defn.code != code and code not in defn.companion_of:
         own = get_definition(code).title if _known(code) else code
         raise ValidationError(FieldError("form", f"“{defn.title}”不能随“{own}”打印", "invalid"))
     on = applied_on or today or date.today()
-    context = prefill_context(store, household_id, applicant_id, today=on)
-    return PrintItem(defn, merged_values(defn, context, data), record_number(case_id, applied_on), "case", case_id)
+    context = prefill_context(store, household_id, applicant_id, today=on) | {"case": {"form_code": code}}
+    return PrintItem(defn, merged_values(defn, context, data), register_no or "", "case", case_id)
 
 
 def visit_print_item(store: Store, visit_id: str) -> PrintItem:

@@ -32,3 +32,15 @@ def set_up_village(store: Store, village_code: str, village_name: str, area: str
             inst.village_name, inst.area = name, area
         w.village_code = code
     return inst
+
+
+def set_device_no(store: Store, device_no: int, *, actor: Actor = SYSTEM_ACTOR) -> None:
+    """Record the 本机编号 the city server gave this installation at enrolment (register numbers
+    carry it; see jydesk.domain.register)."""
+    with store.write(actor) as w:
+        inst = w.session.get(Installation, 1)
+        if inst is None:
+            raise ValidationError(FieldError("village_code", "本机尚未设置所属村(社区)"))
+        if inst.device_no != device_no:
+            w.audit("setup", entity="installation", detail=f"本机编号 {inst.device_no or '无'} → {device_no:02d}")
+            inst.device_no = device_no

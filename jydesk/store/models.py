@@ -73,6 +73,7 @@ class Installation(Base):
     town_code: Mapped[str] = mapped_column(String(9))
     area: Mapped[str] = mapped_column(String(16), default="jianyang")
     lock_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    device_no: Mapped[int | None] = mapped_column(Integer)  # 本机编号 in the village, from enrolment
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -133,6 +134,8 @@ class Case(SyncRecord):
     __tablename__ = "cases"
     __entity__ = Entity.CASE
     form_code: Mapped[str] = mapped_column(String(20), index=True)
+    form_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # the definition it is filled with
+    register_no: Mapped[str | None] = mapped_column(String(40), index=True)  # 登记编号, from 受理
     household_id: Mapped[str | None] = mapped_column(ForeignKey("households.id"), index=True)
     applicant_id: Mapped[str | None] = mapped_column(ForeignKey("persons.id"), index=True)
     status: Mapped[str] = mapped_column(String(10), default="草稿", index=True)

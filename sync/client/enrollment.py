@@ -18,7 +18,7 @@ import httpx
 from sqlalchemy import select
 
 from jydesk.store.database import Store
-from jydesk.store.installation import set_up_village
+from jydesk.store.installation import set_device_no, set_up_village
 from jydesk.store.models import SYNC_MODELS
 from sync.client import state
 from sync.client.engine import write_log
@@ -101,6 +101,8 @@ def enroll(store: Store, server_url: str, code: str, *, device_name: str | None 
             "该登记码已作废，请向市民政局申请正确的登记码", code="village_mismatch")
     if not installed:
         set_up_village(store, result.village_code, (village_name or "").strip())
+    if result.device_no is not None:
+        set_device_no(store, result.device_no)
     state.write(store, **{state.DEVICE_ID: result.device_id, state.DEVICE_SECRET: result.secret,
                           state.SERVER_URL: url, state.VILLAGE_CODE: result.village_code,
                           state.TOWN_NAME: result.town_name, state.ENROLLED_AT: state.now_iso()})

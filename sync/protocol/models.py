@@ -230,6 +230,7 @@ class EnrollResult(_Model):
     village_code: str
     town_name: str
     server_time: datetime
+    device_no: int | None = None  # 本机编号 in the village (register numbers); None from older servers
 
 
 class DeviceInfo(_Model):

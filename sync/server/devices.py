@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 
 from jydesk.domain.ids import new_id
 from jydesk.domain.regions import town_of_village, validate_village_code
+from jydesk.domain.register import MAX_DEVICE_NO
 from sync.bundle import bundle_key
 from sync.protocol.errors import ErrorCode
 from sync.protocol.wire import split_device_token
@@ -101,15 +102,21 @@ def enroll(db: Database, code: str, device_name: str = "", village_code: str | N
                 raise ServiceError(ErrorCode.ENROLLMENT_CODE_USED, 409, field="code")
             raise ServiceError(ErrorCode.ENROLLMENT_CODE_EXPIRED, 410, field="code")
         village = claimed.village_code
+        if conn.dialect.name == "postgresql":  # one enrolment of a village at a time: numbers stay unique
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:v))"), {"v": f"enrol:{village}"})
+        d = Device.__table__.c
+        number = (conn.execute(select(func.max(d.village_no)).where(d.village_code == village)).scalar() or 0) + 1
+        if number > MAX_DEVICE_NO:
+            raise ServiceError(ErrorCode.INVALID, 409, f"村(社区) {village} 的本机编号已用完（最多{MAX_DEVICE_NO}台）",
+                               field="code")
         conn.execute(insert(Device).values(
             id=device_id, village_code=village, name=device_name.strip()[:100], secret_hash=sha256_hex(secret),
-            bundle_key=bundle_key(secret).hex(), enrolled_at=now))
+            bundle_key=bundle_key(secret).hex(), enrolled_at=now, village_no=number))
         if replaces is not None and replaces.village_code == village:
-            d = Device.__table__.c
             conn.execute(update(Device).where(d.id == replaces.id, d.revoked_at.is_(None)).values(revoked_at=now))
     town = town_of_village(village)
     return {"device_id": device_id, "secret": secret, "village_code": village,
-            "town_name": town.name if town else "", "server_time": now}
+            "town_name": town.name if town else "", "server_time": now, "device_no": number}
 
 
 @dataclass(frozen=True, slots=True)

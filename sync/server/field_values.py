@@ -15,6 +15,7 @@ from typing import Any
 
 from jydesk.domain.care import CARE_FLAGS, Tier
 from jydesk.domain.entities import DATA_PREFIX, SERVER_STATUSES, SPECS, CaseStatus, Entity
+from jydesk.domain.register import REGISTER_NO
 from jydesk.domain.visits import VISIT_METHODS
 from sync.protocol.errors import ErrorCode
 
@@ -188,6 +189,22 @@ def _village(value: Any) -> str:
     return value
 
 
+def _form_version(value: Any) -> int:
+    if value is None:
+        return 1
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 999:
+        raise Bad("表单版本应为1至999的整数")
+    return value
+
+
+def _register_no(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not REGISTER_NO.fullmatch(value):
+        raise Bad("登记编号格式应如 510185001001-低保-2026-01-0007")
+    return value
+
+
 def _tier(value: Any) -> str | None:
     return _choice(frozenset(t.value for t in Tier))(value)
 
@@ -209,6 +226,8 @@ CHECKERS: dict[str, Callable[[Any], Any]] = {
     "size": _size,
     "owner_entity": _choice(OWNER_ENTITIES, allow_none=False),
     "form_code": _required_text,
+    "form_version": _form_version,
+    "register_no": _register_no,
     "name": text_value,
     **{f: _iso_date for f in DATE_FIELDS},
     **{f: _iso_datetime for f in DATETIME_FIELDS},

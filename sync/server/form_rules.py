@@ -32,8 +32,9 @@ def available() -> bool:
     return _engine() is not None
 
 
-def definition(code: str) -> Any:
-    """The form definition for ``code``; None if the engine is absent; KeyError if unknown.
+def definition(code: str, version: int | None = None) -> Any:
+    """The form definition for ``code`` (in ``version``, else the current one); None if the
+    engine is absent; KeyError if the form or that version is unknown.
 
     A broken forms/ directory is not the device's fault: its DefinitionError propagates
     (the server answers 500 and logs it) instead of refusing the device's cases.
@@ -42,9 +43,17 @@ def definition(code: str) -> Any:
     if engine is None:
         return None
     try:
-        return engine.get_definition(code)
+        return engine.get_definition(code, version)
     except engine.UnknownFormError as exc:
         raise KeyError(code) from exc
+
+
+def definition_exists(code: str) -> bool:
+    try:
+        definition(code)
+    except KeyError:
+        return False
+    return True
 
 
 def form_values(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -66,13 +75,20 @@ def _validate(defn: Any, record: Mapping[str, Any], changed: set[str], *, partia
 
 
 def check_case(record: Mapping[str, Any], changed: set[str], *, draft: bool) -> tuple[list[FieldError], dict[str, Any]]:
-    """Errors in a case's form values: only the keys sent while a draft, all of them after."""
+    """Errors in a case's form values: only the keys sent while a draft, all of them after.
+
+    The case is checked against the version of the definition it names (``form_version``;
+    none: version 1, what devices sent before cases carried a version)."""
     code = record.get("form_code")
     if not code:
         return [], {}
+    version = record.get("form_version") or 1
     try:
-        defn = definition(code)
+        defn = definition(code, version)
     except KeyError:
+        if definition_exists(code):
+            return [FieldError("form_version", f"申请表“{code}”没有第{version}版定义，请先升级市级系统",
+                               ErrorCode.UNKNOWN_FORM)], {}
         return [FieldError("form_code", f"未知的申请表类型“{code}”", ErrorCode.UNKNOWN_FORM)], {}
     if defn is None:
         return [], {}

@@ -63,9 +63,12 @@ class Base(DeclarativeBase):
 
 
 class Device(Base):
-    """An enrolled installation. ``no`` is a compact origin number used in ``field_revs``."""
+    """An enrolled installation. ``no`` is a compact origin number used in ``field_revs``;
+    ``village_no`` its number among the village's devices (本机编号, in register numbers),
+    never given twice in a village."""
 
     __tablename__ = "devices"
+    __table_args__ = (Index("ix_devices_village_no", "village_code", "village_no", unique=True),)
 
     no: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(36), unique=True)
@@ -76,6 +79,7 @@ class Device(Base):
     enrolled_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
+    village_no: Mapped[int | None] = mapped_column(Integer)
 
 
 class EnrollmentCode(Base):

@@ -70,6 +70,9 @@ def _case_rule(new: dict[str, Any], changed: set[str], today: date) -> tuple[dic
     start, end = new.get("publicity_start"), new.get("publicity_end")
     if start and end and end < start:
         errors.append(FieldError("publicity_end", "公示结束日期不能早于开始日期"))
+    register_no, village = new.get("register_no"), new.get("village_code")
+    if register_no and village and not str(register_no).startswith(f"{village}-"):
+        errors.append(FieldError("register_no", f"登记编号“{register_no}”不属于村(社区) {village}"))
     normalised: dict[str, Any] = {}
     form_errors, form_values = forms.check_case(new, changed, draft=status == CaseStatus.DRAFT.value)
     errors.extend(form_errors)

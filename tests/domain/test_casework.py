@@ -37,7 +37,7 @@ def complete_values(**extra: Any) -> dict[str, Any]:
         "applied_on": "2025-03-03", "applicant_name": "张三", "applicant_id_number": ADULT_ID,
         "current_address": "幸福路12号", "residence": "农村",
         "members": [{"name": "张三", "relation": "本人", "id_number": ADULT_ID, "monthly_income": "300.00"}],
-        "poverty_causes": ["因病"], "reason": "患重病，无力劳动。",
+        "poverty_causes": ["因病"], "reason": "患重病，无力劳动。", "application_scope": "整户", "close_relative": "否",
     }
     values.update(extra)
     return values

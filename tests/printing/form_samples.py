@@ -11,6 +11,7 @@ from typing import Any
 
 from jydesk.domain.forms import FormDefinition
 from jydesk.domain.idnumber import check_digit
+from jydesk.domain.relations import relate_members
 
 TODAY = date(2026, 5, 18)
 
@@ -32,22 +33,29 @@ def person(pid: str, name: str, birth: str, seq: int, **extra: Any) -> dict[str,
 VILLAGE = {"code": "510185001001", "name": "安象街社区", "town_name": "简城街道"}
 HOUSEHOLD = {"id": "h-0001", "village_code": "510185001001", "group_no": 3, "address": "简城街道安象街27号附2号",
              "residence": "城市", "phone": "028-27021234"}
-HEAD = person("p-0001", "曾德明", "19580314", 17, relation="户主", phone="13908012345", health="慢性病",
+HEAD = person("p-0001", "曾德明", "19580314", 17, relation="本人", phone="13908012345", health="慢性病",
               employment="无业", monthly_income="420.00", disability_type="肢体", disability_grade=2,
               disability_cert_no=id_number("19580314", 17) + "42", care_flags=["独居", "重病"])
 SPOUSE = person("p-0002", "刘桂芳", "19610822", 24, relation="配偶", health="健康", employment="务农",
                 monthly_income="300.00")
 SON = person("p-0003", "曾晓东", "19900105", 35, relation="子", health="大病", employment="无业",
              monthly_income="0")
-ELDER = person("p-0101", "王淑华", "19410302", 42, relation="户主", phone="13551234567", health="慢性病",
-               care_flags=["独居", "高龄"])
+ELDER = person("p-0101", "王淑华", "19410302", 42, relation="本人", phone="13551234567", health="慢性病",
+               care_flags=["独居", "高龄"], visit_tier="高风险")
+# 特困: 81 years old, never married, no children, lives alone (no 法定义务人).
+LONER = person("p-0151", "罗正富", "19440907", 31, relation="本人", phone="13698123456", health="慢性病",
+               employment="无劳动能力", monthly_income="0", care_flags=["独居", "孤寡"])
+# 事实无人抚养儿童: the girl lives with her grandparents; the grandfather is the 户主.
+GRANDPA = person("p-0203", "李国安", "19540920", 55, relation="本人", phone="13881112233", health="慢性病")
+GRANDMA = person("p-0202", "张秀英", "19560211", 66, relation="配偶", phone="15982345678", health="慢性病")
 CHILD = person("p-0201", "李思雨", "20140716", 88, relation="孙女", health="健康")
-GRANDMA = person("p-0202", "张秀英", "19560211", 66, relation="祖母", phone="15982345678", health="慢性病")
 
 
 def context(applicant: dict[str, Any] = HEAD, members: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {"village": VILLAGE, "household": HOUSEHOLD, "applicant": applicant,
-            "members": members if members is not None else [HEAD, SPOUSE, SON],
+    """As jydesk.store.form_context builds it: each member's relation to the applicant derived."""
+    rows = [dict(m) for m in (members if members is not None else [HEAD, SPOUSE, SON])]
+    relate_members(rows, applicant)
+    return {"village": VILLAGE, "household": HOUSEHOLD, "applicant": applicant, "members": rows,
             "clerk": {"name": "李专干"}, "today": TODAY.isoformat()}
 
 
@@ -65,32 +73,43 @@ TYPED: dict[str, dict[str, Any]] = {
               "reason": "户主曾德明患慢性阻塞性肺病多年，肢体二级残疾，长期服药；儿子曾晓东2025年确诊尿毒症，"
                         "每周透析三次，无法工作。家庭收入仅靠配偶务农，难以维持基本生活，特申请最低生活保障。",
               "housing": "自有砖混房屋76平方米", "vehicles": "无", "financial_assets": "3500.00",
-              "other_property": "无", "review_on": "2026-04-24", "review_result": "同意"},
+              "other_property": "无", "review_on": "2026-04-24", "review_result": "同意",
+              "application_scope": "整户", "applied_persons": 3, "close_relative": "否",
+              "medical_expense": "1650.00", "education_expense": "0", "account_type": "社会保障卡",
+              "bank_name": "四川简阳农村商业银行", "account_name": "曾德明", "bank_account": "6228480469123450001"},
     "dibao-auth": {"assistance_types": ["最低生活保障"], "signed_on": "2026-04-15"},
     "tekun": {**CASE_COMMON, **INVESTIGATION, **PUBLICITY, "applied_on": "2026-04-15", "labor_capacity": "无劳动能力",
               "income_source": "无生活来源", "incapacity_basis": ["年满60周岁"], "monthly_income": "0",
               "financial_assets": "800.00", "obligor_status": "无法定义务人", "self_care": "半失能",
               "support_mode": "分散供养", "caregiver": "王秀兰", "caregiver_phone": "13881234567",
               "housing": "自有土木结构房屋40平方米", "other_property": "无",
-              "reason": "本人年满八十岁，无子女，配偶已去世，无劳动能力，无生活来源，申请特困人员救助供养。"},
+              "investigation_summary": "经入户调查，本人独居，无劳动能力、无生活来源，房屋为自有土木结构，"
+                                       "无机动车辆，无法定赡养、扶养义务人。",
+              "reason": "本人年满八十岁，终身未婚，无子女，父母已去世，无法定赡养、扶养义务人；"
+                        "患慢性病，无劳动能力，无生活来源，申请特困人员救助供养。"},
     "linshi": {**CASE_COMMON, **INVESTIGATION, **PUBLICITY, "applied_on": "2026-04-15", "hardship_type": "支出型", "urgent": False,
                "hardship_causes": ["突发重大疾病", "医疗费用支出过大"],
                "hardship_description": "儿子曾晓东2025年11月确诊尿毒症，住院及透析费用医保报销后自付38600元，"
                                        "家庭已无力承担。",
                "last_aid_on": "2025-12-10", "last_aid_amount": "2000.00", "year_aid_count": 1,
                "year_aid_amount": "2000.00", "other_assistance": ["医疗救助"], "suggested_amount": "3000.00",
-               "aid_form": ["发放救助金"]},
+               "aid_form": ["发放救助金"], "hukou_type": "本地户籍", "account_type": "银行卡",
+               "bank_name": "四川简阳农村商业银行", "account_name": "曾德明", "bank_account": "6228480469123450001"},
     "canji": {**CASE_COMMON, **PUBLICITY, "applied_on": "2026-04-15", "dibao_status": "城市低保", "is_tekun": False,
               "work_injury_care": False, "other_similar": False,
               "subsidy_types": ["困难残疾人生活补贴", "重度残疾人护理补贴"], "bank_name": "四川简阳农村商业银行",
               "bank_account": "6228480469123456789",
               "reason": "本人肢体二级残疾，家庭为城市低保户，行动需人照料，申请困难残疾人生活补贴和重度残疾人护理补贴。"},
     "gaoling": {**CASE_COMMON, **PUBLICITY, "publicity_end": "2026-05-01", "applied_on": "2026-04-15",
-                "bank_name": "中国农业银行简阳支行", "bank_account": "6228480469876543210"},
-    "wuren": {**CASE_COMMON, "applied_on": "2026-04-15", "father_name": "李强",
+                "bank_name": "中国农业银行简阳支行", "bank_account": "6228480469876543210",
+                "agent_name": "刘建国", "agent_relation": "子", "agent_id_number": id_number("19680512", 71),
+                "agent_phone": "13908076543"},
+    "wuren": {**CASE_COMMON, "village_opinion": "经入户核实，父母情形属实，儿童由祖父母抚养，同意上报。",
+              "applied_on": "2026-04-15", "father_name": "李强",
               "father_id_number": id_number("19880410", 51), "father_situation": "服刑在押",
-              "father_proof": "刑事判决书（2024）川0185刑初字第88号", "mother_name": "陈红",
-              "mother_id_number": id_number("19900618", 62), "mother_situation": "失联",
+              "father_proof": "刑事判决书（2024）川0185刑初字第88号", "father_months": 60, "mother_name": "陈红",
+              "mother_id_number": id_number("19900618", 62), "mother_situation": "失联", "mother_months": 26,
+              "schooling": "义务教育", "support_received": ["无"],
               "mother_proof": "简城派出所出具的失联证明", "guardian_name": "张秀英", "guardian_relation": "祖母",
               "guardian_phone": "15982345678", "guardian_id_number": id_number("19560211", 66),
               "bank_name": "四川简阳农村商业银行", "account_name": "张秀英", "bank_account": "6228480469555512345",
@@ -106,9 +125,12 @@ TYPED: dict[str, dict[str, Any]] = {
               "follow_up_needed": True, "next_visit_on": "2026-05-19"},
 }
 
-APPLICANTS = {"gaoling": (ELDER, [ELDER]), "visit": (ELDER, [ELDER]), "wuren": (CHILD, [CHILD, GRANDMA])}
-NUMBERS = {"dibao": "DB-2026-0012", "dibao-auth": "DB-2026-0012", "tekun": "TK-2026-0003", "linshi": "LS-2026-0021",
-           "canji": "CJ-2026-0007", "gaoling": "GL-2026-0030", "wuren": "WR-2026-0001", "visit": "TF-2026-0415"}
+APPLICANTS = {"gaoling": (ELDER, [ELDER]), "visit": (ELDER, [ELDER]), "tekun": (LONER, [LONER]),
+              "wuren": (CHILD, [GRANDPA, GRANDMA, CHILD])}
+NUMBERS = {"dibao": "510185001001-低保-2026-01-0012", "dibao-auth": "510185001001-低保-2026-01-0012",
+           "tekun": "510185001001-特困-2026-01-0003", "linshi": "510185001001-临时救助-2026-01-0021",
+           "canji": "510185001001-残补-2026-01-0007", "gaoling": "510185001001-高龄-2026-01-0030",
+           "wuren": "510185001001-无人抚养-2026-01-0001", "visit": ""}
 
 
 def sample(defn: FormDefinition) -> dict[str, Any]:

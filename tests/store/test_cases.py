@@ -75,7 +75,8 @@ def test_reviewer_fields_are_never_written_by_the_village(store: Store, clerk: A
 
 
 def complete(store: Store, clerk: Actor, cid: str, **extra: str) -> None:
-    values = {**svc.load_case(store, cid).values, "poverty_causes": ["因病"], "reason": "户主患重病。", **extra}
+    values = {**svc.load_case(store, cid).values, "poverty_causes": ["因病"], "reason": "户主患重病。",
+              "application_scope": "整户", "close_relative": "否", **extra}
     assert svc.save_values(store, clerk, cid, values) == []
 
 

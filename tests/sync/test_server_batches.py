@@ -307,7 +307,8 @@ def test_several_offline_moves_arrive_as_one_but_a_move_back_is_refused(server: 
               "county_opinion", "county_opinion_on", "approved_people", "approved_category", "approved_standard",
               "income_gap", "approved_amount"} and not k.startswith(("town_", "county_"))}
     res = device.push([change("case", cid, {"village_code": device.village, "form_code": "dibao",
-                                            "status": "草稿", **fields})])
+                                            "form_version": get_definition("dibao").version, "status": "草稿",
+                                            **fields})])
     assert res[0]["status"] == "applied", res[0]
     moved = device.push([change("case", cid, {"status": "入户调查"}, base=1)])[0]
     assert moved["status"] == "applied", moved

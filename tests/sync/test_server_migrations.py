@@ -7,11 +7,12 @@ import uuid
 from datetime import UTC, datetime
 
 import zstandard
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from jydesk.domain.ids import new_id
 from sync.protocol.models import Batch
-from sync.server import batches, devices
+from sync.server import batches
+from sync.server.batches import DeviceRef
 from sync.server.db import Database, current_revision, migrate
 from sync.server.models import StoredBatch
 from tests.sync.conftest import change
@@ -22,8 +23,7 @@ def test_batches_stored_before_0002_replay_and_survive_a_downgrade(empty_databas
     db = Database(url)
     try:
         migrate(db.engine, "0001")
-        device = devices.enroll(db, devices.issue_code(db, "510185001001").code, "旧版")
-        ref = devices.get_device(db, device["device_id"]).ref
+        ref = _device_as_0001_stored_it(db)
         old = Batch.model_validate({"batch_id": str(uuid.uuid4()), "device_id": ref.id, "changes": [
             change("household", new_id(), {"village_code": ref.village_code, "address": "简城街道1号"})]})
         content = batches.canonical(old)
@@ -36,7 +36,9 @@ def test_batches_stored_before_0002_replay_and_survive_a_downgrade(empty_databas
                 content_hash=hashlib.sha256(content).hexdigest(), change_count=1, received_at=datetime.now(UTC),
                 source="http", results=answer, payload=zstandard.ZstdCompressor().compress(content)))
         migrate(db.engine)
-        assert current_revision(db.engine) == "0003"
+        assert current_revision(db.engine) == "0004"
+        with db.read() as conn:  # 0004 numbers the devices enrolled before it, per village
+            assert conn.execute(text("SELECT village_no FROM devices WHERE id = :id"), {"id": ref.id}).scalar() == 1
         replay = batches.apply_batch(db, ref, old)
         assert replay["replayed"] and replay["results"] == answer
 
@@ -54,6 +56,17 @@ def test_batches_stored_before_0002_replay_and_survive_a_downgrade(empty_databas
         assert kept == first["results"]
     finally:
         db.dispose()
+
+
+def _device_as_0001_stored_it(db: Database) -> DeviceRef:
+    """A device row with the 0001 columns only (no ``village_no`` yet)."""
+    device_id = str(uuid.uuid4())
+    with db.write() as conn:
+        conn.execute(text("INSERT INTO devices (id, village_code, name, secret_hash, bundle_key, enrolled_at) "
+                          "VALUES (:id, '510185001001', '旧版', :h, :h, :at)"),
+                     {"id": device_id, "h": "0" * 64, "at": datetime.now(UTC)})
+        no = conn.execute(text("SELECT no FROM devices WHERE id = :id"), {"id": device_id}).scalar_one()
+    return DeviceRef(device_id, no, "510185001001")
 
 
 def migrate_down(db: Database, revision: str) -> None:

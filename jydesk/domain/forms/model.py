@@ -139,6 +139,7 @@ class RuleKind(StrEnum):
     EQUALS = "equals"  # field must equal ``expr`` (cross-field sums)
     COMPARE = "compare"  # field ``op`` other (dates or numbers)
     MIN_DAYS = "min_days"  # from ``start`` to ``end`` inclusive at least ``days`` days
+    DISABILITY_CERT = "disability_cert"  # 残疾证号 ``field`` matches ``of`` = (身份证号, 类别, 等级)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +154,7 @@ class RuleSpec:
     start: str = ""
     end: str = ""
     days: int = 0
+    of: tuple[str, ...] = ()  # DISABILITY_CERT: the 身份证号, category and grade fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +185,8 @@ class FormSpec:
     page: PageSpec = PageSpec()
     # computed fields, each after the computed fields it reads (ordered by the loader)
     compute_order: tuple[FieldSpec, ...] = field(default=(), repr=False)
+    version: int = 1  # a case records the version it was filled with (forms/history keeps old ones)
+    register_name: str = ""  # the form's word in register numbers (低保 in 510185001001-低保-2026-01-0007)
     fields: tuple[FieldSpec, ...] = field(init=False)
     _by_key: dict[str, FieldSpec] = field(init=False, repr=False)
 

@@ -42,8 +42,8 @@ from jydesk.domain.forms.reading import (
 _CODE = re.compile(r"^[a-z][a-z0-9-]*$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
-FORM_KEYS = {"code", "title", "case_type", "publicity_days", "copies", "description", "companion_of",
-             "page", "sections", "rules"}
+FORM_KEYS = {"code", "version", "register_name", "title", "case_type", "publicity_days", "copies", "description",
+             "companion_of", "page", "sections", "rules"}
 PAGE_KEYS = {"orientation", "grid", "side_width", "row_height", "font_size", "footer_note"}
 SECTION_KEYS = {"key", "kind", "title", "side_title", "text", "note", "signers", "seal", "fingerprint",
                 "row_height", "lines", "page_break_before", "fields"}
@@ -51,7 +51,7 @@ FIELD_KEYS = {"key", "label", "type", "required", "choices", "aliases", "prefill
               "max_length", "min", "max", "decimals", "pattern", "pattern_message", "min_rows", "max_rows",
               "unit", "hint", "filled_by", "span", "label_span", "newline", "lines", "print", "align", "width",
               "print_rows", "date_style", "columns", "rules"}
-RULE_KEYS = {"kind", "field", "message", "when", "expr", "op", "other", "start", "end", "days"}
+RULE_KEYS = {"kind", "field", "message", "when", "expr", "op", "other", "start", "end", "days", "of"}
 COMPARE_OPS = ("<", "<=", ">", ">=", "==", "!=")
 TEXT_TYPES = {FieldType.TEXT, FieldType.LONGTEXT, FieldType.PHONE, FieldType.BANK_ACCOUNT}
 RANGE_TYPES = {FieldType.INTEGER, FieldType.MONEY, FieldType.NUMBER, FieldType.DATE}
@@ -64,8 +64,12 @@ def parse_form(raw: Mapping[str, Any], top: Where) -> FormDefinition:
     code = read_str(raw, "code", top, required=True)
     if not _CODE.match(code):
         raise top.at("code").fail(f"表单编码“{code}”只能由小写字母、数字和连字符组成")
-    if code != top.path.stem:
+    stem, _, tail = top.path.stem.partition(".v")  # forms/<code>.toml or forms/history/<code>.v<N>.toml
+    if code != stem:
         raise top.at("code").fail(f"表单编码“{code}”应与文件名“{top.path.stem}”一致")
+    version = read_int(raw, "version", top, default=1, low=1)
+    if tail and tail != str(version):
+        raise top.at("version").fail(f"版本号 {version} 与文件名“{top.path.name}”不一致")
     title = read_str(raw, "title", top, required=True)
     case_type = read_bool(raw, "case_type", top, default=True)
     publicity = read_int(raw, "publicity_days", top, default=0, low=0)
@@ -94,7 +98,8 @@ def parse_form(raw: Mapping[str, Any], top: Where) -> FormDefinition:
         order = expressions.compute_order(tuple(field_map.values()))
     except expressions.ExpressionError as exc:
         raise top.at("计算字段").fail(str(exc)) from None
-    return FormDefinition(code=code, title=title, source=top.path, case_type=case_type,
+    return FormDefinition(code=code, version=version, register_name=read_str(raw, "register_name", top),
+                          title=title, source=top.path, case_type=case_type,
                           publicity_days=publicity, copies=copies, sections=tuple(sections), rules=rules,
                           companion_of=companion_of, description=read_str(raw, "description", top), page=page,
                           compute_order=order)
@@ -355,8 +360,11 @@ def _rule(raw: Any, where: Where, fields: Mapping[str, FieldSpec]) -> RuleSpec:
             if key not in fields or fields[key].type is not FieldType.DATE:
                 raise where.fail(f"“{key}”不是本表的日期字段")
         days = read_int(raw, "days", where, default=0, low=1)
+    of = tuple(read_str_list(raw, "of", where))
+    if kind is RuleKind.DISABILITY_CERT and (len(of) != 3 or any(k not in fields for k in of)):
+        raise where.fail("disability_cert 规则的 of 应为本表的 [身份证号, 残疾类别, 残疾等级] 三个字段")
     return RuleSpec(kind=kind, field=target, message=message, when=when, expr=expr, op=op, other=other,
-                    start=start, end=end, days=days)
+                    start=start, end=end, days=days, of=of)
 
 
 def _check_refs(expr: expressions.Expression, fields: Mapping[str, FieldSpec], where: Where) -> None:

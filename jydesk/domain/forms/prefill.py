@@ -4,7 +4,11 @@ The context is a plain dict (built by jydesk.store.form_context on the desktop):
 
     {"village": {"code", "name", "town_name"}, "household": {...household columns, "id"},
      "applicant": {...person columns, "id", "sex", "birth_date", "age"},
-     "members": [{...same as applicant...}, ...], "clerk": {"name"}, "today": "YYYY-MM-DD"}
+     "members": [{...same as applicant...}, ...], "clerk": {"name"}, "today": "YYYY-MM-DD",
+     "case": {"form_code"}}
+
+A member's ``relation_to_applicant`` is derived by jydesk.domain.relations (None when the
+relations to the 户主 do not decide it); ``visit_tier`` is the person's 探访等级 name.
 
 For a visit, ``applicant`` is the person visited. A binding is
 
@@ -25,7 +29,7 @@ from jydesk.domain.entities import SPECS, Entity
 from jydesk.domain.forms.model import FieldSpec, FieldType, FormSpec
 from jydesk.domain.forms.values import CoercionError, coerce, is_empty, to_json
 
-PERSON_DERIVED = ("id", "sex", "birth_date", "age")
+PERSON_DERIVED = ("id", "sex", "birth_date", "age", "relation_to_applicant", "visit_tier")
 PERSON_KEYS = frozenset(SPECS[Entity.PERSON].fields) | frozenset(PERSON_DERIVED)
 HOUSEHOLD_KEYS = frozenset(SPECS[Entity.HOUSEHOLD].fields) | {"id"}
 ROOTS: dict[str, frozenset[str]] = {
@@ -35,6 +39,7 @@ ROOTS: dict[str, frozenset[str]] = {
     "clerk": frozenset({"name"}),
     "today": frozenset(),
     "members": frozenset({"count"}),
+    "case": frozenset({"form_code"}),  # the case a companion form (授权书) is printed for
 }
 LIST_ROOTS = frozenset({"members"})
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")

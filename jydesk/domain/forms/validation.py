@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from jydesk.domain import disability
 from jydesk.domain.errors import FieldError, ValidationError
 from jydesk.domain.forms.model import FieldSpec, FieldType, FormSpec, RuleKind, RuleSpec
 from jydesk.domain.forms.values import CoercionError, coerce, format_date, is_empty, quantize, to_json
@@ -132,7 +133,7 @@ def _convert_one(spec: FieldSpec, raw: Any, key: str, prefix: str, errors: list[
     except CoercionError as exc:
         if errors is None:
             return raw
-        errors.append(FieldError(key, _msg(prefix, f"“{spec.label}”{exc}"), "format"))
+        errors.append(FieldError(key, _msg(prefix, f"“{spec.label}”{exc}"), exc.code))
         return raw
 
 
@@ -157,7 +158,7 @@ def _field(spec: FieldSpec, raw: Any, key: str, prefix: str, errors: list[FieldE
     try:
         value = coerce(spec, raw)
     except CoercionError as exc:
-        errors.append(FieldError(key, _msg(prefix, f"“{spec.label}”{exc}"), "format"))
+        errors.append(FieldError(key, _msg(prefix, f"“{spec.label}”{exc}"), exc.code))
         return None
     if value is None:
         if spec.required:
@@ -301,6 +302,11 @@ def _apply_rule(rule: RuleSpec, lookup: Any, typed: Mapping[str, Any], key: str,
         words = _DATE_WORDS if isinstance(left, date) else _NUMBER_WORDS
         text = rule.message or f"“{spec.label}”应{words[rule.op]}“{other.label}”"
         errors.append(FieldError(key, _msg(prefix, text), "rule"))
+    elif rule.kind is RuleKind.DISABILITY_CERT:
+        cert = typed.get(rule.field)
+        problem = disability.cert_problem(cert, *(typed.get(k) for k in rule.of)) if cert else None
+        if problem:
+            errors.append(FieldError(key, _msg(prefix, rule.message or f"“{spec.label}”{problem}"), "rule"))
     elif rule.kind is RuleKind.MIN_DAYS:
         start, end = typed.get(rule.start), typed.get(rule.end)
         if not isinstance(start, date) or not isinstance(end, date):

@@ -25,7 +25,14 @@ CENT = Decimal("0.01")
 
 
 class CoercionError(ValueError):
-    """Raw input that is not a value of the field's type; the text completes “<label>”…"""
+    """Raw input that is not a value of the field's type; the text completes “<label>”…
+
+    ``code`` is the error code reported (``format`` unless the type says more, e.g. the
+    ``legacy`` of a 15-digit 身份证号)."""
+
+    def __init__(self, message: str, code: str = "format") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def is_empty(value: Any) -> bool:
@@ -68,7 +75,8 @@ def coerce(spec: FieldSpec, raw: Any) -> Any:
         try:
             return idnumber.parse(str(raw), field=spec.key).number
         except ValidationError as exc:
-            raise CoercionError(f"有误：{exc.message}") from None
+            code = exc.errors[0].code if exc.errors else "format"
+            raise CoercionError(f"有误：{exc.message}", "format" if code == "invalid" else code) from None
     if kind is FieldType.PHONE:
         number = re.sub(r"[\s()（）]", "", str(raw))
         if not _PHONE.match(number):

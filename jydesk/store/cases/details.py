@@ -52,6 +52,8 @@ class CaseDetail:
     decision_on: date | None
     decided_by: str | None
     events: list[EventRow] = field(default_factory=list)
+    form_version: int = 1  # the version of the form definition the case is filled with
+    register_no: str | None = None  # 登记编号 (from 受理)
 
     @property
     def facts(self) -> CaseFacts:
@@ -86,4 +88,5 @@ def load_case(store: Store, case_id: str) -> CaseDetail:
             case.applicant_id, name, case.applied_on, case.accepted_on, case.publicity_start, case.publicity_end,
             case.submitted_on, case.decision, case.decision_amount, case.decision_start_month,
             case.decision_reason, case.decision_on, case.decided_by,
-            [EventRow(e.at, e.actor, e.from_status, e.to_status, e.note) for e in events])
+            [EventRow(e.at, e.actor, e.from_status, e.to_status, e.note) for e in events],
+            case.form_version or 1, case.register_no)

@@ -15,6 +15,7 @@ from jydesk.domain.entities import CaseStatus
 from jydesk.domain.errors import FieldError, ValidationError
 from jydesk.domain.forms import FilledBy, FormDefinition, get_definition
 from jydesk.store.cases.details import CaseDetail, CaseNotFound, facts_of, load_case
+from jydesk.store.cases.register import assign_register_no
 from jydesk.store.cases.standards import case_standard
 from jydesk.store.database import Store
 from jydesk.store.form_context import prefill_context
@@ -112,7 +113,7 @@ def create_case(store: Store, actor: Actor, form_code: str, *, household_id: str
     values, _ = storable_values(defn, defn.prefill(context))
     values = _merge(defn, {}, values)
     with store.write(actor) as w:
-        case = w.add(Case(form_code=form_code, household_id=household_id, applicant_id=applicant_id,
+        case = w.add(Case(form_code=form_code, form_version=defn.version, household_id=household_id, applicant_id=applicant_id,
                           status=CaseStatus.DRAFT.value, data=values,
                           applied_on=casework.as_date(values.get("applied_on"))))
         w.add(CaseEvent(case_id=case.id, from_status=None, to_status=CaseStatus.DRAFT.value,
@@ -131,7 +132,7 @@ def save_values(store: Store, actor: Actor, case_id: str, values: Mapping[str, A
             raise CaseNotFound(case_id)
         if CaseStatus(case.status) not in casework.EDITABLE_STATUSES:
             raise ValidationError(FieldError("status", f"申请已{case.status}，不能再修改"))
-        defn = get_definition(case.form_code)
+        defn = get_definition(case.form_code, case.form_version)
         typed, errors = storable_values(defn, values)
         # A field whose new input is unreadable keeps its stored value (the input stays in the draft).
         keep = frozenset(_top_key(e.field) for e in errors if not _CELL.match(e.field))
@@ -151,7 +152,7 @@ def transition(store: Store, actor: Actor, case_id: str, target: CaseStatus | st
         case = w.session.get(Case, case_id)
         if case is None or case.deleted:
             raise CaseNotFound(case_id)
-        defn = get_definition(case.form_code)
+        defn = get_definition(case.form_code, case.form_version)
         plan = casework.plan_transition(facts_of(case), target, defn, on)
         note = plan.note
         if target is CaseStatus.ACCEPTED:
@@ -164,6 +165,8 @@ def transition(store: Store, actor: Actor, case_id: str, target: CaseStatus | st
         if plan.values:
             case.data = {**(case.data or {}), **plan.values}
         case.status = target.value
+        if target is not CaseStatus.DRAFT and assign_register_no(w.session, case, defn, case.accepted_on or on):
+            note += f"；登记编号 {case.register_no}"
         w.add(CaseEvent(case_id=case.id, from_status=before, to_status=target.value, at=datetime.now(),
                         actor=actor.name, note=note))
     return load_case(store, case_id)

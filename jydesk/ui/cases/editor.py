@@ -158,8 +158,8 @@ class CaseEditor(QWidget):
     def open_case(self, case_id: str, overlay: dict[str, Any] | None = None) -> None:
         """Show the stored case; ``overlay`` (a draft's raw values) replaces stored values."""
         case = svc.load_case(self.ctx.store, case_id)
-        defn = get_definition(case.form_code)
-        if self.defn is None or self.defn.code != defn.code:
+        defn = get_definition(case.form_code, case.form_version)
+        if self.defn is not defn:
             self._build(defn)
         self.defn, self.case = defn, case
         self._loading = True

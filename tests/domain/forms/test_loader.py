@@ -78,7 +78,7 @@ def test_unknown_form_is_a_key_error_with_a_chinese_message() -> None:
     with pytest.raises(UnknownFormError) as info:
         get_definition("dibaoo")
     assert isinstance(info.value, KeyError) and isinstance(info.value, DefinitionError)
-    assert str(info.value).startswith("没有编码为“dibaoo”的表单") and "最低生活保障申请审批表" in str(info.value)
+    assert str(info.value).startswith("没有编码为“dibaoo”的表单") and "最低生活保障申请审核确认表" in str(info.value)
 
 
 def test_minimal_definition_loads(tmp_path: Path) -> None:

@@ -38,7 +38,8 @@ def context() -> dict[str, Any]:
 def dibao_values(**changes: Any) -> dict[str, Any]:
     defn = get_definition("dibao")
     values = defn.prefill(context())
-    values.update(applied_on="2026-04-15", poverty_causes=["因病"], reason="户主长期患病，无稳定收入。")
+    values.update(applied_on="2026-04-15", poverty_causes=["因病"], reason="户主长期患病，无稳定收入。",
+                  application_scope="整户", close_relative="否")
     values = defn.complete(values)
     values.update(changes)
     return values
@@ -130,7 +131,7 @@ def test_sex_must_agree_with_the_id_number() -> None:
     ({"publicity_start": "2026-04-20", "publicity_end": "2026-04-18"}, "publicity_end", "“至”不能早于“公示起止日期”"),
     ({"investigated_on": "2026-04-01"}, "investigated_on", "“调查日期”不能早于“申请日期”"),
     ({"publicity_objection": "有异议"}, "objection_handling", "公示有异议时，请填写“异议处理情况”"),
-    ({"no_such_key": 1}, "no_such_key", "“最低生活保障申请审批表”中没有“no_such_key”这一项"),
+    ({"no_such_key": 1}, "no_such_key", "“最低生活保障申请审核确认表”中没有“no_such_key”这一项"),
 ])
 def test_field_errors(changes: dict[str, Any], field: str, message: str) -> None:
     errors = errors_by_field(get_definition("dibao").validate(dibao_values(**changes)))
@@ -147,7 +148,7 @@ def test_conditional_rules_of_other_forms() -> None:
                              "bank_account": "6228 4804 6912 3456 789", "reason": "行动不便"})
     errors = errors_by_field(canji.validate(values))
     assert errors == {"subsidy_types": "重度残疾人护理补贴限一、二级残疾人和三、四级智力、精神残疾人"}
-    assert canji.validate({**values, "disability_type": "智力"}) == []
+    assert canji.validate({**values, "disability_type": "智力", "disability_cert_no": HEAD + "53"}) == []
     gaoling = get_definition("gaoling")
     young = gaoling.prefill(context())  # applicant is 68: age computed from the ID number
     young.pop("applicant_age")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from jydesk.domain.entities import CaseStatus
 from jydesk.store import cases as svc
 from jydesk.store.models import Case, Draft, Person
-from jydesk.ui.cases.field_inputs import LongInput, MultiInput
+from jydesk.ui.cases.field_inputs import ChoiceInput, LongInput, MultiInput
 from jydesk.ui.cases.members_table import TableInput
 
 from ..conftest import close_quietly, open_window
@@ -91,6 +91,11 @@ def test_dibao_case_from_new_to_investigation(main_window, qtbot, demo_store, de
     causes = editor.inputs["poverty_causes"]
     assert isinstance(causes, MultiInput)
     causes.boxes["因病"].click()
+    for key, choice in (("application_scope", "整户"), ("close_relative", "否")):  # 第2版 (2021 rules)
+        field = editor.inputs[key]
+        assert isinstance(field, ChoiceInput)
+        field.combo.set_value(choice)
+        field.changed()
     assert editor.save() is True, editor.banner.text()
     assert editor.inputs["family_income"].value() is not None  # computed and shown
     with demo_store.read() as s:
