@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from jydesk.domain.care import CareFlag
+from jydesk.domain.disability import CATEGORY_DIGITS
 from jydesk.domain.idnumber import check_digit
 from jydesk.domain.ids import new_id
 from jydesk.domain.regions import DEFAULT_VILLAGE_CODE, DEFAULT_VILLAGE_NAME, town_of_village
@@ -149,7 +150,7 @@ def _members(rng: random.Random, ids: _Ids, today: date) -> list[dict[str, Any]]
         if rng.random() < 0.06:
             p["disability_type"] = rng.choice(("肢体", "视力", "听力", "智力", "精神", "言语"))
             p["disability_grade"] = rng.randint(1, 4)
-            p["disability_cert_no"] = p["id_number"] + f"{p['disability_grade'] + 40}"
+            p["disability_cert_no"] = p["id_number"] + CATEGORY_DIGITS[p["disability_type"]] + str(p["disability_grade"])
         return p
 
     people.append(person(_name(rng, surname), head_age, head_male, "本人"))

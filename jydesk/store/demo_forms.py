@@ -23,6 +23,7 @@ from jydesk.domain import casework
 from jydesk.domain.entities import CaseStatus
 from jydesk.domain.forms import FormDefinition, get_definition
 from jydesk.domain.idnumber import age_on, check_digit
+from jydesk.domain.relations import relate_members
 from jydesk.store.cases.editing import storable_values, village_keys
 from jydesk.store.serialize import to_json
 
@@ -72,7 +73,8 @@ def _typed(form: str, rng: random.Random, applicant: Mapping[str, Any], members:
            applied: date) -> dict[str, Any]:
     """What the clerk types into ``form`` (reasons, choices, bank details …)."""
     if form == "dibao":
-        return {"poverty_causes": rng.sample(["因病", "因残", "缺劳动力"], 2), "housing": "自有砖混房屋",
+        return {"application_scope": "整户", "close_relative": "否",
+                "poverty_causes": rng.sample(["因病", "因残", "缺劳动力"], 2), "housing": "自有砖混房屋",
                 "vehicles": "无", "financial_assets": f"{rng.randrange(0, 5000)}.00", "other_property": "无",
                 "reason": rng.choice(("家庭成员患重病，医疗支出大，收入不足以维持基本生活。", "主要劳动力残疾，家庭无稳定收入。"))}
     if form == "tekun":
@@ -82,15 +84,17 @@ def _typed(form: str, rng: random.Random, applicant: Mapping[str, Any], members:
                 "caregiver": rng.choice(INVESTIGATORS), "caregiver_phone": "13881234567", "housing": "自有土木结构房屋",
                 "reason": "年老体弱，无劳动能力，无生活来源，无法定赡养人，申请特困人员救助供养。"}
     if form == "linshi":
-        return {"hardship_type": rng.choice(("急难型", "支出型")), "urgent": False,
+        return {"hukou_type": "本地户籍", "hardship_type": rng.choice(("急难型", "支出型")), "urgent": False,
                 "hardship_causes": rng.sample(["突发重大疾病", "医疗费用支出过大", "基本生活必需支出突增"], 2),
                 "hardship_description": rng.choice(("房屋遭受火灾，生活用品损毁。", "家庭成员突发重病住院，自付费用较高。")),
                 "suggested_amount": "2000.00", "aid_form": ["发放救助金"]}
     if form == "canji":
         severe = applicant.get("disability_grade") in (1, 2) or applicant.get("disability_type") in ("智力", "精神")
-        return {"dibao_status": rng.choice(("否", "农村低保")), "is_tekun": False, "work_injury_care": False,
+        dibao = rng.choice(("否", "农村低保")) if severe else "农村低保"  # 生活补贴 only in a 低保 household
+        subsidies = (["困难残疾人生活补贴"] if dibao != "否" else []) + (["重度残疾人护理补贴"] if severe else [])
+        return {"dibao_status": dibao, "is_tekun": False, "work_injury_care": False,
                 "other_similar": False, "bank_name": rng.choice(BANKS), "bank_account": _account(rng),
-                "subsidy_types": ["困难残疾人生活补贴", "重度残疾人护理补贴"] if severe else ["困难残疾人生活补贴"],
+                "subsidy_types": subsidies,
                 "reason": "本人持有残疾人证，家庭生活困难，申请残疾人两项补贴。"}
     if form == "gaoling":
         return {"bank_name": rng.choice(BANKS), "bank_account": _account(rng)}
@@ -99,13 +103,14 @@ def _typed(form: str, rng: random.Random, applicant: Mapping[str, Any], members:
         guardian = adults[0] if adults else None
         name = guardian["name"] if guardian else "张秀英"
         return {"father_name": "李强", "father_id_number": _id_number(rng, applied.year - 40),
-                "father_situation": "服刑在押", "father_proof": "人民法院刑事判决书",
+                "father_situation": "服刑在押", "father_months": rng.randint(18, 96), "father_proof": "人民法院刑事判决书",
                 "mother_name": "陈红", "mother_id_number": _id_number(rng, applied.year - 38),
                 "mother_situation": "重病", "mother_proof": "县级以上医院诊断证明",
                 "guardian_name": name, "guardian_relation": guardian["relation"] if guardian else "祖母",
                 "guardian_phone": (guardian or {}).get("phone") or "15982345678",
                 "guardian_id_number": guardian["id_number"] if guardian else _id_number(rng, applied.year - 65),
                 "bank_name": rng.choice(BANKS), "account_name": name, "bank_account": _account(rng),
+                "schooling": "义务教育" if applicant.get("age", 10) >= 6 else "学龄前", "support_received": ["无"],
                 "reason": "父母均不能履行抚养义务，孩子由亲属照料，申请事实无人抚养儿童基本生活补贴。"}
     raise KeyError(form)
 
@@ -144,8 +149,12 @@ def case_row(rng: random.Random, form: str, status: CaseStatus, context: Mapping
     days = casework.publicity_days(form, defn.publicity_days, {"applicant_id_number": applicant["id_number"]}, today)
     columns, workflow = _timeline(rng, defn, status, days, today)
     applied = columns["applied_on"]
+    members = [_aged(m, applied) for m in context["members"]]
+    relate_members(members, applicant)
+    for m in members:  # what the clerk types where the relations to the head do not decide it
+        m["relation_to_applicant"] = m["relation_to_applicant"] or "其他亲属"
     values = defn.prefill({**context, "today": applied.isoformat(), "applicant": _aged(applicant, applied),
-                           "members": [_aged(m, applied) for m in context["members"]]})
+                           "members": members})
     values.update(_typed(form, rng, applicant, context["members"], columns["applied_on"]))
     values.update({k: v for k, v in workflow.items() if defn.has_field(k)})
     values = defn.complete(values)
@@ -156,8 +165,8 @@ def case_row(rng: random.Random, form: str, status: CaseStatus, context: Mapping
         errors = [e for e in errors if e.code != "required"]
     if errors:
         raise DemoDataError(f"演示数据“{defn.title}”（{status}）不合规则：" + "；".join(e.message for e in errors))
-    return {"form_code": form, "household_id": context["household"]["id"], "applicant_id": applicant["id"],
-            "status": status.value, "data": stored, **columns}
+    return {"form_code": form, "form_version": defn.version, "household_id": context["household"]["id"],
+            "applicant_id": applicant["id"], "status": status.value, "data": stored, **columns}
 
 
 VISIT_NOTES = (
