@@ -36,8 +36,16 @@ def _on_connect(store: Store, statement: str) -> Iterator[None]:
 @contextmanager
 def storage_fault(store: Store, kind: str) -> Iterator[None]:
     if kind == "full":
-        with store.sql() as conn:
-            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        # VACUUM first: no free pages and packed B-tree pages, so the next write needs a new page
+        # (without it a small change can fit in free space and the "full" disk lets it through).
+        store.engine.dispose()
+        plain = sqlite3.connect(store.path, isolation_level=None)
+        try:
+            plain.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            plain.execute("VACUUM")
+            pages = plain.execute("PRAGMA page_count").fetchone()[0]
+        finally:
+            plain.close()
         with _on_connect(store, f"PRAGMA max_page_count={pages}"):
             yield
     elif kind == "read_only":

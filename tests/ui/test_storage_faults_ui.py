@@ -17,6 +17,10 @@ from .helpers import first_household_with, type_text
 
 pytestmark = pytest.mark.usefixtures("app_styled")
 
+# A long address: its ~170 new search-index bigrams need new database pages, so a "full" disk
+# (no page may be added) refuses the save whatever free room the existing pages happen to have.
+ADDRESS = "简城街道安象街社区9组99号" + "".join(chr(0x4E00 + 97 * i) for i in range(160))
+
 
 @pytest.mark.parametrize(("kind", "words"), [("full", "磁盘空间不足"), ("locked", "占用"), ("read_only", "只读")])
 def test_household_editor_keeps_the_input_and_says_what_to_do(main_window, qtbot, demo_store: Store, kind: str,  # type: ignore[no-untyped-def]
@@ -25,15 +29,15 @@ def test_household_editor_keeps_the_input_and_says_what_to_do(main_window, qtbot
     main_window.ctx.hub.open_record.emit("household", household_id)
     editor = main_window.panel("detail").editor
     editor.address.clear()
-    type_text(qtbot, editor.address, "简城街道安象街社区9组99号")
+    type_text(qtbot, editor.address, ADDRESS)
     assert editor.is_dirty()
     with storage_fault(demo_store, kind):
         qtbot.keyClick(editor.address, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
         assert words in editor.banner.text() and "未能保存" in editor.banner.text()
-        assert editor.is_dirty() and editor.address.text() == "简城街道安象街社区9组99号"
+        assert editor.is_dirty() and editor.address.text() == ADDRESS
     assert editor.save(), editor.banner.text()  # the cause is gone
     with demo_store.read() as s:
-        assert s.get(Household, household_id).address == "简城街道安象街社区9组99号"  # type: ignore[union-attr]
+        assert s.get(Household, household_id).address == ADDRESS  # type: ignore[union-attr]
 
 
 def test_case_editor_keeps_the_input_on_a_full_disk(main_window, qtbot, demo_store: Store, demo_actor) -> None:  # type: ignore[no-untyped-def]
