@@ -14,11 +14,12 @@ from datetime import date
 from operator import mul
 
 from jydesk.domain.errors import FieldError, ValidationError
+from jydesk.domain.text import clean, halfwidth
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
-_EIGHTEEN = re.compile(r"^\d{17}[\dX]$")
-_FIFTEEN = re.compile(r"^\d{15}$")
+_EIGHTEEN = re.compile(r"^\d{17}[\dX]$", re.ASCII)
+_FIFTEEN = re.compile(r"^\d{15}$", re.ASCII)
 _EARLIEST_BIRTH = date(1880, 1, 1)
 _SPACE = re.compile(r"\s+")
 _ZERO_WEIGHT = ord("0") * sum(WEIGHTS)  # the weighted sum of seventeen "0" characters
@@ -56,10 +57,10 @@ class IdNumber:
 
 
 def normalise(raw: str) -> str:
-    """Strip spaces and make a trailing x upper case."""
+    """Strip spaces, turn full-width digits and letters into ASCII, make a trailing x upper case."""
     if type(raw) is str and raw.isascii() and raw.isalnum():  # nothing to strip (the usual case)
         return raw.upper()
-    return _SPACE.sub("", raw or "").upper()
+    return _SPACE.sub("", halfwidth(clean(raw or ""))).upper()
 
 
 def parse(raw: str, *, today: date | None = None, field: str = "id_number") -> IdNumber:
@@ -100,6 +101,9 @@ def _parse_any(number: str, today: date, field: str) -> IdNumber:
 
     if not number:
         raise fail("身份证号不能为空", "required")
+    if not number.isascii():
+        bad = next(c for c in number if not c.isascii())
+        raise fail(f"身份证号只能填写半角数字和X，不能含有“{bad}”", "format")
     if _FIFTEEN.match(number):
         try:
             upgraded = upgrade_15(number)

@@ -10,6 +10,7 @@ from jydesk.domain import idnumber
 from jydesk.domain.care import CARE_FLAGS, validate_override
 from jydesk.domain.contact import validate_phone
 from jydesk.domain.errors import FieldError, ValidationError
+from jydesk.domain.text import clean
 
 RELATIONS = ("本人", "配偶", "子", "女", "儿媳", "女婿", "父亲", "母亲", "孙子", "孙女", "外孙子女",
              "兄弟姐妹", "祖父母", "其他")
@@ -44,7 +45,7 @@ def validate_person(values: dict[str, Any], *, today: date | None = None) -> dic
     """
     errors: list[FieldError] = []
     out = dict(values)
-    name = (values.get("name") or "").strip()
+    name = clean(values.get("name") or "")
     if not name:
         errors.append(FieldError("name", "姓名不能为空", "required"))
     elif len(name) > 40:
@@ -108,7 +109,7 @@ def validate_household(values: dict[str, Any]) -> dict[str, Any]:
     """Check a household's fields; return normalised values."""
     errors: list[FieldError] = []
     out = dict(values)
-    address = (values.get("address") or "").strip()
+    address = clean(values.get("address") or "")
     if not address:
         errors.append(FieldError("address", "家庭住址不能为空", "required"))
     elif len(address) > 200:
