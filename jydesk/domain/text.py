@@ -66,23 +66,26 @@ def ascii_code(text: str, label: str) -> str:
     return text
 
 
-def clean_value(value: Any, depth: int = 0) -> Any:
+def clean_value(value: Any, depth: int = 0, *, max_length: int | None = None) -> Any:
     """A JSON value with every string (keys included) cleaned; TextProblem if it is nested
-    deeper than :data:`MAX_DEPTH`. Returns ``value`` itself when nothing changed."""
+    deeper than :data:`MAX_DEPTH` or has a text longer than ``max_length``. Returns
+    ``value`` itself when nothing changed."""
     kind = type(value)
     if kind is str:
-        return clean(value)
+        text = clean(value)
+        if max_length is not None and len(text) > max_length:
+            raise TextProblem(f"文字不能超过{max_length}个字")
+        return text
+    if kind is not dict and kind is not list:
+        return value
+    if depth >= MAX_DEPTH:
+        raise TextProblem(f"内容嵌套超过{MAX_DEPTH}层")
     if kind is dict:
-        if depth >= MAX_DEPTH:
-            raise TextProblem(f"内容嵌套超过{MAX_DEPTH}层")
-        out = {clean(k) if type(k) is str else k: clean_value(v, depth + 1) for k, v in value.items()}
-        return value if out == value else out
-    if kind is list:
-        if depth >= MAX_DEPTH:
-            raise TextProblem(f"内容嵌套超过{MAX_DEPTH}层")
-        items = [clean_value(v, depth + 1) for v in value]
-        return value if items == value else items
-    return value
+        out: Any = {clean_value(k, max_length=max_length) if type(k) is str else k:
+                    clean_value(v, depth + 1, max_length=max_length) for k, v in value.items()}
+    else:
+        out = [clean_value(v, depth + 1, max_length=max_length) for v in value]
+    return value if out == value else out
 
 
 def clean_fields(values: dict[str, Any]) -> dict[str, Any]:
