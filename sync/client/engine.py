@@ -110,7 +110,7 @@ class SyncClient:
         self.progress = progress
         self.after_response = after_response
         self.lock = FileLock(str(store.path) + ".sync.lock", timeout=lock_timeout)
-        self.answered = 0  # batches the server answered (it can take batches: see _split)
+        self.answered = 0  # batches the server answered (see _split)
 
     def close(self) -> None:
         self.transport.close()
@@ -189,9 +189,10 @@ class SyncClient:
                 break
         return summary
 
-    def send_batch(self, batch_id: str, summary: SyncSummary) -> bool:
+    def send_batch(self, batch_id: str, summary: SyncSummary, *, splitting_since: int | None = None) -> bool:
         """Send one fixed batch (unchanged on every retry) and apply the answer. True if the
-        server refused the batch as such (too big, id taken) and its rows wait for a new batch."""
+        server refused the batch as such (too big, id taken) and its rows wait for a new batch.
+        ``splitting_since``: the batch is a part of a failing one, split when ``answered`` was this."""
         with self.store.read() as s:
             batch, rows = outbox.load_batch(s, batch_id, self.creds.device_id)
             row_ids = [r.id for r in rows]
@@ -201,7 +202,8 @@ class SyncClient:
             answer = self.transport.json("POST", "/batches", batch)
         except (NetworkError, RequestRefused) as exc:
             if split.splits(exc):
-                return self._split(batch_id, row_ids, exc, summary)
+                since = self.answered if splitting_since is None else splitting_since
+                return self._split(batch_id, row_ids, exc, summary, since)
             if not isinstance(exc, RequestRefused):
                 raise
             if exc.code == "batch_id_reused":
@@ -230,9 +232,10 @@ class SyncClient:
                       "warning")
         return False
 
-    def _split(self, batch_id: str, row_ids: list[int], exc: SyncError, summary: SyncSummary) -> bool:
+    def _split(self, batch_id: str, row_ids: list[int], exc: SyncError, summary: SyncSummary, since: int) -> bool:
         """Send the batch's changes in halves to find the one the server cannot take
-        (``sync.client.split``); that one goes to 被退回 with the server's answer."""
+        (``sync.client.split``); that one goes to 被退回 with the server's answer — if the
+        server answered another part meanwhile (else it is failing for all, not for this change)."""
         if len(row_ids) > 1:
             halves = split.split_batch(self.store, batch_id, row_ids)
             write_log(self.store, f"批次 {batch_id[-8:]} 未能上传（{exc.message}），已拆成两批重新发送，以找出服务器无法接收的修改",
@@ -240,11 +243,11 @@ class SyncClient:
             policy = self.transport.retry
             self.transport.retry = replace(policy, attempts=min(policy.attempts, split.SPLIT_ATTEMPTS))
             try:
-                return any([self.send_batch(half, summary) for half in halves])
+                return any([self.send_batch(half, summary, splitting_since=since) for half in halves])
             finally:
                 self.transport.retry = policy
-        if isinstance(exc, NetworkError) and not self.answered:
-            raise exc  # no batch got through: the server fails for all, not for this change
+        if isinstance(exc, NetworkError) and self.answered == since:
+            raise exc
         split.refuse(self.store, batch_id, exc)
         summary.pushed["rejected"] += 1
         write_log(self.store, f"批次 {batch_id[-8:]} 中的一条修改服务器无法接收（{exc.message}），已列入“被退回”，其余修改照常上传",
