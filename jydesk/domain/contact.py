@@ -10,11 +10,14 @@ from jydesk.domain.text import clean, halfwidth
 _MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
 _LANDLINE = re.compile(r"^(0\d{2,3})?\d{7,8}$", re.ASCII)
 _BANK = re.compile(r"^\d{12,19}$", re.ASCII)
+_SEPARATORS = re.compile(r"[\s\-()（）]")
 
 
 def normalise_phone(raw: str | None) -> str:
     """Without spaces, hyphens and brackets; full-width digits as ASCII."""
-    return re.sub(r"[\s\-()（）]", "", halfwidth(clean(raw or "")))
+    if type(raw) is str and raw.isascii() and raw.isdigit():  # nothing to do (the usual case)
+        return raw
+    return _SEPARATORS.sub("", halfwidth(clean(raw or "")))
 
 
 def validate_phone(raw: str | None, field: str = "phone", label: str = "联系电话") -> str | None:

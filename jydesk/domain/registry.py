@@ -10,7 +10,6 @@ from jydesk.domain import idnumber
 from jydesk.domain.care import CARE_FLAGS, validate_override
 from jydesk.domain.contact import validate_phone
 from jydesk.domain.errors import FieldError, ValidationError
-from jydesk.domain.text import clean
 
 RELATIONS = ("本人", "配偶", "子", "女", "儿媳", "女婿", "父亲", "母亲", "孙子", "孙女", "外孙子女",
              "兄弟姐妹", "祖父母", "其他")
@@ -45,7 +44,7 @@ def validate_person(values: dict[str, Any], *, today: date | None = None) -> dic
     """
     errors: list[FieldError] = []
     out = dict(values)
-    name = clean(values.get("name") or "")
+    name = (values.get("name") or "").strip()  # text is cleaned before (jydesk.domain.text)
     if not name:
         errors.append(FieldError("name", "姓名不能为空", "required"))
     elif len(name) > 40:
@@ -109,7 +108,7 @@ def validate_household(values: dict[str, Any]) -> dict[str, Any]:
     """Check a household's fields; return normalised values."""
     errors: list[FieldError] = []
     out = dict(values)
-    address = clean(values.get("address") or "")
+    address = (values.get("address") or "").strip()
     if not address:
         errors.append(FieldError("address", "家庭住址不能为空", "required"))
     elif len(address) > 200:

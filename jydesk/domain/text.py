@@ -41,9 +41,9 @@ class TextProblem(ValueError):
         self.message = message
 
 
-def clean(text: str) -> str:
+def clean(text: str, _work: Any = _WORK.search, _nfc: Any = unicodedata.is_normalized) -> str:
     """``text`` as stored (see the module docstring)."""
-    if _WORK.search(text) is None and (text.isascii() or unicodedata.is_normalized("NFC", text)):
+    if _work(text) is None and (text.isascii() or _nfc("NFC", text)):
         return text.strip(_SPACE)
     text = _REMOVED.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     if not text.isascii():

@@ -48,11 +48,12 @@ def test_full_width_id_number_and_phone_are_converted() -> None:
         idnumber.parse("٣" + number[1:])
 
 
-def test_registry_rules_store_clean_text() -> None:
+def test_registry_rules_convert_full_width_numbers() -> None:
     number = "51018519800101002" + idnumber.check_digit("51018519800101002")
-    person = validate_person({"name": " 张\x00三 ", "id_number": halfwidth(number), "phone": "１３８００００００００"})
-    assert (person["name"], person["phone"]) == ("张三", "13800000000")
-    assert validate_household({"address": "简城\x00街道\u202e1号"})["address"] == "简城街道1号"
+    wide = number.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789X"})
+    person = validate_person({"name": "张三", "id_number": wide, "phone": "１３８００００００００"})
+    assert (person["id_number"], person["phone"]) == (number, "13800000000")
+    assert validate_household({"address": "简城街道1号", "phone": "（028）２７００００００"})["phone"] == "02827000000"
 
 
 def test_clean_value_cleans_nested_text_and_refuses_deep_nesting() -> None:
