@@ -149,13 +149,14 @@ def _validate(obj: SyncRecord, session: Session, writer: Writer, changed: set[st
                 setattr(obj, key, value)
 
 
+_USER_TEXT = frozenset({"username", "display_name"})
+_TEXT = {entity: frozenset({*spec.fields, "data"}) for entity, spec in SPECS.items()}
+
+
 def _clean_text(obj: Any) -> None:
     """Every text value of a record (form values included) as stored (``jydesk.domain.text``)."""
-    names = ("username", "display_name") if isinstance(obj, User) else SPECS[obj.__entity__].fields
-    values = {n: getattr(obj, n) for n in names}
-    data = getattr(obj, "data", None)
-    if data:
-        values["data"] = data
+    names = _USER_TEXT if isinstance(obj, User) else _TEXT[obj.__entity__]
+    values = {n: v for n, v in obj.__dict__.items() if n in names}  # what is loaded or set (not via the ORM: fast)
     try:
         cleaned = clean_fields(values)
     except TextProblem as exc:
