@@ -14,11 +14,12 @@ from datetime import date
 from operator import mul
 
 from jydesk.domain.errors import FieldError, ValidationError
+from jydesk.domain.text import clean, halfwidth
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
-_EIGHTEEN = re.compile(r"^\d{17}[\dX]$")
-_FIFTEEN = re.compile(r"^\d{15}$")
+_EIGHTEEN = re.compile(r"^\d{17}[\dX]$", re.ASCII)
+_FIFTEEN = re.compile(r"^\d{15}$", re.ASCII)
 _EARLIEST_BIRTH = date(1880, 1, 1)
 _SPACE = re.compile(r"\s+")
 _ZERO_WEIGHT = ord("0") * sum(WEIGHTS)  # the weighted sum of seventeen "0" characters
@@ -55,21 +56,11 @@ class IdNumber:
         return mask(self.number)
 
 
-# Full-width digits and X (０-９, Ｘ, ｘ) as typed with a Chinese input method in full-width mode.
-_FULL_WIDTH = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "Ｘ": "X", "ｘ": "X"})
-
-
-def halfwidth(raw: str) -> str:
-    """Full-width digits and X made half-width (the one conversion a 身份证号 needs; a general
-    text normaliser, once the project has one, may take its place here)."""
-    return raw.translate(_FULL_WIDTH)
-
-
 def normalise(raw: str) -> str:
-    """Strip spaces, make full-width digits half-width and a trailing x upper case."""
+    """Strip spaces, turn full-width digits and letters into ASCII, make a trailing x upper case."""
     if type(raw) is str and raw.isascii() and raw.isalnum():  # nothing to strip (the usual case)
         return raw.upper()
-    return _SPACE.sub("", halfwidth(raw or "")).upper()
+    return _SPACE.sub("", halfwidth(clean(raw or ""))).upper()
 
 
 def parse(raw: str, *, today: date | None = None, field: str = "id_number") -> IdNumber:
@@ -110,6 +101,9 @@ def _parse_any(number: str, today: date, field: str) -> IdNumber:
 
     if not number:
         raise fail("身份证号不能为空", "required")
+    if not number.isascii():
+        bad = next(c for c in number if not c.isascii())
+        raise fail(f"身份证号只能填写半角数字和X，不能含有“{bad}”", "format")
     if _FIFTEEN.match(number):
         try:
             upgraded = upgrade_15(number)

@@ -44,7 +44,7 @@ def validate_person(values: dict[str, Any], *, today: date | None = None) -> dic
     """
     errors: list[FieldError] = []
     out = dict(values)
-    name = (values.get("name") or "").strip()
+    name = (values.get("name") or "").strip()  # text is cleaned before (jydesk.domain.text)
     if not name:
         errors.append(FieldError("name", "姓名不能为空", "required"))
     elif len(name) > 40:

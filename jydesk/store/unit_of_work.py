@@ -21,6 +21,7 @@ from jydesk.domain.entities import DATA_PREFIX, SPECS
 from jydesk.domain.errors import FieldError, ValidationError
 from jydesk.domain.ids import new_id
 from jydesk.domain.registry import validate_household, validate_person
+from jydesk.domain.text import TextProblem, clean_fields
 from jydesk.store import search
 from jydesk.store.actor import SERVER_ACTOR as SERVER_ACTOR  # re-exported
 from jydesk.store.actor import SYSTEM_ACTOR as SYSTEM_ACTOR  # re-exported
@@ -124,6 +125,7 @@ def _validate(obj: SyncRecord, session: Session, writer: Writer, changed: set[st
     """Domain validation of a new (changed=None) or changed record; normalises values in place."""
     if writer.origin == "local" and writer.village_code and obj.village_code != writer.village_code:
         raise ValidationError(FieldError("village_code", "只能登记本村(社区)的记录"))
+    _clean_text(obj)
     if isinstance(obj, Person):
         values = validate_person({k: getattr(obj, k) for k in (
             "name", "id_number", "relation", "phone", "disability_type", "disability_grade",
@@ -145,6 +147,24 @@ def _validate(obj: SyncRecord, session: Session, writer: Writer, changed: set[st
         for key, value in values.items():
             if getattr(obj, key) != value:
                 setattr(obj, key, value)
+
+
+_USER_TEXT = frozenset({"username", "display_name"})
+_TEXT = {entity: frozenset({*spec.fields, "data"}) for entity, spec in SPECS.items()}
+
+
+def _clean_text(obj: Any) -> None:
+    """Every text value of a record (form values included) as stored (``jydesk.domain.text``)."""
+    names = _USER_TEXT if isinstance(obj, User) else _TEXT[obj.__entity__]
+    values = {n: v for n, v in obj.__dict__.items() if n in names}  # what is loaded or set (not via the ORM: fast)
+    try:
+        cleaned = clean_fields(values)
+    except TextProblem as exc:
+        raise ValidationError(FieldError("data", f"表单内容{exc.message}", "format")) from None
+    for name, value in cleaned.items():
+        setattr(obj, name, value)
+    if isinstance(obj, User) and not obj.display_name:
+        raise ValidationError(FieldError("display_name", "姓名不能为空", "required"))
 
 
 def _audit_changes(pairs: dict[str, tuple[Any, Any]]) -> dict[str, Any]:
@@ -174,8 +194,11 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
         elif isinstance(obj, User):
             if obj.id is None:
                 obj.id = new_id()  # the audit entry must name the account
+            _clean_text(obj)
             writer.audit("create_user", entity="user", record_id=obj.id, detail=obj.username)
     for obj in list(session.dirty):
+        if isinstance(obj, User) and session.is_modified(obj):
+            _clean_text(obj)
         if isinstance(obj, SyncRecord) and session.is_modified(obj):
             pairs = _changed_values(obj)
             if not pairs:
@@ -236,6 +259,10 @@ def bulk_insert(writer: Writer, model: type[SyncRecord], rows: list[dict[str, An
     seen_ids: set[str] = set()
     for raw in rows:
         row = dict(raw)
+        try:
+            row.update(clean_fields(row))
+        except TextProblem as exc:
+            raise ValidationError(FieldError("data", f"表单内容{exc.message}", "format")) from None
         if model is Person:
             row = validate_person(row)
             if row["id_number"] in seen_ids:

@@ -14,7 +14,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import httpx
@@ -24,8 +24,8 @@ from sqlalchemy import delete, func, select
 from jydesk.store.database import Store
 from jydesk.store.sync_models import SyncLogEntry
 from jydesk.store.unit_of_work import SERVER_ACTOR
-from sync.client import apply, attachments, outbox, state
-from sync.client.errors import AuthError, NotEnrolledError, RequestRefused, SyncError
+from sync.client import apply, attachments, outbox, split, state
+from sync.client.errors import AuthError, NetworkError, NotEnrolledError, RequestRefused, SyncError
 from sync.client.transport import RetryPolicy, Transport
 from sync.protocol.models import BatchResult, HeldAnswer, PullResult
 from sync.protocol.wire import device_authorization
@@ -110,6 +110,7 @@ class SyncClient:
         self.progress = progress
         self.after_response = after_response
         self.lock = FileLock(str(store.path) + ".sync.lock", timeout=lock_timeout)
+        self.answered = 0  # batches the server answered (see _split)
 
     def close(self) -> None:
         self.transport.close()
@@ -188,16 +189,23 @@ class SyncClient:
                 break
         return summary
 
-    def send_batch(self, batch_id: str, summary: SyncSummary) -> bool:
+    def send_batch(self, batch_id: str, summary: SyncSummary, *, splitting_since: int | None = None) -> bool:
         """Send one fixed batch (unchanged on every retry) and apply the answer. True if the
-        server refused the batch as such (too big, id taken) and its rows wait for a new batch."""
+        server refused the batch as such (too big, id taken) and its rows wait for a new batch.
+        ``splitting_since``: the batch is a part of a failing one, split when ``answered`` was this."""
         with self.store.read() as s:
-            batch, _rows = outbox.load_batch(s, batch_id, self.creds.device_id)
+            batch, rows = outbox.load_batch(s, batch_id, self.creds.device_id)
+            row_ids = [r.id for r in rows]
         if not batch.changes:
             return False
         try:
             answer = self.transport.json("POST", "/batches", batch)
-        except RequestRefused as exc:
+        except (NetworkError, RequestRefused) as exc:
+            if split.splits(exc):
+                since = self.answered if splitting_since is None else splitting_since
+                return self._split(batch_id, row_ids, exc, summary, since)
+            if not isinstance(exc, RequestRefused):
+                raise
             if exc.code == "batch_id_reused":
                 self._reissue(batch_id)
                 write_log(self.store, f"批次 {batch_id[-8:]} 的编号已被占用，已换新编号重新发送", "warning")
@@ -208,6 +216,7 @@ class SyncClient:
                 write_log(self.store, f"批次 {batch_id[-8:]} 超过服务器的限制，已拆成更小的批次重新发送", "warning")
                 return True
             raise
+        self.answered += 1
         result = BatchResult.model_validate(answer)
         if self.after_response:
             self.after_response(batch_id, result)
@@ -221,6 +230,28 @@ class SyncClient:
         if outcome.counts.get("rejected"):
             write_log(self.store, f"批次 {batch_id[-8:]} 中有 {outcome.counts['rejected']} 条修改被退回，请在“同步”面板查看原因并修改后重发",
                       "warning")
+        return False
+
+    def _split(self, batch_id: str, row_ids: list[int], exc: SyncError, summary: SyncSummary, since: int) -> bool:
+        """Send the batch's changes in halves to find the one the server cannot take
+        (``sync.client.split``); that one goes to 被退回 with the server's answer — if the
+        server answered another part meanwhile (else it is failing for all, not for this change)."""
+        if len(row_ids) > 1:
+            halves = split.split_batch(self.store, batch_id, row_ids)
+            write_log(self.store, f"批次 {batch_id[-8:]} 未能上传（{exc.message}），已拆成两批重新发送，以找出服务器无法接收的修改",
+                      "warning")
+            policy = self.transport.retry
+            self.transport.retry = replace(policy, attempts=min(policy.attempts, split.SPLIT_ATTEMPTS))
+            try:
+                return any([self.send_batch(half, summary, splitting_since=since) for half in halves])
+            finally:
+                self.transport.retry = policy
+        if isinstance(exc, NetworkError) and self.answered == since:
+            raise exc
+        split.refuse(self.store, batch_id, exc)
+        summary.pushed["rejected"] += 1
+        write_log(self.store, f"批次 {batch_id[-8:]} 中的一条修改服务器无法接收（{exc.message}），已列入“被退回”，其余修改照常上传",
+                  "warning")
         return False
 
     def _reissue(self, batch_id: str) -> None:

@@ -8,6 +8,7 @@ is bounded so a tiny hostile body cannot expand without limit.
 from __future__ import annotations
 
 import gzip
+import json
 import zlib
 from typing import Any
 
@@ -33,7 +34,12 @@ def dumps(value: BaseModel | Any) -> bytes:
     """JSON bytes of a model or plain value (datetimes as ISO 8601)."""
     if isinstance(value, BaseModel):
         value = value.model_dump(mode="json")
-    return orjson.dumps(value)
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        # a lone surrogate (text saved before jydesk.domain.text cleaned it) cannot be UTF-8:
+        # send it escaped, as JSON allows; the server drops it
+        return json.dumps(value, separators=(",", ":")).encode()
 
 
 def loads(data: bytes | str) -> Any:

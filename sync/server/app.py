@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -18,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as SqlTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -39,11 +40,21 @@ from sync.server.records import utcnow
 log = logging.getLogger("jydesk.server")
 API = m.API_PREFIX
 SHA256_PATH = Path(pattern=r"^[0-9a-f]{64}$", description="文件的 SHA-256（小写十六进制）")
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    code: {"model": m.Problem, "content": {m.PROBLEM_CONTENT_TYPE: {}}, "description": desc}
-    for code, desc in ((400, "请求有误"), (401, "未登录或凭据无效"), (413, "内容过大"), (422, "内容不正确"),
-                       (429, "请求过于频繁"), (503, "服务器繁忙，稍后重试"))
-}
+_PROBLEM_TEXT = {400: "请求有误", 401: "未登录或凭据无效", 403: "无权操作", 404: "找不到", 409: "与服务器上的状态冲突",
+                 410: "已过期", 413: "内容过大", 415: "不支持的内容编码", 422: "内容不正确", 429: "请求过于频繁",
+                 503: "服务器繁忙，稍后重试"}
+#: What any route may answer: the body middleware (400 damaged compression, 413, 415) and
+#: 503 while the database is unavailable.
+_ANY_ROUTE = (400, 413, 415, 503)
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of a route's problem answers: ``statuses`` and :data:`_ANY_ROUTE`."""
+    return {code: {"model": m.Problem, "content": {m.PROBLEM_CONTENT_TYPE: {}}, "description": _PROBLEM_TEXT[code]}
+            for code in sorted({*_ANY_ROUTE, *statuses})}
+
+
+DEVICE_PROBLEMS = (401, 422, 429)  # authentication, parameters, the device's rate limit
 device_bearer = HTTPBearer(auto_error=False, scheme_name="device", description="Bearer <device_id>.<secret>")
 reviewer_bearer = HTTPBearer(auto_error=False, scheme_name="reviewer", description="Bearer <登录令牌>")
 PYDANTIC_MESSAGES = {
@@ -125,8 +136,20 @@ class _OrjsonRequest(Request):
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            self._json = orjson.loads(await self.body())
+            body = await self.body()
+            try:
+                self._json = orjson.loads(body)
+            except orjson.JSONDecodeError as exc:
+                if "surrogate" not in str(exc):
+                    raise
+                # JSON allows an escaped lone surrogate, which no text can store: drop it
+                # as jydesk.domain.text.clean does, so only the changes holding one differ
+                self._json = orjson.loads(_LONE_SURROGATE.sub(b"", body))
         return self._json
+
+
+_LONE_SURROGATE = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"
+                             rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 
 
 class _OrjsonRoute(APIRoute):
@@ -139,7 +162,9 @@ class _OrjsonRoute(APIRoute):
         return route
 
 
-def _field_of(loc: tuple[Any, ...]) -> str:
+def _field_of(loc: tuple[Any, ...], kind: str = "") -> str:
+    if kind == "json_invalid":  # the location is a character position, not a field
+        return ""
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts)
 
@@ -167,7 +192,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     async def _invalid(_request: Request, exc: RequestValidationError) -> Response:
         errors = []
         for e in exc.errors():
-            name = _field_of(tuple(e.get("loc", ())))
+            name = _field_of(tuple(e.get("loc", ())), e.get("type", ""))
             text = PYDANTIC_MESSAGES.get(e.get("type", ""), "格式不正确")
             errors.append({"field": name or None, "code": e.get("type", "invalid"),
                            "message": f"{name}：{text}" if name else text})
@@ -182,6 +207,10 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
 
     @app.exception_handler(DBAPIError)
     async def _database_down(request: Request, exc: DBAPIError) -> Response:
+        if isinstance(exc, DataError):  # a value the database cannot take (a NUL in text …)
+            log.warning("value refused by the database on %s %s: %s", request.method, request.url.path,
+                        str(exc.orig).splitlines()[0] if exc.orig else exc.__class__.__name__)
+            return problem_response(ServiceError(ErrorCode.INVALID_REQUEST, 422, "请求中有服务器无法保存的内容（如不可见的控制字符）"))
         if not isinstance(exc, OperationalError | SqlTimeout) and not exc.connection_invalidated:
             return await _crash(request, exc)
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
@@ -199,11 +228,11 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
 
     # -- devices ------------------------------------------------------------------------------
 
-    @app.get(f"{API}/health", tags=["系统"], summary="服务状态")
+    @app.get(f"{API}/health", responses=problems(), tags=["系统"], summary="服务状态")
     def health() -> dict[str, Any]:
         return {"status": "ok", "protocol_version": m.PROTOCOL_VERSION}
 
-    @app.post(f"{API}/enroll", response_model=m.EnrollResult, responses=PROBLEMS, tags=["设备"],
+    @app.post(f"{API}/enroll", response_model=m.EnrollResult, responses=problems(409, 410, 422, 429), tags=["设备"],
               summary="用一次性登记码登记本机", dependencies=[Depends(limit_anonymous)])
     def enroll(body: m.EnrollRequest, request: Request,
                creds: Annotated[HTTPAuthorizationCredentials | None, Depends(device_bearer)]) -> Response:
@@ -212,14 +241,14 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         replaces = devices.holder_of(db, creds.credentials) if creds else None
         return json_response(devices.enroll(db, body.code, body.device_name, body.village_code, replaces=replaces))
 
-    @app.get(f"{API}/device", response_model=m.DeviceInfo, responses=PROBLEMS, tags=["设备"], summary="本机信息（检查连接）")
+    @app.get(f"{API}/device", response_model=m.DeviceInfo, responses=problems(401, 429), tags=["设备"], summary="本机信息（检查连接）")
     def device_info(device: Device) -> Response:
         town = town_of_village(device.ref.village_code)
         return json_response({"device_id": device.ref.id, "name": device.name, "village_code": device.ref.village_code,
                               "town_name": town.name if town else "", "enrolled_at": device.enrolled_at,
                               "server_time": utcnow(), "protocol_version": m.PROTOCOL_VERSION})
 
-    @app.post(f"{API}/batches", response_model=m.BatchResult, responses=PROBLEMS, tags=["同步"],
+    @app.post(f"{API}/batches", response_model=m.BatchResult, responses=problems(*DEVICE_PROBLEMS, 403, 409), tags=["同步"],
               summary="上传一批修改（按批次编号幂等）")
     def push(batch: m.Batch, request: Request, device: Device) -> Response:
         if len(batch.changes) > limits.max_batch_changes:
@@ -227,14 +256,14 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
                                f"一批最多 {limits.max_batch_changes} 条修改，本批有 {len(batch.changes)} 条", field="changes")
         return json_response(batches.apply_batch(services(request).db, device.ref, batch), headers=spread)
 
-    @app.get(f"{API}/changes", response_model=m.PullResult, responses=PROBLEMS, tags=["同步"],
+    @app.get(f"{API}/changes", response_model=m.PullResult, responses=problems(*DEVICE_PROBLEMS), tags=["同步"],
              summary="下载本村(社区)在同步位置之后的修改")
     def changes(request: Request, device: Device,
                 cursor: Annotated[str, Query(max_length=32, description="上次返回的 cursor；首次为空")] = "",
                 limit: Annotated[int, Query(ge=1, le=m.MAX_PULL_LIMIT)] = 500) -> Response:
         return json_response(pull.pull(services(request).db, device.ref.village_code, cursor, limit), headers=spread)
 
-    @app.post(f"{API}/held", response_model=m.HeldAnswer, responses=PROBLEMS, tags=["同步"],
+    @app.post(f"{API}/held", response_model=m.HeldAnswer, responses=problems(*DEVICE_PROBLEMS), tags=["同步"],
               summary="查询本机“待上级记录”的修改后来的结果")
     def held_outcomes(body: m.HeldQuery, request: Request, device: Device) -> Response:
         keys = [(c.entity, c.id) for c in body.changes]
@@ -242,27 +271,28 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
 
     # -- attachments --------------------------------------------------------------------------
 
-    @app.post(f"{API}/attachments", response_model=m.UploadStatus, responses=PROBLEMS, tags=["附件"],
+    @app.post(f"{API}/attachments", response_model=m.UploadStatus, responses=problems(*DEVICE_PROBLEMS, 409), tags=["附件"],
               summary="开始或继续上传附件")
     def upload_start(body: m.UploadStart, request: Request, device: Device) -> Response:
-        return json_response(services(request).blobs.start(body.sha256, body.size, body.mime))
+        return json_response(services(request).blobs.start(body.sha256, body.size, body.mime, device.ref.village_code))
 
-    @app.get(f"{API}/attachments/{{sha256}}", response_model=m.UploadStatus, responses=PROBLEMS, tags=["附件"],
+    @app.get(f"{API}/attachments/{{sha256}}", response_model=m.UploadStatus, responses=problems(*DEVICE_PROBLEMS, 404), tags=["附件"],
              summary="附件上传进度")
     def upload_status(sha256: Annotated[str, SHA256_PATH], request: Request, device: Device) -> Response:
-        return json_response(services(request).blobs.status(sha256))
+        return json_response(services(request).blobs.status(sha256, device.ref.village_code))
 
-    @app.put(f"{API}/attachments/{{sha256}}", response_model=m.UploadStatus, responses=PROBLEMS, tags=["附件"],
+    @app.put(f"{API}/attachments/{{sha256}}", response_model=m.UploadStatus, responses=problems(*DEVICE_PROBLEMS, 404, 409), tags=["附件"],
              summary="从 offset 处上传一段附件内容",
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
     async def upload_chunk(sha256: Annotated[str, SHA256_PATH], request: Request, device: Device,
                            offset: Annotated[int, Query(ge=0)]) -> Response:
         data = await request.body()
-        status = await run_in_threadpool(services(request).blobs.put, sha256, offset, data)
+        status = await run_in_threadpool(services(request).blobs.put, sha256, offset, data,
+                                          device.ref.village_code)
         return json_response(status)
 
-    @app.get(f"{API}/attachments/{{sha256}}/content", responses=PROBLEMS, tags=["附件"], summary="下载附件",
+    @app.get(f"{API}/attachments/{{sha256}}/content", responses=problems(*DEVICE_PROBLEMS, 404, 409), tags=["附件"], summary="下载附件",
              response_class=FileResponse)
     def download(sha256: Annotated[str, SHA256_PATH], request: Request, device: Device) -> FileResponse:
         path, mime = services(request).blobs.content(sha256, device.ref.village_code)
@@ -270,13 +300,13 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
 
     # -- review -------------------------------------------------------------------------------
 
-    @app.post(f"{API}/review/login", response_model=m.LoginResult, responses=PROBLEMS, tags=["审核"],
+    @app.post(f"{API}/review/login", response_model=m.LoginResult, responses=problems(401, 422, 429), tags=["审核"],
               summary="审核人员登录", dependencies=[Depends(limit_anonymous)])
     def login(body: m.LoginRequest, request: Request) -> Response:
         s = services(request)
         return json_response(reviewers.login(s.db, body.username, body.password, hours=s.settings.reviewer_token_hours))
 
-    @app.get(f"{API}/review/cases", response_model=m.CaseList, responses=PROBLEMS, tags=["审核"],
+    @app.get(f"{API}/review/cases", response_model=m.CaseList, responses=problems(401, 422), tags=["审核"],
              summary="待审核的申请")
     def review_cases(request: Request, reviewer: ReviewerDep,
                      status: Annotated[CaseStatus | None, Query(description="默认：已上报和审核中")] = None,
@@ -286,13 +316,13 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         return json_response(review.list_cases(services(request).db, reviewer, status=status and str(status), village=village,
                                                limit=limit, offset=offset))
 
-    @app.get(f"{API}/review/cases/{{case_id}}", response_model=m.CaseDetail, responses=PROBLEMS, tags=["审核"],
+    @app.get(f"{API}/review/cases/{{case_id}}", response_model=m.CaseDetail, responses=problems(401, 404, 422), tags=["审核"],
              summary="申请详情")
     def review_case(case_id: Annotated[str, Path(pattern=m.UUID_PATTERN)], request: Request,
                     reviewer: ReviewerDep) -> Response:
         return json_response(review.case_detail(services(request).db, reviewer, case_id))
 
-    @app.post(f"{API}/review/cases/{{case_id}}/decision", response_model=m.DecisionResult, responses=PROBLEMS,
+    @app.post(f"{API}/review/cases/{{case_id}}/decision", response_model=m.DecisionResult, responses=problems(401, 404, 409, 422),
               tags=["审核"], summary="记录审批结果")
     def review_decide(case_id: Annotated[str, Path(pattern=m.UUID_PATTERN)], body: m.DecisionRequest,
                       request: Request, reviewer: ReviewerDep) -> Response:

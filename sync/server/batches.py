@@ -77,9 +77,9 @@ def apply_batch(db: Database, device: DeviceRef, batch: Batch, *, source: str = 
     if batch.device_id.lower() != device.id.lower():
         raise ServiceError(ErrorCode.DEVICE_MISMATCH, 403)
     batch_id = batch.batch_id.lower()
+    prepared = [prepare(i, c, device.village_code) for i, c in enumerate(batch.changes)]
     content = canonical(batch)
     digest = hashlib.sha256(content).hexdigest()
-    prepared = [prepare(i, c, device.village_code) for i, c in enumerate(batch.changes)]
     for attempt in range(_ATTEMPTS):
         try:
             answer = _apply_once(db, device, batch, batch_id, content, digest, prepared, source)

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from jydesk.domain.entities import SPECS, Entity, EntitySpec
+from jydesk.domain.text import TextProblem, clean_value
 from sync.protocol.errors import ErrorCode
 from sync.protocol.models import Batch, Change, ChangeStatus
 from sync.server import validation
@@ -66,11 +67,31 @@ class Prepared:
 
 
 def canonical(batch: Batch) -> bytes:
-    """The batch's content as canonical JSON (key order and whitespace do not matter)."""
+    """The batch's content as canonical JSON (key order and whitespace do not matter).
+
+    A value JSON cannot hold as it is (nested deeper than orjson writes) stands in as
+    :data:`UNSTORABLE`: such a change is refused anyway, and the batch must still be stored."""
     changes = [{"entity": c.entity, "id": c.id, "op": str(c.op), "base_revision": c.base_revision,
                 "fields": c.fields, "client_ts": c.client_ts.isoformat()} for c in batch.changes]
-    return orjson.dumps({"batch_id": batch.batch_id.lower(), "device_id": batch.device_id.lower(),
-                         "changes": changes}, option=orjson.OPT_SORT_KEYS)
+    content = {"batch_id": batch.batch_id.lower(), "device_id": batch.device_id.lower(), "changes": changes}
+    try:
+        return orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        for c in changes:
+            c["fields"] = {name: _storable(value) for name, value in c["fields"].items()}
+        return orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+
+
+#: What a value nested too deep to store is written as in a batch's stored content.
+UNSTORABLE = {"unstorable": "nested too deep"}
+
+
+def _storable(value: Any) -> Any:
+    try:
+        clean_value(value)
+    except TextProblem:
+        return UNSTORABLE
+    return value
 
 
 def content_hash(batch: Batch) -> str:

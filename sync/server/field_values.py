@@ -16,6 +16,7 @@ from typing import Any
 from jydesk.domain.care import CARE_FLAGS, Tier
 from jydesk.domain.entities import DATA_PREFIX, SERVER_STATUSES, SPECS, CaseStatus, Entity
 from jydesk.domain.register import REGISTER_NO
+from jydesk.domain.text import TextProblem, clean, clean_value, halfwidth
 from jydesk.domain.visits import VISIT_METHODS
 from sync.protocol.errors import ErrorCode
 
@@ -58,21 +59,31 @@ class Bad(ValueError):
 
 
 def text_value(value: Any) -> str | None:
+    """Text as stored (``jydesk.domain.text.clean``: no NUL, control or bidi characters)."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise Bad("应为文字")
-    text = str(value)
+        raise Bad("应为文字，不能是列表或对象")
+    text = clean(str(value))
     if len(text) > MAX_TEXT:
         raise Bad(f"不能超过{MAX_TEXT}个字")
     return text
 
 
+def form_value(value: Any) -> Any:
+    """A form value (``data.<key>``) with its text cleaned; nesting and text length bounded.
+    Whether it is the right kind of value for the form is stage 2 (the form engine)."""
+    try:
+        return clean_value(value, max_length=MAX_TEXT)
+    except TextProblem as problem:
+        raise Bad(problem.message) from None
+
+
 def _required_text(value: Any) -> str:
     text = text_value(value)
-    if text is None or not text.strip():
+    if not text:
         raise Bad("不能为空", ErrorCode.REQUIRED)
-    return text.strip()
+    return text
 
 
 def _uuid_ref(value: Any) -> str | None:
@@ -133,8 +144,13 @@ def _int_like(value: Any) -> int | str | None:
         raise Bad("应为整数")
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
+    if isinstance(value, str):
+        text = halfwidth(clean(value))
+        if text.isascii() and text.lstrip("-").isdigit():
+            try:
+                return int(text)
+            except ValueError:
+                pass
     raise Bad("应为整数")
 
 
@@ -172,7 +188,7 @@ def _visitors(value: Any) -> str | None:
 
 
 def _sha256(value: Any) -> str:
-    if not isinstance(value, str) or not _SHA256.match(value.lower()):
+    if not isinstance(value, str) or not _SHA256.fullmatch(value.lower()):
         raise Bad("应为64位十六进制的 SHA-256 校验值")
     return value.lower()
 

@@ -217,11 +217,31 @@ class Conflict(Base):
 
 
 class Blob(Base):
-    """An attachment's bytes, stored once per sha256 under the data folder."""
+    """An attachment's bytes, stored once per sha256 under the data folder (``complete``:
+    verified and kept; who may see it is ``BlobUpload``)."""
 
     __tablename__ = "blobs"
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    mime: Mapped[str] = mapped_column(String(100))
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+
+class BlobUpload(Base):
+    """A village's upload of a file (``blobs`` holds the bytes once for all villages).
+
+    A village's devices learn about and fetch only files with a ``complete`` row of their
+    village: one of its devices sent the bytes and they matched the hash. ``received`` counts
+    this village's bytes, kept in its own partial file until they are verified."""
+
+    __tablename__ = "blob_uploads"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    village_code: Mapped[str] = mapped_column(String(12), primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger)
     mime: Mapped[str] = mapped_column(String(100))
     received: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from jydesk.domain.entities import DATA_PREFIX, CaseStatus, Entity
 from jydesk.domain.ids import new_id
+from jydesk.domain.text import clean
 from sync.protocol.errors import ErrorCode
 from sync.protocol.models import DecisionKind, DecisionRequest
 from sync.server import form_rules
@@ -102,7 +103,7 @@ def case_detail(db: Database, reviewer: ReviewerRef, case_id: str) -> dict[str, 
 def _check(req: DecisionRequest) -> dict[str, Any]:
     """The case fields a decision sets; ServiceError naming the field if incomplete."""
     kind = DecisionKind(req.decision)
-    reason = (req.reason or "").strip()
+    reason = clean(req.reason or "")
     values: dict[str, Any] = {"decision": kind.value, "decision_amount": None, "decision_start_month": None,
                               "decision_reason": reason or None}
     if kind is DecisionKind.APPROVE:

@@ -25,6 +25,7 @@ from typing import Any
 from jydesk.domain.entities import DATA_PREFIX, SPECS, Entity, EntitySpec
 from jydesk.domain.errors import FieldError
 from jydesk.domain.field_labels import FIELD_LABELS
+from jydesk.domain.text import clean
 from sync.protocol.errors import ErrorCode
 from sync.server.field_values import (
     BOOL_FIELDS,
@@ -42,6 +43,7 @@ from sync.server.field_values import (
     UNPLANNED,
     Bad,
     canonical_uuid,
+    form_value,
     text_value,
 )
 from sync.server.record_rules import RECORD_RULES
@@ -91,14 +93,14 @@ def check_change(spec: EntitySpec, fields: Mapping[str, Any], village_code: str,
                 problems.add(name, ErrorCode.UNKNOWN_FIELD, f"“{spec.label}”没有字段“{name}”")
                 continue
             if name.startswith(DATA_PREFIX):
-                if len(name) > len(DATA_PREFIX) + MAX_DATA_KEY:
-                    problems.add(name, ErrorCode.INVALID, "表单字段名过长")
+                if len(name) > len(DATA_PREFIX) + MAX_DATA_KEY or clean(name) != name:
+                    problems.add(name, ErrorCode.INVALID, "表单字段名过长或含有不能保存的字符")
                     continue
-                out[name] = value
-                continue
-            checker = CHECKERS.get(name, text_value)
+                checker = form_value
+            else:
+                checker = CHECKERS.get(name, text_value)
         if checker is text_value and type(value) is str and len(value) <= MAX_TEXT:
-            out[name] = value
+            out[name] = clean(value)
             continue
         try:
             out[name] = checker(value)

@@ -18,7 +18,8 @@ Rule = Callable[[httpx.Request, int], str | None]
 class FaultyTransport(httpx.BaseTransport):
     """Forwards to a real transport; ``rule(request, n)`` (n = how many requests to that path
     so far) may say ``"drop_after"`` (server commits, answer lost), ``"drop_before"`` (never
-    reaches the server), ``"500"`` or ``"413"`` (that answer, without reaching the server)."""
+    reaches the server), ``"500"`` or ``"413"`` (that answer, without reaching the server),
+    ``"500_after"`` (the server commits, the client gets 500)."""
 
     def __init__(self, rule: Rule) -> None:
         self.inner = httpx.HTTPTransport()
@@ -40,6 +41,11 @@ class FaultyTransport(httpx.BaseTransport):
             return httpx.Response(413, json={"code": "batch_too_long", "detail": "一批最多 3 条修改", "title": "x",
                                              "status": 413}, headers={"content-type": "application/problem+json"})
         response = self.inner.handle_request(request)
+        if action == "500_after":  # the server applied it, but the answer is an error
+            response.read()
+            response.close()
+            return httpx.Response(500, json={"code": "internal", "detail": "注入的服务器错误", "title": "x",
+                                             "status": 500}, headers={"content-type": "application/problem+json"})
         if action == "drop_after":
             response.read()
             response.close()

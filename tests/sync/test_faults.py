@@ -54,19 +54,22 @@ def test_server_error_mid_sync_then_recovery(server, tmp_path: Path) -> None:
     a = new_device(server, tmp_path / "a", server.new_village())
     pids = _people(a, 5)
     small = BatchLimits(max_changes=2)
-    # the second batch meets 500s until the client gives up: the first stays acknowledged
+    # the second batch meets 500s until the client gives up: the first stays acknowledged;
+    # the failing batch is split in two (new fixed ids) to look for a change at fault, but
+    # no part gets through either, so nothing is put aside as the server's refusal
     fault = FaultyTransport(lambda req, n: "500" if req.url.path.endswith("/batches") and n >= 2 else None)
     with httpx.Client(transport=fault) as http, pytest.raises(NetworkError, match="服务器出错"):
         a.sync(http=http, limits=small)
     with a.store.read() as s:
         waiting = s.execute(select(OutboxEntry.batch_id).distinct()).scalars().all()
-    assert len(waiting) == 2  # two fixed batches still waiting, ids kept
+        assert s.execute(select(OutboxEntry.state).distinct()).scalars().all() == ["pending"]
+    assert len(waiting) == 3  # the halves and the third batch still waiting, ids kept
     # one transient 500 on the next run is retried; then everything arrives exactly once
     fault = FaultyTransport(lambda req, n: "500" if req.url.path.endswith("/batches") and n == 1 else None)
     with httpx.Client(transport=fault) as http:
         a.sync(http=http, limits=small)
     assert a.outbox_count() == 0
-    assert _stored_batches(server, state.credentials(a.store).device_id) == 3
+    assert _stored_batches(server, state.credentials(a.store).device_id) == 4
     assert all(server.record("person", pid).revision == 1 for pid in pids)
     a.close()
 

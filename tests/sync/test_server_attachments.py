@@ -58,8 +58,11 @@ def test_same_file_is_stored_once(server: ServerEnv, device) -> None:
     sha = hashlib.sha256(data).hexdigest()
     start(device, data)
     put(device, sha, 0, data)
-    other = server.enroll()
-    assert start(other, data)["complete"] is True  # nothing to send again
+    same_village = server.enroll(device.village)
+    assert start(same_village, data)["complete"] is True  # nothing to send again
+    assert put(same_village, sha, 0, data).json()["complete"] is True
+    other = server.enroll()  # another village sends the bytes itself, but they are kept once
+    assert start(other, data) == {"sha256": sha, "size": len(data), "received": 0, "complete": False}
     assert put(other, sha, 0, data).json()["complete"] is True
     assert server.scalar("SELECT count(*) FROM blobs WHERE sha256 = :s", s=sha) == 1
     assert len(list((server.settings.blob_dir / sha[:2]).glob(sha + "*"))) == 1
@@ -98,3 +101,54 @@ def test_oversized_declarations_and_chunks_are_refused(server: ServerEnv, device
     r = put(device, sha, 0, b"abcdef")
     assert r.status_code == 413
     assert device.http.get(f"/api/v1/attachments/{'f' * 64}", headers=device.headers).status_code == 404
+
+
+def test_another_villages_file_is_neither_seen_nor_fetched(server: ServerEnv, device) -> None:
+    """Issue 15, item 6: village B can neither learn that village A has a file nor fetch it
+    by claiming its hash, until a device of B has sent the same bytes itself."""
+    data = os.urandom(50_000)
+    sha = hashlib.sha256(data).hexdigest()
+    start(device, data)
+    put(device, sha, 0, data[:20_000])
+    b = server.enroll()
+    unknown = b.http.get(f"/api/v1/attachments/{'e' * 64}", headers=b.headers)
+    probe = b.http.get(f"/api/v1/attachments/{sha}", headers=b.headers)
+    assert probe.status_code == unknown.status_code == 404 and probe.json()["detail"] == unknown.json()["detail"]
+    put(device, sha, 20_000, data[20_000:])
+    probe = b.http.get(f"/api/v1/attachments/{sha}", headers=b.headers)
+    assert probe.status_code == 404 and probe.json()["detail"] == unknown.json()["detail"]
+    # claiming the hash does not make it present, and a link of B's own does not open it
+    assert start(b, data) == {"sha256": sha, "size": len(data), "received": 0, "complete": False}
+    assert b.http.get(f"/api/v1/attachments/{sha}", headers=b.headers).json()["received"] == 0
+    link(b, sha, len(data))
+    assert b.http.get(f"/api/v1/attachments/{sha}/content", headers=b.headers).status_code == 409  # not sent yet
+    forged = put(b, sha, 0, os.urandom(len(data)))
+    assert forged.status_code == 422 and forged.json()["code"] == "hash_mismatch"
+    assert b.http.get(f"/api/v1/attachments/{sha}/content", headers=b.headers).status_code == 409
+    # a wrong size is B's own business: it tells nothing of A's file
+    other_size = b.http.post("/api/v1/attachments", headers=b.headers,
+                             json={"sha256": sha, "size": 7, "mime": "image/jpeg"})
+    assert other_size.status_code == 200 and other_size.json()["received"] == 0
+    assert start(b, data)["received"] == 0
+    # once B has sent the bytes, the file is B's too (stored once) and A's is untouched
+    assert put(b, sha, 0, data).json()["complete"] is True
+    got = b.http.get(f"/api/v1/attachments/{sha}/content", headers=b.headers)
+    assert got.status_code == 200 and got.content == data
+    assert len(list((server.settings.blob_dir / sha[:2]).glob(sha + "*"))) == 1
+    link(device, sha, len(data))
+    assert device.http.get(f"/api/v1/attachments/{sha}/content", headers=device.headers).content == data
+
+
+def test_uploads_of_two_villages_do_not_disturb_each_other(server: ServerEnv, device) -> None:
+    data = os.urandom(30_000)
+    sha = hashlib.sha256(data).hexdigest()
+    b = server.enroll()
+    start(device, data)
+    start(b, data)
+    assert put(device, sha, 0, data[:10_000]).json()["received"] == 10_000
+    assert put(b, sha, 0, data[:5_000]).json()["received"] == 5_000
+    assert start(device, data)["received"] == 10_000 and start(b, data)["received"] == 5_000
+    assert put(b, sha, 5_000, data[5_000:]).json()["complete"] is True
+    assert start(device, data)["received"] == 10_000  # A goes on from where it was
+    assert put(device, sha, 10_000, data[10_000:]).json()["complete"] is True
+    assert not list((server.settings.blob_dir / sha[:2]).glob(sha + "*.part"))

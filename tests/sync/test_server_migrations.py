@@ -14,7 +14,7 @@ from sync.protocol.models import Batch
 from sync.server import batches
 from sync.server.batches import DeviceRef
 from sync.server.db import Database, current_revision, migrate
-from sync.server.models import StoredBatch
+from sync.server.models import Blob, BlobUpload, Record, StoredBatch
 from tests.sync.conftest import change
 
 
@@ -36,7 +36,7 @@ def test_batches_stored_before_0002_replay_and_survive_a_downgrade(empty_databas
                 content_hash=hashlib.sha256(content).hexdigest(), change_count=1, received_at=datetime.now(UTC),
                 source="http", results=answer, payload=zstandard.ZstdCompressor().compress(content)))
         migrate(db.engine)
-        assert current_revision(db.engine) == "0004"
+        assert current_revision(db.engine) == "0005"
         with db.read() as conn:  # 0004 numbers the devices enrolled before it, per village
             assert conn.execute(text("SELECT village_no FROM devices WHERE id = :id"), {"id": ref.id}).scalar() == 1
         replay = batches.apply_batch(db, ref, old)
@@ -79,3 +79,30 @@ def migrate_down(db: Database, revision: str) -> None:
         cfg.attributes["connection"] = conn.execution_options(write=True)
         command.downgrade(cfg, revision)
         conn.commit()
+
+
+def test_files_stored_before_0005_stay_with_the_villages_that_link_them(empty_database) -> None:
+    _, url = empty_database
+    db = Database(url)
+    try:
+        migrate(db.engine, "0003")
+        now = datetime.now(UTC)
+        sha, village, other = "c" * 64, "510185001001", "510185002001"
+        with db.write() as conn:
+            conn.execute(insert(Blob.__table__).values(sha256=sha, size=3, mime="image/png", received=3, complete=True,
+                                                       created_at=now, completed_at=now))
+            conn.execute(insert(Blob.__table__).values(sha256="d" * 64, size=3, mime="image/png", received=1,
+                                                       complete=False, created_at=now))
+            conn.execute(insert(Record.__table__).values(
+                entity="attachment", id=new_id(), village_code=village, revision=1, deleted=False, seq=1,
+                fields={"sha256": sha, "size": 3, "owner_entity": "household"}, field_revs={},
+                created_at=now, updated_at=now))
+        migrate(db.engine)
+        with db.read() as conn:
+            grants = conn.execute(select(BlobUpload.__table__.c.sha256, BlobUpload.__table__.c.village_code,
+                                         BlobUpload.__table__.c.complete)).all()
+        assert [tuple(g) for g in grants] == [(sha, village, True)]
+        assert other != village
+        migrate_down(db, "0003")
+    finally:
+        db.dispose()

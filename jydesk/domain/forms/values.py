@@ -14,6 +14,7 @@ from typing import Any
 from jydesk.domain import idnumber
 from jydesk.domain.errors import ValidationError
 from jydesk.domain.forms.model import FieldSpec, FieldType
+from jydesk.domain.text import TextProblem, ascii_code, clean, halfwidth
 
 TRUE_WORDS = frozenset({"是", "有", "true", "yes", "y", "1", "√", "✓"})
 FALSE_WORDS = frozenset({"否", "无", "false", "no", "n", "0"})
@@ -22,6 +23,9 @@ _BANK = re.compile(r"^\d{12,25}$")
 _DATE_PARTS = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?)?\s*月?$")
 _MULTI_SPLIT = re.compile(r"[、,，;；\s]+")
 CENT = Decimal("0.01")
+#: Numbers written as digits: full-width ones are taken as ASCII; codes refuse other non-ASCII.
+_CODES = frozenset({FieldType.ID_NUMBER, FieldType.PHONE, FieldType.BANK_ACCOUNT})
+_NUMBERS = frozenset({FieldType.INTEGER, FieldType.NUMBER, FieldType.MONEY})
 
 
 class CoercionError(ValueError):
@@ -53,6 +57,19 @@ def coerce(spec: FieldSpec, raw: Any) -> Any:
     if is_empty(raw):
         return None
     kind = spec.type
+    if isinstance(raw, dict) or (isinstance(raw, list | tuple | set) and kind is not FieldType.MULTICHOICE):
+        raise CoercionError("应为单个值，不能是列表或表格")
+    if isinstance(raw, str):
+        raw = clean(raw)
+        if kind in _CODES:
+            try:
+                raw = ascii_code(raw, "")
+            except TextProblem as exc:
+                raise CoercionError(exc.message) from None
+        elif kind in _NUMBERS:
+            raw = halfwidth(raw)
+        if not raw:
+            return None
     if kind in (FieldType.TEXT, FieldType.LONGTEXT):
         return _text(raw, multiline=kind is FieldType.LONGTEXT)
     if kind is FieldType.INTEGER:
