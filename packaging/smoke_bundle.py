@@ -2,7 +2,8 @@
 
     python3 packaging/smoke_bundle.py [BUNDLE_DIR]        (default: dist/jydesk)
 
-From a folder outside the checkout, with an environment that points at no Python: fills a data
+From a folder outside the checkout, with an environment that points at no Python: checks that
+``jydesk --version`` names pyproject.toml's version (the package metadata is in the bundle), fills a data
 folder with the demo village through the bundle's ``jydesk demo-data``, starts the app under a
 private Xvfb display and waits for its login window (packaging/window_probe.py), then prints a
 blank form with ``jydesk print --blank``. Prints the bundle's size and the start-to-window time;
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -49,6 +51,12 @@ def main(argv: list[str]) -> int:
     work = Path(tempfile.mkdtemp(prefix="jydesk-smoke-bundle-"))
     env = bundle_env()
     try:
+        version = subprocess.run([exe, "--version"], cwd=work, env=env, check=True, capture_output=True, text=True,
+                                 timeout=120).stdout.strip()
+        wanted = tomllib.loads((CHECKOUT / "pyproject.toml").read_text("utf-8"))["project"]["version"]
+        if not version.startswith(f"jydesk {wanted}（"):  # the package metadata went into the bundle
+            raise ProbeError(f"jydesk --version says “{version}”, pyproject.toml has {wanted}")
+        print(f"[smoke-bundle] {version}")
         data = work / "data"
         subprocess.run([exe, "--data-dir", data, "demo-data", "--households", "20", "--seed", "1"], cwd=work,
                        env=env, check=True, capture_output=True, timeout=300)

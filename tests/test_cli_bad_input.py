@@ -65,6 +65,8 @@ SERVER = [
     ("list-devices in an unusable folder", ["list-devices", "--data-dir", "/proc/nope"]),
     ("list-held in an unusable folder", ["list-held", "--data-dir", "/proc/nope"]),
     ("list-devices with PostgreSQL down", ["list-devices", "--database-url", PG_REFUSED]),
+    ("list-devices --older-than text", ["list-devices", "--older-than", "新版", "--data-dir", "{tmp}"]),
+    ("list-devices --older-than without a value", ["list-devices", "--older-than"]),
     ("enroll-device --hours 0", ["enroll-device", "--village", "510185001001", "--hours", "0", "--data-dir", "{tmp}"]),
     ("enroll-device --hours -5", ["enroll-device", "--village", "510185001001", "--hours", "-5", "--data-dir",
                                   "{tmp}"]),
@@ -81,6 +83,9 @@ SERVER = [
     ("import-bundle not a bundle", ["import-bundle", "{tmp}/garbage.jybundle", "--data-dir", "{tmp}"]),
     ("serve --workers 0", ["serve", "--workers", "0", "--data-dir", "{tmp}"]),
     ("serve --port abc", ["serve", "--port", "abc", "--data-dir", "{tmp}"]),
+    ("serve --min-protocol 0", ["serve", "--min-protocol", "0", "--data-dir", "{tmp}"]),
+    ("serve --min-protocol beyond the server's", ["serve", "--min-protocol", "99", "--data-dir", "{tmp}"]),
+    ("serve --min-protocol text", ["serve", "--min-protocol", "新", "--data-dir", "{tmp}"]),
     ("serve with PostgreSQL down", ["serve", "--database-url", PG_REFUSED, "--port", "1"]),
 ]
 

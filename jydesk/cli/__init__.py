@@ -34,11 +34,18 @@ def default_data_dir() -> Path:
     return Path(user_data_dir("jydesk", appauthor=False))
 
 
+def _version_line() -> str:
+    from jydesk.about import version_line
+
+    return version_line()
+
+
 def build_parser() -> argparse.ArgumentParser:
-    from jydesk.cli.arguments import ChineseArgumentParser
+    from jydesk.cli.arguments import ChineseArgumentParser, LazyVersion
 
     parser = ChineseArgumentParser(prog="jydesk", description="简阳市民政专干业务桌面端")
     parser.add_argument("--data-dir", type=Path, default=None, help="数据文件夹（默认：系统用户数据目录，或环境变量 JYDESK_DATA_DIR）")
+    parser.add_argument("--version", action=LazyVersion, version=_version_line, help="显示版本（程序、同步协议、数据库结构、表单）并退出")
     sub = parser.add_subparsers(dest="command", metavar="命令")
     from jydesk.cli import commands
 

@@ -14,6 +14,7 @@ import errno
 import os
 import re
 import sys
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 _TYPES = {"int": "整数", "float": "数字", "Path": "路径"}
@@ -40,6 +41,20 @@ def chinese(message: str) -> str:
             kind = _TYPES.get(groups[1], "正确的值") if len(groups) > 1 else ""
             return template.format(*groups, type=kind)
     return f"命令行参数有误：{message}"
+
+
+class LazyVersion(argparse.Action):
+    """``--version`` whose line (``version=`` a function) is worked out only when asked for;
+    printed to stdout, exit status 0."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, *,
+                 version: Callable[[], str], help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+        self.line = version
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object) -> None:
+        print(self.line(), flush=True)
+        parser.exit(0)
 
 
 class ChineseArgumentParser(argparse.ArgumentParser):

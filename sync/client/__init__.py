@@ -22,7 +22,7 @@ import jydesk.store.sync_models  # noqa: F401  (registers the sync tables on the
 
 _EXPORTS = {
     "AuthError": "errors", "EnrollmentError": "errors", "NetworkError": "errors", "NotEnrolledError": "errors",
-    "RequestRefused": "errors", "SyncError": "errors",
+    "RequestRefused": "errors", "SyncError": "errors", "UpgradeRequired": "errors",
     "Enrollment": "enrollment", "check_connection": "enrollment", "enroll": "enrollment",
     "ExportResult": "bundle_export", "export_bundle": "bundle_export",
     "SyncClient": "engine", "SyncSummary": "engine", "write_log": "engine",
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         NotEnrolledError,
         RequestRefused,
         SyncError,
+        UpgradeRequired,
     )
     from sync.client.transport import RetryPolicy
 
@@ -63,6 +64,7 @@ __all__ = [
     "SyncClient",
     "SyncError",
     "SyncSummary",
+    "UpgradeRequired",
     "check_connection",
     "enroll",
     "export_bundle",

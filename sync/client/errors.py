@@ -21,6 +21,12 @@ class AuthError(SyncError):
     """The server refused this device (401/403): sync stops until the clerk acts."""
 
 
+class UpgradeRequired(AuthError):
+    """The server no longer accepts this program's protocol (426 ``client_too_old``); the
+    message is the server's 升级提示. Like an :class:`AuthError`, sync stops (nothing is
+    retried, nothing is given up) until a newer jydesk is installed."""
+
+
 class NetworkError(SyncError):
     """The server could not be reached (or kept failing) after all retries."""
 

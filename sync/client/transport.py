@@ -3,7 +3,9 @@
 Network errors and 5xx answers are retried (a batch is resent byte-for-byte: the server
 applies a batch id once, so a retry after a lost answer is safe); 429 waits for the
 server's ``Retry-After``. Other 4xx answers are never retried: 401/403 raise
-:class:`AuthError` (the clerk must re-enroll or ask the city), the rest :class:`RequestRefused`.
+:class:`AuthError` (the clerk must re-enroll or ask the city), 426 :class:`UpgradeRequired`
+(the server's 升级提示), the rest :class:`RequestRefused`. Every request names the program
+and protocol version (``X-Jydesk-Version``, ``X-Jydesk-Protocol``).
 The link speed is estimated from the uploads, so slow links get stronger compression and
 smaller batches.
 """
@@ -18,10 +20,17 @@ from typing import Any
 
 import httpx
 
-from sync.client.errors import AuthError, NetworkError, RequestRefused, SyncError
+from jydesk.version import app_version
+from sync.client.errors import AuthError, NetworkError, RequestRefused, SyncError, UpgradeRequired
 from sync.protocol import wire
 from sync.protocol.errors import ErrorCode, message
-from sync.protocol.models import API_PREFIX, PROBLEM_CONTENT_TYPE
+from sync.protocol.models import (
+    API_PREFIX,
+    PROBLEM_CONTENT_TYPE,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    VERSION_HEADER,
+)
 
 #: Below this many bytes per second a link counts as slow (64 kbit/s is 8 000 B/s).
 SLOW_LINK_BYTES_PER_SECOND = 24_000
@@ -43,6 +52,13 @@ class RetryPolicy:
 
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=90.0, write=90.0, pool=10.0)
+#: Statuses after which sync stops until someone acts (no retry).
+_STOP = (401, 403, 426)
+
+
+def version_headers() -> dict[str, str]:
+    """What every request says about this program."""
+    return {VERSION_HEADER: app_version(), PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
 
 
 class Transport:
@@ -112,7 +128,7 @@ class Transport:
     def send(self, method: str, path: str, *, content: bytes | None = None, headers: dict[str, str] | None = None,
              params: dict[str, Any] | None = None, authenticated: bool = True) -> httpx.Response:
         """One request with retries; returns a 2xx response or raises a :class:`SyncError`."""
-        all_headers = {**(self.auth if authenticated else {}), **(headers or {})}
+        all_headers = {**version_headers(), **(self.auth if authenticated else {}), **(headers or {})}
         attempt = 0
         while True:
             started = time.monotonic()
@@ -127,7 +143,7 @@ class Transport:
                 if response.is_success:
                     return response
                 problem = _problem(response)
-                if response.status_code in (401, 403):
+                if response.status_code in _STOP:
                     raise problem
                 if response.status_code == 429 or response.status_code >= 500:
                     wait = _retry_after(response)
@@ -171,6 +187,8 @@ def _problem(response: httpx.Response) -> SyncError:
             code, detail = body.get("code"), body.get("detail")
         except ValueError:
             pass
+    if status == 426:
+        return UpgradeRequired(detail or message(ErrorCode.CLIENT_TOO_OLD), code=code, status=status)
     if status in (401, 403):
         text = detail or message(code or ErrorCode.UNAUTHORIZED)
         return AuthError(f"服务器拒绝了本机：{text}", code=code, status=status)

@@ -35,6 +35,7 @@ class ErrorCode(StrEnum):
     BATCH_ID_REUSED = "batch_id_reused"
     BUNDLE_INVALID = "bundle_invalid"
     BUNDLE_TAMPERED = "bundle_tampered"
+    CLIENT_TOO_OLD = "client_too_old"
     INTERNAL = "internal"
     UNAVAILABLE = "unavailable"
     # one change inside a batch
@@ -87,6 +88,7 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.BATCH_ID_REUSED: "该批次编号已用于内容不同的另一批数据",
     ErrorCode.BUNDLE_INVALID: "数据包文件已损坏或格式不正确",
     ErrorCode.BUNDLE_TAMPERED: "数据包签名不符，文件可能被篡改",
+    ErrorCode.CLIENT_TOO_OLD: "本机 jydesk 版本过旧，市级平台已不再接受，请安装新版本",
     ErrorCode.INTERNAL: "服务器内部错误，请稍后重试",
     ErrorCode.UNAVAILABLE: "服务器繁忙或数据库暂时不可用，请稍后重试",
     ErrorCode.UNKNOWN_ENTITY: "未知的记录类型",

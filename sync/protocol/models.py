@@ -38,6 +38,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 API_PREFIX = "/api/v1"
 PROTOCOL_VERSION = 1
+#: Request headers with the client's program version (``0.1.0``) and protocol version (``1``).
+#: A request without the protocol header counts as protocol 1 (clients before the header);
+#: below the server's minimum it is answered 426 ``client_too_old``.
+VERSION_HEADER = "X-Jydesk-Version"
+PROTOCOL_HEADER = "X-Jydesk-Protocol"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 #: The server's default ceiling on changes per batch (413 ``batch_too_long`` beyond it).

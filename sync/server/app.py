@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, Response
 from fastapi.routing import APIRoute
@@ -28,7 +28,7 @@ from jydesk.domain.entities import CaseStatus
 from jydesk.domain.regions import town_of_village
 from sync.protocol import models as m
 from sync.protocol.errors import ErrorCode
-from sync.server import batches, devices, held, pull, review, reviewers
+from sync.server import batches, contact, devices, held, pull, review, reviewers
 from sync.server.attachments import BlobStore
 from sync.server.config import Settings
 from sync.server.db import Database
@@ -41,7 +41,8 @@ log = logging.getLogger("jydesk.server")
 API = m.API_PREFIX
 SHA256_PATH = Path(pattern=r"^[0-9a-f]{64}$", description="文件的 SHA-256（小写十六进制）")
 _PROBLEM_TEXT = {400: "请求有误", 401: "未登录或凭据无效", 403: "无权操作", 404: "找不到", 409: "与服务器上的状态冲突",
-                 410: "已过期", 413: "内容过大", 415: "不支持的内容编码", 422: "内容不正确", 429: "请求过于频繁",
+                 410: "已过期", 413: "内容过大", 415: "不支持的内容编码", 422: "内容不正确", 426: "客户端版本过旧，请升级",
+                 429: "请求过于频繁",
                  503: "服务器繁忙，稍后重试"}
 #: What any route may answer: the body middleware (400 damaged compression, 413, 415) and
 #: 503 while the database is unavailable.
@@ -54,7 +55,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
             for code in sorted({*_ANY_ROUTE, *statuses})}
 
 
-DEVICE_PROBLEMS = (401, 422, 429)  # authentication, parameters, the device's rate limit
+DEVICE_PROBLEMS = (401, 422, 426, 429)  # authentication, parameters, too old a client, the device's rate limit
 device_bearer = HTTPBearer(auto_error=False, scheme_name="device", description="Bearer <device_id>.<secret>")
 reviewer_bearer = HTTPBearer(auto_error=False, scheme_name="reviewer", description="Bearer <登录令牌>")
 PYDANTIC_MESSAGES = {
@@ -110,13 +111,28 @@ def limit_anonymous(request: Request) -> None:
         raise ServiceError(ErrorCode.RATE_LIMITED, 429, headers={"Retry-After": RateLimiter.retry_after(wait)})
 
 
-def current_device(request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(device_bearer)]
-                   ) -> devices.DeviceRecord:
+def client_version(request: Request,
+                   version: Annotated[str | None, Header(alias=m.VERSION_HEADER, description="本机程序版本，如 0.1.0")] = None,
+                   protocol: Annotated[int | None, Header(alias=m.PROTOCOL_HEADER, ge=0, le=1_000_000,
+                                                          description="本机同步协议版本；不发送视为 1")] = None,
+                   ) -> contact.ClientVersion:
+    """The versions the client names; 426 ``client_too_old`` below the server's minimum protocol."""
+    client = contact.ClientVersion.from_headers(version, protocol)
+    contact.check_protocol(client, services(request).settings.min_protocol)
+    return client
+
+
+ClientDep = Annotated[contact.ClientVersion, Depends(client_version)]
+
+
+def current_device(request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(device_bearer)],
+                   client: ClientDep) -> devices.DeviceRecord:
     s = services(request)
     device = devices.authenticate(s.db, creds.credentials if creds else None)
     wait = s.device_limiter.take(device.ref.id)
     if wait:
         raise ServiceError(ErrorCode.RATE_LIMITED, 429, headers={"Retry-After": RateLimiter.retry_after(wait)})
+    contact.record_contact(s.db, device, client)
     return device
 
 
@@ -232,16 +248,17 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     def health() -> dict[str, Any]:
         return {"status": "ok", "protocol_version": m.PROTOCOL_VERSION}
 
-    @app.post(f"{API}/enroll", response_model=m.EnrollResult, responses=problems(409, 410, 422, 429), tags=["设备"],
+    @app.post(f"{API}/enroll", response_model=m.EnrollResult, responses=problems(409, 410, 422, 426, 429), tags=["设备"],
               summary="用一次性登记码登记本机", dependencies=[Depends(limit_anonymous)])
-    def enroll(body: m.EnrollRequest, request: Request,
+    def enroll(body: m.EnrollRequest, request: Request, client: ClientDep,
                creds: Annotated[HTTPAuthorizationCredentials | None, Depends(device_bearer)]) -> Response:
         db = services(request).db
         # An enrolled installation enrolling again sends its old credentials: that id is revoked.
         replaces = devices.holder_of(db, creds.credentials) if creds else None
-        return json_response(devices.enroll(db, body.code, body.device_name, body.village_code, replaces=replaces))
+        return json_response(devices.enroll(db, body.code, body.device_name, body.village_code, replaces=replaces,
+                                            client=client))
 
-    @app.get(f"{API}/device", response_model=m.DeviceInfo, responses=problems(401, 429), tags=["设备"], summary="本机信息（检查连接）")
+    @app.get(f"{API}/device", response_model=m.DeviceInfo, responses=problems(*DEVICE_PROBLEMS), tags=["设备"], summary="本机信息（检查连接）")
     def device_info(device: Device) -> Response:
         town = town_of_village(device.ref.village_code)
         return json_response({"device_id": device.ref.id, "name": device.name, "village_code": device.ref.village_code,

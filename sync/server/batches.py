@@ -117,6 +117,7 @@ def _apply_once(db: Database, device: DeviceRef, batch: Batch, batch_id: str, co
             "batch_id": batch_id, "device_id": device.id, "village_code": device.village_code, "content_hash": digest,
             "change_count": len(prepared), "received_at": now, "source": source,
             "answer": packer.compress(orjson.dumps(results)), "payload": packer.compress(content)})
-        conn.execute(_SEEN, {"device": device.id, "now": now})
+        if source != "http":  # an online device's contact is kept by sync.server.contact
+            conn.execute(_SEEN, {"device": device.id, "now": now})
     return {"batch_id": batch_id, "device_id": device.id, "received_at": now, "results": results, "replayed": False}
 

@@ -1,10 +1,11 @@
 """``jydesk-server``: run the city server and administer it.
 
-    jydesk-server serve [--database-url URL] [--host H] [--port P] [--workers N]
+    jydesk-server --version
+    jydesk-server serve [--database-url URL] [--host H] [--port P] [--workers N] [--min-protocol N]
     jydesk-server migrate
     jydesk-server enroll-device --village CODE [--hours H]      prints a one-time code
     jydesk-server revoke-device DEVICE_ID
-    jydesk-server list-devices [--village CODE] [--json]
+    jydesk-server list-devices [--village CODE] [--older-than VERSION] [--json]
     jydesk-server list-held [--village CODE] [--json]          changes waiting for their parent record
     jydesk-server create-reviewer --username U --name 姓名 (--town CODE | --city) [--password-stdin]
     jydesk-server import-bundle FILE [--json]
@@ -27,8 +28,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from jydesk.cli.arguments import ChineseArgumentParser, os_failure, quiet_stdout
+from jydesk.cli.arguments import ChineseArgumentParser, LazyVersion, os_failure, quiet_stdout
 from jydesk.domain.errors import ValidationError
+from jydesk.version import app_version
+from sync.protocol.models import PROTOCOL_VERSION
 from sync.server.config import Settings
 from sync.server.db import Database
 
@@ -45,7 +48,11 @@ log = logging.getLogger(__name__)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(args.database_url, Path(args.data_dir) if args.data_dir else None)
+    from sync.server.config import parse_min_protocol
+
+    minimum = getattr(args, "min_protocol", None)
+    return Settings.from_env(args.database_url, Path(args.data_dir) if args.data_dir else None,
+                             min_protocol=None if minimum is None else parse_min_protocol(minimum))
 
 
 def _database(args: argparse.Namespace, *, migrate: bool = True) -> Database:
@@ -79,6 +86,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["JYDESK_SERVER_DATABASE_URL"] = settings.database_url
         os.environ["JYDESK_SERVER_DATA_DIR"] = str(settings.data_dir)
         os.environ["JYDESK_SERVER_WORKERS"] = str(args.workers)
+        os.environ["JYDESK_SERVER_MIN_PROTOCOL"] = str(settings.min_protocol)
         uvicorn.run("sync.server.app:app_from_env", factory=True, workers=args.workers, **common)
     else:
         app = create_app(settings, db)
@@ -128,25 +136,35 @@ def cmd_revoke_device(args: argparse.Namespace) -> int:
 
 
 def cmd_list_devices(args: argparse.Namespace) -> int:
+    from jydesk.version import is_version, version_key
     from sync.server.devices import list_devices
 
+    if args.older_than is not None and not is_version(args.older_than):
+        raise CliError(f"--older-than 的值“{args.older_than}”不是版本号，应形如 0.2.0")
     rows = list_devices(_database(args), args.village)
+    if args.older_than is not None:  # a device whose version is unknown ran a program before versions were sent
+        limit = version_key(args.older_than)
+        rows = [r for r in rows if not r["revoked_at"]
+                and (r["app_version"] is None or version_key(r["app_version"]) < limit)]
     if args.json:
         print(json.dumps(rows, default=str, ensure_ascii=False))
         return 0
     if not rows:
-        print(f"村(社区) {args.village} 没有登记的设备" if args.village else "还没有登记的设备")
+        where = f"村(社区) {args.village} " if args.village else ""
+        print(f"{where}没有版本早于 {args.older_than} 的设备" if args.older_than else
+              f"村(社区) {args.village} 没有登记的设备" if args.village else "还没有登记的设备")
     for r in rows:
         state = f"已停用（{_when(r['revoked_at'])}）" if r["revoked_at"] else "正常"
-        print(f"{r['id']}  {r['village_code']}  {state}  {r['name'] or '-'}  登记于 {_when(r['enrolled_at'])}  "
-              f"最近同步 {_when(r['last_seen_at'])}")
+        version = f"版本 {r['app_version']}（协议 {r['protocol_version'] or 1}）" if r["app_version"] else "版本未知"
+        print(f"{r['id']}  {r['village_code']}  {state}  {r['name'] or '-'}  {version}  登记于 {_when(r['enrolled_at'])}  "
+              f"最近联系 {_when(r['last_seen_at'], '从未联系')}")
     return 0
 
 
-def _when(value: Any) -> str:
-    """A stored UTC time as local 年-月-日 时:分 ("-" if none)."""
+def _when(value: Any, none: str = "-") -> str:
+    """A stored UTC time as local 年-月-日 时:分 (``none`` if none)."""
     if value is None:
-        return "-"
+        return none
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if value.tzinfo is None:
@@ -222,11 +240,19 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def version_line() -> str:
+    """``jydesk-server 0.1.0（协议 1，数据库结构 0006）``: what this build speaks and migrates to."""
+    from sync.server.db import head_revision
+
+    return f"jydesk-server {app_version()}（协议 {PROTOCOL_VERSION}，数据库结构 {head_revision()}）"
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = ChineseArgumentParser(add_help=False)
     common.add_argument("--database-url", help="数据库地址（默认：环境变量 JYDESK_SERVER_DATABASE_URL，或数据目录中的 SQLite 文件）")
     common.add_argument("--data-dir", help="数据目录（附件、默认数据库；默认：JYDESK_SERVER_DATA_DIR 或系统用户数据目录）")
     parser = ChineseArgumentParser(prog="jydesk-server", description="简阳市民政市级同步服务")
+    parser.add_argument("--version", action=LazyVersion, version=version_line, help="显示版本（程序、同步协议、数据库结构）并退出")
     sub = parser.add_subparsers(dest="command", metavar="命令", required=True)
 
     p = sub.add_parser("serve", parents=[common], help="运行同步服务")
@@ -234,6 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8420)
     p.add_argument("--workers", type=int, default=1, help="工作进程数（PostgreSQL 时可设为 CPU 核数）")
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument("--min-protocol", default=None, metavar="N",
+                   help="接受的最低同步协议版本，更旧的桌面端收到升级提示（默认：环境变量 "
+                        f"JYDESK_SERVER_MIN_PROTOCOL，或 {PROTOCOL_VERSION}）")
     p.set_defaults(handler=cmd_serve)
 
     p = sub.add_parser("migrate", parents=[common], help="创建或升级数据库结构")
@@ -249,8 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("device_id")
     p.set_defaults(handler=cmd_revoke_device)
 
-    p = sub.add_parser("list-devices", parents=[common], help="列出设备")
+    p = sub.add_parser("list-devices", parents=[common], help="列出设备（版本、最近联系时间）")
     p.add_argument("--village")
+    p.add_argument("--older-than", metavar="VERSION", help="只列出程序版本早于该版本（或版本未知）的未停用设备，如 0.2.0")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_list_devices)
 

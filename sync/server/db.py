@@ -125,6 +125,13 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         conn.commit()
 
 
+def head_revision() -> str:
+    """The schema revision this build migrates to."""
+    from alembic.script import ScriptDirectory
+
+    return str(ScriptDirectory.from_config(alembic_config()).get_current_head())
+
+
 def current_revision(engine: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext
 

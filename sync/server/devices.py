@@ -28,6 +28,7 @@ from sync.bundle import bundle_key
 from sync.protocol.errors import ErrorCode
 from sync.protocol.wire import split_device_token
 from sync.server.batches import DeviceRef
+from sync.server.contact import ClientVersion
 from sync.server.db import Database
 from sync.server.errors import ServiceError
 from sync.server.models import Device, EnrollmentCode
@@ -69,7 +70,7 @@ def issue_code(db: Database, village_code: str, *, ttl_hours: float = 72.0) -> I
 
 
 def enroll(db: Database, code: str, device_name: str = "", village_code: str | None = None, *,
-           replaces: DeviceRef | None = None) -> dict[str, Any]:
+           replaces: DeviceRef | None = None, client: ClientVersion | None = None) -> dict[str, Any]:
     """Exchange a one-time code for a device id and secret (EnrollResult as a dict).
 
     ``village_code``: the village the installation already belongs to, if any. A code of
@@ -77,6 +78,7 @@ def enroll(db: Database, code: str, device_name: str = "", village_code: str | N
     or read out wrongly) instead of enrolling a device the installation cannot keep.
     ``replaces``: the device this installation was enrolled as; it is revoked in the same
     transaction when the new device belongs to the same village (one installation, one active id).
+    ``client``: the versions the enrolling program named (its first contact).
     """
     code_hash = sha256_hex(normalise_code(code))
     now = utcnow()
@@ -111,7 +113,9 @@ def enroll(db: Database, code: str, device_name: str = "", village_code: str | N
                                field="code")
         conn.execute(insert(Device).values(
             id=device_id, village_code=village, name=device_name.strip()[:100], secret_hash=sha256_hex(secret),
-            bundle_key=bundle_key(secret).hex(), enrolled_at=now, village_no=number))
+            bundle_key=bundle_key(secret).hex(), enrolled_at=now, village_no=number,
+            last_seen_at=now if client else None, app_version=client and client.app_version,
+            protocol_version=client and client.protocol))
         if replaces is not None and replaces.village_code == village:
             conn.execute(update(Device).where(d.id == replaces.id, d.revoked_at.is_(None)).values(revoked_at=now))
     town = town_of_village(village)
@@ -127,6 +131,13 @@ class DeviceRecord:
     revoked_at: datetime | None
     last_seen_at: datetime | None
     bundle_key: bytes
+    app_version: str | None = None
+    protocol_version: int | None = None
+
+
+def _record(row: Any) -> DeviceRecord:
+    return DeviceRecord(DeviceRef(row.id, row.no, row.village_code), row.name, row.enrolled_at, row.revoked_at,
+                        row.last_seen_at, bytes.fromhex(row.bundle_key), row.app_version, row.protocol_version)
 
 
 def get_device(db: Database, device_id: str) -> DeviceRecord | None:
@@ -135,8 +146,7 @@ def get_device(db: Database, device_id: str) -> DeviceRecord | None:
         row = conn.execute(select(Device.__table__).where(t.id == device_id.lower())).first()
     if row is None:
         return None
-    return DeviceRecord(DeviceRef(row.id, row.no, row.village_code), row.name, row.enrolled_at, row.revoked_at,
-                        row.last_seen_at, bytes.fromhex(row.bundle_key))
+    return _record(row)
 
 
 def authenticate(db: Database, token: str | None) -> DeviceRecord:
@@ -152,8 +162,7 @@ def authenticate(db: Database, token: str | None) -> DeviceRecord:
         raise ServiceError(ErrorCode.UNAUTHORIZED, 401, headers={"WWW-Authenticate": "Bearer"})
     if row.revoked_at is not None:
         raise ServiceError(ErrorCode.DEVICE_REVOKED, 401, headers={"WWW-Authenticate": "Bearer"})
-    return DeviceRecord(DeviceRef(row.id, row.no, row.village_code), row.name, row.enrolled_at, row.revoked_at,
-                        row.last_seen_at, bytes.fromhex(row.bundle_key))
+    return _record(row)
 
 
 def holder_of(db: Database, token: str) -> DeviceRef | None:
@@ -175,7 +184,8 @@ def revoke(db: Database, device_id: str) -> bool:
 
 def list_devices(db: Database, village_code: str | None = None) -> list[dict[str, Any]]:
     t = Device.__table__.c
-    stmt = select(t.id, t.village_code, t.name, t.enrolled_at, t.revoked_at, t.last_seen_at).order_by(t.no)
+    stmt = select(t.id, t.village_code, t.name, t.enrolled_at, t.revoked_at, t.last_seen_at, t.app_version,
+                  t.protocol_version).order_by(t.no)
     if village_code:
         stmt = stmt.where(t.village_code == village_code)
     with db.read() as conn:

@@ -65,7 +65,7 @@ class Base(DeclarativeBase):
 class Device(Base):
     """An enrolled installation. ``no`` is a compact origin number used in ``field_revs``;
     ``village_no`` its number among the village's devices (本机编号, in register numbers),
-    never given twice in a village."""
+    never given twice in a village; ``app_version``/``protocol_version`` what it last ran."""
 
     __tablename__ = "devices"
     __table_args__ = (Index("ix_devices_village_no", "village_code", "village_no", unique=True),)
@@ -78,8 +78,10 @@ class Device(Base):
     bundle_key: Mapped[str] = mapped_column(String(64))
     enrolled_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
-    last_seen_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]  # last contact (see sync.server.devices.record_contact)
     village_no: Mapped[int | None] = mapped_column(Integer)
+    app_version: Mapped[str | None] = mapped_column(String(40))  # X-Jydesk-Version of its last contact
+    protocol_version: Mapped[int | None] = mapped_column(Integer)  # X-Jydesk-Protocol of its last contact
 
 
 class EnrollmentCode(Base):

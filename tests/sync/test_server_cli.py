@@ -102,7 +102,7 @@ def test_migrate_and_enroll_device(empty_database, tmp_path: Path, capsys: pytes
     assert main(["migrate", "--database-url", url, "--data-dir", str(tmp_path)]) == 0
     db = Database(url)
     try:
-        assert current_revision(db.engine) == "0005"
+        assert current_revision(db.engine) == "0006"
     finally:
         db.dispose()
     capsys.readouterr()
@@ -211,7 +211,7 @@ def test_migrate_says_what_it_did_and_list_devices_is_readable(empty_database, t
         db.dispose()
     assert main(["list-devices", "--database-url", url]) == 0
     line = capsys.readouterr().out.strip()
-    assert "正常" in line and "村委会电脑" in line and "最近同步 -" in line
+    assert "正常" in line and "村委会电脑" in line and "最近联系 从未联系" in line and "版本未知" in line
     assert re.search(r"登记于 \d{4}-\d{2}-\d{2} \d{2}:\d{2}  ", line), line  # local time, no microseconds
 
 

@@ -179,7 +179,23 @@ class WindowActions(WindowParts):
             self.statusBar().showMessage("密码已修改，下次登录和解锁请使用新密码", 5000)
 
     def about(self) -> None:
-        QMessageBox.about(self, "关于 jydesk",
+        box = self.about_box()
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.exec()
+
+    def about_box(self) -> QMessageBox:
+        """帮助 → 关于: what the program is, and the facts of ``jydesk.about`` (versions, server, 本机编号)."""
+        from html import escape
+
+        from jydesk.about import about_lines, gather
+
+        rows = "".join(f"<tr><td>{escape(label)}</td><td>&nbsp;&nbsp;{escape(text)}</td></tr>"
+                       for label, text in about_lines(gather(self.ctx.store)))
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "关于 jydesk",
                           "<b>简阳市民政专干业务系统（jydesk）</b><br>"
                           "村(社区)民政专干离线业务桌面端：家庭户与人员登记、救助申请、探访记录、表格打印，"
-                          "并分批同步到市级平台。")
+                          f"并分批同步到市级平台。<br><br><table>{rows}</table>",
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("about")
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # versions can be copied
+        return box
