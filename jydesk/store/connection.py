@@ -11,7 +11,6 @@ import sqlite3
 from pathlib import Path
 
 BUSY_TIMEOUT_MS = 5000
-SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 class DatabaseFileError(RuntimeError):
@@ -38,32 +37,34 @@ def connect(path: Path | str, *, read_only: bool = False) -> sqlite3.Connection:
 
 
 def check_header(path: Path) -> None:
-    """Raise :class:`DatabaseFileError` unless ``path`` starts like a whole SQLite database.
+    """Raise :class:`DatabaseFileError` unless ``path`` opens as a whole SQLite database.
 
-    Reads the 100-byte header only: the magic string, a valid page size, and a file at least as
-    long as the page count the header records (a truncated copy fails). Damage inside the file is
-    found by the full integrity check that runs in the background."""
+    Cheap: the file's size and SQLite's reading of the header (magic string, page size, page
+    count), so an empty, foreign or truncated file fails. Damage inside the file is found by the
+    full integrity check that runs in the background. The file is never opened with plain
+    ``open()``: closing such a handle would drop the POSIX locks this process's SQLite
+    connections hold on it (https://sqlite.org/howtocorrupt.html#_posix_advisory_locks_canceled_by_a_separate_thread_doing_close_)."""
     try:
         size = path.stat().st_size
-        with path.open("rb") as f:
-            header = f.read(100)
     except OSError as exc:
         raise DatabaseFileError(path, f"无法读取（{exc.strerror or exc}）") from None
     if size == 0:
         raise DatabaseFileError(path, "是空文件（0 字节）")
-    if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
-        raise DatabaseFileError(path, "不是 jydesk 数据库文件或文件头已损坏")
-    page_size = int.from_bytes(header[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    if page_size < 512 or page_size & (page_size - 1):
-        raise DatabaseFileError(path, "文件头已损坏（页大小无效）")
-    change_counter = header[24:28]
-    pages = int.from_bytes(header[28:32], "big")
-    # The page count is valid when its "version-valid-for" number equals the change counter; a
-    # checkpoint cut short may leave the file shorter while the -wal still holds the pages.
+    try:
+        conn = connect(path, read_only=True)
+        try:
+            page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc) or "encrypted" in str(exc):
+            raise DatabaseFileError(path, "不是 jydesk 数据库文件或文件头已损坏") from None
+        raise DatabaseFileError(path, f"已损坏（{exc}）") from None
+    # A checkpoint cut short may leave the file shorter while the -wal still holds the pages.
     wal = Path(f"{path}-wal")
     pending = wal.exists() and wal.stat().st_size > 0
-    if header[92:96] == change_counter and pages and size < pages * page_size and not pending:
+    if size < pages * page_size and not pending:
         raise DatabaseFileError(path, f"不完整（只有 {size} 字节，应为 {pages * page_size} 字节，可能复制中断）")
 
 
