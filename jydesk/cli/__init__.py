@@ -63,6 +63,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        from jydesk.store.database import DB_FILENAME, SchemaTooNewError, damage_message
+
+        message = str(exc) if isinstance(exc, SchemaTooNewError) else damage_message(exc, args.data_dir / DB_FILENAME)
+        if message is None:
+            raise
+        print(f"错误：{message}", file=sys.stderr)
+        return 4
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)
         return 130

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jydesk.store.actor import SYSTEM_ACTOR, Actor
-from jydesk.store.connection import DatabaseFileError, check_header, connect
+from jydesk.store.connection import DatabaseFileError, check_header, connect, is_damage
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -287,6 +287,16 @@ def current_revision(engine: Engine) -> str | None:
         if not has_table:
             return None
         return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
+def damage_message(exc: BaseException, path: Path) -> str | None:
+    """The Chinese message for an exception that means the data file is damaged, else None."""
+    if isinstance(exc, DatabaseFileError):
+        return str(exc)
+    if is_damage(exc):
+        cause = getattr(exc, "orig", None) or exc
+        return str(DatabaseFileError(path, f"已损坏（{cause}）"))
+    return None
 
 
 def _raise_duplicate_id_number(exc: BaseException) -> None:
