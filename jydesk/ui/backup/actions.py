@@ -11,12 +11,19 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 from jydesk.store.backup import backup_to, backups_dir
 from jydesk.store.connection import DatabaseFileError
 from jydesk.ui.backup.progress import run_with_progress
+from jydesk.ui.widgets import ask
 
 if TYPE_CHECKING:
     from jydesk.store.database import Store
     from jydesk.store.restore import RestoreResult
 
 TITLE_BACKUP, TITLE_RESTORE = "备份数据", "恢复数据"
+WARN = QMessageBox.Icon.Warning
+
+
+def tell(parent: QWidget | None, title: str, text: str, icon: QMessageBox.Icon = QMessageBox.Icon.Information) -> None:
+    """A message with one 确定 button (through ``ask.choose``, so tests can answer it)."""
+    ask.choose(parent, title, text, (("ok", "确定", ask.Role.AcceptRole),), icon=icon)
 
 
 def backup_to_folder(parent: QWidget, store: Store, folder: Path | None = None) -> Path | None:
@@ -30,9 +37,9 @@ def backup_to_folder(parent: QWidget, store: Store, folder: Path | None = None) 
         target = run_with_progress(parent, "正在备份并检查……", backup_to, store.path, folder)
     except (DatabaseFileError, OSError) as exc:
         reason = str(exc) if isinstance(exc, DatabaseFileError) else f"无法写入 {folder}：{exc.strerror or exc}"
-        QMessageBox.warning(parent, TITLE_BACKUP, f"备份没有完成。\n{reason}")
+        tell(parent, TITLE_BACKUP, f"备份没有完成。\n{reason}", WARN)
         return None
-    QMessageBox.information(parent, TITLE_BACKUP, f"已备份到：\n{target}\n\n备份已通过完整性检查。")
+    tell(parent, TITLE_BACKUP, f"已备份到：\n{target}\n\n备份已通过完整性检查。")
     return target
 
 
@@ -43,18 +50,19 @@ def restore_file(parent: QWidget | None, data_dir: Path, source: Path) -> Restor
     try:
         facts = run_with_progress(parent, "正在检查备份文件……", inspect_backup, source)
     except RestoreError as exc:
-        QMessageBox.warning(parent, TITLE_RESTORE, str(exc))
+        tell(parent, TITLE_RESTORE, str(exc), WARN)
         return None
-    answer = QMessageBox.question(
+    answer = ask.confirm(
         parent, TITLE_RESTORE,
         f"用备份文件\n{source}\n（{facts.village_name or '未设置村(社区)'}，{facts.people} 名在册人员）恢复数据？\n\n"
-        f"现在的数据库会保留在 {backups_dir(data_dir)} 中。下次同步时，备份之后的修改会从市级平台重新下载。")
-    if answer != QMessageBox.StandardButton.Yes:
+        f"现在的数据库会保留在 {backups_dir(data_dir)} 中。下次同步时，备份之后的修改会从市级平台重新下载。",
+        yes="恢复")
+    if not answer:
         return None
     try:
         return run_with_progress(parent, "正在恢复……", restore, data_dir, source)
     except (RestoreError, DatabaseFileError, OSError) as exc:
-        QMessageBox.warning(parent, TITLE_RESTORE, f"恢复没有完成，原数据库未改动。\n{exc}")
+        tell(parent, TITLE_RESTORE, f"恢复没有完成，原数据库未改动。\n{exc}", WARN)
         return None
 
 
@@ -68,7 +76,7 @@ def ask_backup_file(parent: QWidget | None, data_dir: Path) -> Path | None:
 def restore_in_running_app(window: QWidget, store: Store, unsaved: bool, source: Path | None = None) -> bool:
     """文件 → 恢复…: the app closes after a restore (every open list and editor shows old data)."""
     if unsaved:
-        QMessageBox.information(window, TITLE_RESTORE, "还有未保存的修改，请先保存或放弃后再恢复。")
+        tell(window, TITLE_RESTORE, "还有未保存的修改，请先保存或放弃后再恢复。")
         return False
     source = source or ask_backup_file(window, store.data_dir)
     if source is None:
@@ -78,7 +86,7 @@ def restore_in_running_app(window: QWidget, store: Store, unsaved: bool, source:
     if result is None:
         return False
     kept = f"\n原数据库已保留为：\n{result.kept}" if result.kept else ""
-    QMessageBox.information(window, TITLE_RESTORE, f"数据已恢复。{kept}\n\n程序现在关闭，请重新打开。")
+    tell(window, TITLE_RESTORE, f"数据已恢复。{kept}\n\n程序现在关闭，请重新打开。")
     app = QApplication.instance()
     if app is not None:
         app.exit(0)

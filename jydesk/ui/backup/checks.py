@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from jydesk.store.backup import BackupInfo, newest_good_backup
-from jydesk.ui.backup.actions import ask_backup_file, restore_file
+from jydesk.ui.backup.actions import WARN, ask_backup_file, restore_file, tell
+from jydesk.ui.widgets import ask
 
 if TYPE_CHECKING:
     from jydesk.store.database import Store
@@ -24,20 +25,17 @@ def offer_restore(parent: QWidget | None, data_dir: Path, message: str) -> bool:
     """Tell the clerk the data file cannot be used and offer the newest good backup (or another
     file). True once a backup has been restored (the caller opens the store again)."""
     best = newest_good_backup(data_dir)
-    box = QMessageBox(QMessageBox.Icon.Critical, TITLE, message, parent=parent)
-    use = None
+    buttons = [("other", "选择其他备份文件…", ask.Role.ActionRole), ("quit", "退出", ask.Role.RejectRole)]
     if best is not None:
-        box.setInformativeText(f"最近一份完好的备份：{best.label}\n{best.path}\n\n是否用它恢复？当前文件会保留在备份文件夹中。")
-        use = box.addButton("用这份备份恢复", QMessageBox.ButtonRole.AcceptRole)
+        informative = f"最近一份完好的备份：{best.label}\n{best.path}\n\n是否用它恢复？当前文件会保留在备份文件夹中。"
+        buttons.insert(0, ("newest", "用这份备份恢复", ask.Role.AcceptRole))
     else:
-        box.setInformativeText("没有找到自动备份。如果U盘或别处有备份文件，可以选择它来恢复。")
-    other = box.addButton("选择其他备份文件…", QMessageBox.ButtonRole.ActionRole)
-    box.addButton("退出", QMessageBox.ButtonRole.RejectRole)
-    box.exec()
-    clicked = box.clickedButton()
-    if use is not None and clicked is use:
-        source: Path | None = best.path  # type: ignore[union-attr]
-    elif clicked is other:
+        informative = "没有找到自动备份。如果U盘或别处有备份文件，可以选择它来恢复。"
+    choice = ask.choose(parent, TITLE, message, buttons, default=buttons[0][0], icon=QMessageBox.Icon.Critical,
+                        informative=informative)
+    if choice == "newest" and best is not None:
+        source: Path | None = best.path
+    elif choice == "other":
         source = ask_backup_file(parent, data_dir)
     else:
         return False
@@ -60,7 +58,7 @@ def start_checks(window: QWidget, store: Store) -> None:
     from jydesk.store.integrity import duplicates_message
 
     if store.duplicate_id_numbers:
-        QMessageBox.warning(window, "身份证号重复", duplicates_message(store.path, store.duplicate_id_numbers))
+        tell(window, "身份证号重复", duplicates_message(store.path, store.duplicate_id_numbers), WARN)
     job = window.ctx.workers.submit(after_start, store.path)  # type: ignore[attr-defined]
     job.signals.result.connect(lambda result: _checked(window, store, *result))
     job.signals.error.connect(lambda exc: _checked(window, store, [str(exc)], None))
@@ -75,5 +73,5 @@ def _checked(window: QWidget, store: Store, problems: list[str], made: BackupInf
     offer = (f"最近一份完好的备份：{best.label}\n{best.path}\n可用“文件 → 恢复…”恢复。" if best is not None
              else "没有找到完好的自动备份；请尽快用“文件 → 备份…”另存一份，并联系技术支持。")
     log.error("数据文件完整性检查发现问题：%s", problems)
-    QMessageBox.warning(window, TITLE, f"数据文件 {store.path} 完整性检查发现问题（例如：{problems[0]}）。"
-                                       f"文件未被改动，但其中部分数据可能已经损坏。\n\n{offer}")
+    tell(window, TITLE, f"数据文件 {store.path} 完整性检查发现问题（例如：{problems[0]}）。"
+                                       f"文件未被改动，但其中部分数据可能已经损坏。\n\n{offer}", WARN)

@@ -100,17 +100,16 @@ class SingleInstance(QObject):
     def _on_connection(self) -> None:
         assert self.server is not None
         while (socket := self.server.nextPendingConnection()) is not None:
-            socket.disconnected.connect(socket.deleteLater)
-            socket.readyRead.connect(lambda s=socket: self._read(s))
+            socket.readyRead.connect(self._read)
             if socket.bytesAvailable():
                 self._read(socket)
 
-    def _read(self, socket: QLocalSocket) -> None:
-        if bytes(socket.readAll().data()).startswith(RAISE.strip()):
+    def _read(self, socket: QLocalSocket | None = None) -> None:
+        socket = socket or self.sender()  # type: ignore[assignment]
+        if socket is not None and bytes(socket.readAll().data()).startswith(RAISE.strip()):
             self.activate_requested.emit()
 
     def release(self) -> None:
         if self.server is not None:
-            self.server.close()
-            self.server = None
+            self.server.close()  # the server and its sockets go with this object
         self.lock.release()
