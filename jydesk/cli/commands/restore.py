@@ -21,9 +21,16 @@ def run(args: argparse.Namespace) -> int:
     from jydesk.store.instance_lock import FolderInUseError, InstanceLock
     from jydesk.store.restore import RestoreError, restore
 
+    from filelock import FileLock, Timeout
+
+    from jydesk.store.database import DB_FILENAME
+
+    sync_lock = FileLock(str(args.data_dir / DB_FILENAME) + ".sync.lock", timeout=0)  # no sync mid-restore
     try:
-        with InstanceLock(args.data_dir, "命令 jydesk restore"):
+        with InstanceLock(args.data_dir, "命令 jydesk restore"), sync_lock:
             result = restore(args.data_dir, args.file, allow_other_village=args.other_village)
+    except Timeout:
+        raise CommandError("正在同步（jydesk sync），请等同步结束后再恢复") from None
     except (FolderInUseError, RestoreError, DatabaseFileError) as exc:
         raise CommandError(str(exc)) from None
     except OSError as exc:
