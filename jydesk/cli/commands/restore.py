@@ -17,13 +17,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from jydesk.store.connection import DatabaseFileError
-    from jydesk.store.instance_lock import FolderInUseError, InstanceLock
-    from jydesk.store.restore import RestoreError, restore
-
     from filelock import FileLock, Timeout
 
+    from jydesk.store.connection import DatabaseFileError
     from jydesk.store.database import DB_FILENAME
+    from jydesk.store.instance_lock import FolderInUseError, InstanceLock
+    from jydesk.store.restore import RestoreError, restore
 
     sync_lock = FileLock(str(args.data_dir / DB_FILENAME) + ".sync.lock", timeout=0)  # no sync mid-restore
     try:
