@@ -36,36 +36,39 @@ def connect(path: Path | str, *, read_only: bool = False) -> sqlite3.Connection:
     return conn
 
 
-def check_header(path: Path) -> None:
+def check_header(path: Path, conn: sqlite3.Connection | None = None) -> None:
     """Raise :class:`DatabaseFileError` unless ``path`` opens as a whole SQLite database.
 
     Cheap: the file's size and SQLite's reading of the header (magic string, page size, page
-    count), so an empty, foreign or truncated file fails. Damage inside the file is found by the
-    full integrity check that runs in the background. The file is never opened with plain
-    ``open()``: closing such a handle would drop the POSIX locks this process's SQLite
-    connections hold on it (https://sqlite.org/howtocorrupt.html#_posix_advisory_locks_canceled_by_a_separate_thread_doing_close_)."""
+    count), so an empty, foreign or truncated file fails; ``conn`` (open on ``path``) saves a
+    connection. Damage inside the file is found by the full integrity check that runs in the
+    background. The file is never opened with plain ``open()``: closing such a handle would drop
+    the POSIX locks this process's SQLite connections hold on it
+    (https://sqlite.org/howtocorrupt.html#_posix_advisory_locks_canceled_by_a_separate_thread_doing_close_)."""
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise DatabaseFileError(path, f"无法读取（{exc.strerror or exc}）") from None
     if size == 0:
         raise DatabaseFileError(path, "是空文件（0 字节）")
+    own = conn is None
     try:
-        conn = connect(path, read_only=True)
+        conn = conn or connect(path, read_only=True)
         try:
             page_size = conn.execute("PRAGMA page_size").fetchone()[0]
             pages = conn.execute("PRAGMA page_count").fetchone()[0]
         finally:
-            conn.close()
+            if own:
+                conn.close()
     except sqlite3.DatabaseError as exc:
         if "not a database" in str(exc) or "encrypted" in str(exc):
             raise DatabaseFileError(path, "不是 jydesk 数据库文件或文件头已损坏") from None
         raise DatabaseFileError(path, f"已损坏（{exc}）") from None
     # A checkpoint cut short may leave the file shorter while the -wal still holds the pages.
-    wal = Path(f"{path}-wal")
-    pending = wal.exists() and wal.stat().st_size > 0
-    if size < pages * page_size and not pending:
-        raise DatabaseFileError(path, f"不完整（只有 {size} 字节，应为 {pages * page_size} 字节，可能复制中断）")
+    if size < pages * page_size:
+        wal = Path(f"{path}-wal")
+        if not (wal.exists() and wal.stat().st_size > 0):
+            raise DatabaseFileError(path, f"不完整（只有 {size} 字节，应为 {pages * page_size} 字节，可能复制中断）")
 
 
 DAMAGE_MARKERS = ("malformed", "not a database", "file is encrypted", "disk i/o error", "database corrupt")

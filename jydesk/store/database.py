@@ -336,10 +336,10 @@ def _quick_open(path: Path) -> tuple[bool, bool]:
     """(schema is current, unique 身份证号 index present) in one plain query, no SQLAlchemy.
 
     Raises :class:`DatabaseFileError` for an empty, truncated or foreign file."""
-    check_header(path)
     try:
         conn = connect(path, read_only=True)
         try:
+            check_header(path, conn)
             row = conn.execute(
                 "SELECT version_num, (SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = "
                 "'uq_persons_live_id_number') FROM alembic_version").fetchone()

@@ -17,13 +17,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from filelock import FileLock, Timeout
+
     from jydesk.store.connection import DatabaseFileError
+    from jydesk.store.database import DB_FILENAME
     from jydesk.store.instance_lock import FolderInUseError, InstanceLock
     from jydesk.store.restore import RestoreError, restore
 
+    sync_lock = FileLock(str(args.data_dir / DB_FILENAME) + ".sync.lock", timeout=0)  # no sync mid-restore
     try:
-        with InstanceLock(args.data_dir, "命令 jydesk restore"):
+        with InstanceLock(args.data_dir, "命令 jydesk restore"), sync_lock:
             result = restore(args.data_dir, args.file, allow_other_village=args.other_village)
+    except Timeout:
+        raise CommandError("正在同步（jydesk sync），请等同步结束后再恢复") from None
     except (FolderInUseError, RestoreError, DatabaseFileError) as exc:
         raise CommandError(str(exc)) from None
     except OSError as exc:

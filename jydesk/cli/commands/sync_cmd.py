@@ -26,13 +26,8 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("--retries 应为正整数")
     if not (args.data_dir / "jydesk.sqlite3").exists():
         raise CommandError(f"数据文件夹 {args.data_dir} 中没有数据库")
-    from jydesk.store.instance_lock import FolderInUseError, InstanceLock
-
-    lock = InstanceLock(args.data_dir, "命令 jydesk sync")
-    try:
-        lock.acquire()
-    except FolderInUseError as exc:
-        raise CommandError(f"{exc}（程序窗口开着时，请在程序里同步）") from None
+    # No folder lock: the night-time sync job runs while the app may be open. One sync run per
+    # installation at a time is the sync client's own lock; writes wait for each other (BEGIN IMMEDIATE).
     store = open_store(args.data_dir)
     try:
         server = normalise_url(args.server) if args.server else None
@@ -48,7 +43,6 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(exc.message, 3 if isinstance(exc, AuthError) else 1) from None
     finally:
         store.close()
-        lock.release()
     if args.json:
         print(orjson.dumps({
             "batches": summary.batches, "pushed": dict(summary.pushed), "pulled": dict(summary.pulled),
