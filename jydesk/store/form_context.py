@@ -149,7 +149,8 @@ def case_print_item(store: Store, case_id: str, form_code: str | None = None, *,
                     "close_reason": close_reason, "register_no": register_no or "",
                     "closed_on": closed_on.date().isoformat() if closed_on else ""}
     context = prefill_context(store, household_id, applicant_id, today=on) | {"case": case_context}
-    values = merged_values(defn, context, data) | {PRINT_LEVEL_KEY: level.value}
+    own = {} if defn.code == NOTICE_FORM else data  # the 告知书 is filled from the case, not its form values
+    values = merged_values(defn, context, own) | {PRINT_LEVEL_KEY: level.value}
     return PrintItem(defn, values, register_no or "", "case", case_id)
 
 

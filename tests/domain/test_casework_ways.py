@@ -23,7 +23,6 @@ from jydesk.domain.casework import (
 from jydesk.domain.entities import CaseStatus as S
 from jydesk.domain.forms import get_definition
 from jydesk.domain.workdays import WorkCalendar
-
 from tests.domain.test_casework import complete_values
 
 CAL = WorkCalendar([])
