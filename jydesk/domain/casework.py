@@ -377,3 +377,20 @@ def check_extension(facts: CaseFacts, days: int, reason: str) -> str:
     if errors:
         raise TransitionRefused(errors)
     return f"{limit.label}时限延长{days}个工作日：{reason.strip()}（{limit.source}）"
+
+
+def reason_prompt(facts: CaseFacts, target: CaseStatus) -> str | None:
+    """What the clerk must write to move to ``target`` (None: no reason needed)."""
+    if target in EXIT_STATUSES:
+        return f"{target}的理由（将写入告知书）。{EXIT_RULES[target]}"
+    if target is S.INVESTIGATING and facts.status is S.PUBLICITY:
+        then = "重新提出初审意见上报（或重新公示）" if facts.form_code in NO_REPUBLICITY else "重新公示"
+        return f"公示异议经核实成立的情况（重新入户调查后{then}）"
+    return None
+
+
+def can_extend(facts: CaseFacts) -> bool:
+    """Whether an extension of the overall limit may be recorded now."""
+    limit = extension_limit(facts.form_code)
+    return (limit is not None and facts.status in EXTENSION_OPEN
+            and max(facts.extension_days, 0) < limit.extendable)
