@@ -5,17 +5,29 @@ PostgreSQL)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete
 
 from jydesk.domain.approval import APPROVAL_KIND, REFERENCE_ENTITY, ApprovalLevel, town_of
 from jydesk.store.reference import town_approval
 from sync.server.cli import main
 from sync.server.errors import ServiceError
+from sync.server.models import ReferenceSetting
 from sync.server.reference import list_settings, set_approval
 from tests.sync.client_helpers import new_device
 from tests.sync.conftest import ServerEnv
+
+
+@pytest.fixture(autouse=True)
+def _forget_settings(server: ServerEnv) -> Iterator[None]:
+    """The database is shared by the session's tests: a town setting left behind would be given
+    to the villages other tests enrol later (and show up in their record counts)."""
+    yield
+    with server.db.write() as conn:
+        conn.execute(delete(ReferenceSetting))
 
 
 def _references(device) -> list[dict]:
