@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         quiet_stdout()
         return 0
     except Exception as exc:  # every failure is one Chinese line (and a JSON object with --json)
-        message, status = describe(exc)
+        message, status = describe(exc, args.data_dir)
         if getattr(args, "json", False):
             import orjson
 
@@ -79,12 +79,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return status
 
 
-def describe(exc: BaseException) -> tuple[str, int]:
-    """The Chinese line and exit status for a failed command."""
+def describe(exc: BaseException, data_dir: Path | None = None) -> tuple[str, int]:
+    """The Chinese line and exit status for a failed command (``data_dir``: the folder it used)."""
     if isinstance(exc, CommandError):
         return str(exc), exc.status
     if isinstance(exc, ValidationError):
         return exc.message, 2
+    from jydesk.store.database import DB_FILENAME, SchemaTooNewError, damage_message
+
+    if isinstance(exc, SchemaTooNewError):
+        return str(exc), 4
+    damaged = damage_message(exc, data_dir / DB_FILENAME) if data_dir is not None else None
+    if damaged is not None:
+        return damaged, 4
     from jydesk.store.faults import classify
 
     fault = classify(exc)

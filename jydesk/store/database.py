@@ -1,9 +1,12 @@
-"""Opening the installation's SQLite file: pragmas, migrations, backups, sessions.
+"""Opening the installation's SQLite file: the cheap file check, pragmas, migrations, sessions.
 
 SQLAlchemy is imported when the ORM is first used (``read()``, ``write()``, ``engine``), not
 when the store is opened: opening an up-to-date file costs one plain ``sqlite3`` query, and
 ``sql()`` serves read-only SQL (the windowed lists, counters, settings) without the ORM. The
 desktop app paints its window on that and calls :meth:`Store.warm_up` behind it.
+
+Write transactions start with ``BEGIN IMMEDIATE``: they take the write lock first and wait for it
+(busy timeout) instead of failing with "database is locked" when another process writes.
 """
 
 from __future__ import annotations
@@ -15,17 +18,18 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jydesk.store.actor import SYSTEM_ACTOR, Actor
+from jydesk.store.connection import DatabaseFileError, check_header, connect, is_damage
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import sessionmaker
 
+    from jydesk.store.integrity import DuplicateIdNumber
     from jydesk.store.models import Installation
     from jydesk.store.unit_of_work import StoreSession, Writer
 
@@ -34,6 +38,9 @@ WARM_MODULES = ("jydesk.store.accounts", "jydesk.store.registry", "jydesk.store.
                 "jydesk.store.visits")
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 DB_FILENAME = "jydesk.sqlite3"
+
+
+__all__ = ["DatabaseFileError", "SchemaTooNewError", "Store", "open_store"]
 
 
 class SchemaTooNewError(RuntimeError):
@@ -86,12 +93,20 @@ def _set_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur.close()
 
 
+#: Execution option of a write session's connection: its transaction begins IMMEDIATE.
+WRITE_OPTION = "jydesk_write"
+
+
+def _begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
+
+
 def make_engine(path: Path) -> Engine:
     from sqlalchemy import create_engine, event
 
-    engine = create_engine(f"sqlite:///{path}", future=True)
+    engine = create_engine(f"sqlite:///{path}", creator=lambda: connect(path), future=True)
     event.listen(engine, "connect", _set_pragmas)
-    event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+    event.listen(engine, "begin", _begin)
     return engine
 
 
@@ -119,6 +134,8 @@ class Store:
         self._local = threading.local()  # this thread's plain read connection
         self._raw: list[sqlite3.Connection] = []
         self._raw_lock = threading.Lock()
+        #: 身份证号 held by more than one live person (files from before the unique index).
+        self.duplicate_id_numbers: list[DuplicateIdNumber] = []
 
     @property
     def attachments_dir(self) -> Path:
@@ -178,14 +195,16 @@ class Store:
         from jydesk.store.unit_of_work import Writer
 
         session = self._sessions()
+        session.connection(execution_options={WRITE_OPTION: True})  # BEGIN IMMEDIATE: wait for the lock
         # Foreign keys are checked at COMMIT, so rows of one transaction may arrive in any order.
         session.execute(text("PRAGMA defer_foreign_keys=ON"))
         writer = Writer(session, actor, self.village_code(session), origin)
         try:
             yield writer
             session.commit()
-        except BaseException:
+        except BaseException as exc:
             session.rollback()
+            _raise_duplicate_id_number(exc)
             raise
         finally:
             session.info.clear()
@@ -200,9 +219,7 @@ class Store:
         local = self._local
         conn: sqlite3.Connection | None = getattr(local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA query_only=ON")
-            conn.execute("PRAGMA busy_timeout=5000")
+            conn = connect(self.path, read_only=True)
             with self._raw_lock:
                 self._raw.append(conn)
             local.conn, local.depth = conn, 0
@@ -272,23 +289,30 @@ def current_revision(engine: Engine) -> str | None:
         return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
-def backup_copy(path: Path, label: str) -> Path:
-    """A consistent copy of the database beside it (SQLite online backup), returned."""
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.stem}.before-{label}-{stamp}{path.suffix}")
-    src = sqlite3.connect(path)
-    try:
-        dst = sqlite3.connect(target)
-        with dst:
-            src.backup(dst)
-        dst.close()
-    finally:
-        src.close()
-    return target
+def damage_message(exc: BaseException, path: Path) -> str | None:
+    """The Chinese message for an exception that means the data file is damaged, else None."""
+    if isinstance(exc, DatabaseFileError):
+        return str(exc)
+    if is_damage(exc):
+        cause = getattr(exc, "orig", None) or exc
+        return str(DatabaseFileError(path, f"已损坏（{cause}）"))
+    return None
+
+
+def _raise_duplicate_id_number(exc: BaseException) -> None:
+    """Turn the unique index's refusal of a second live person with one 身份证号 (another process
+    saved it between the form's check and this commit) into the clerk's message."""
+    from sqlalchemy.exc import IntegrityError
+
+    if isinstance(exc, IntegrityError) and "persons.id_number" in str(exc.orig):
+        from jydesk.domain.errors import FieldError, ValidationError
+
+        raise ValidationError(FieldError("id_number", "该身份证号已登记，不能重复登记（可能刚由另一台程序保存）",
+                                         "duplicate")) from None
 
 
 def migrate(engine: Engine, path: Path, target: str = "head") -> None:
-    """Bring the schema to ``target``; copy the file aside first if it holds data."""
+    """Bring the schema to ``target``; back the file up first if it holds data."""
     current = current_revision(engine)
     known, head = known_revisions()
     if current is not None and current not in known:
@@ -299,39 +323,60 @@ def migrate(engine: Engine, path: Path, target: str = "head") -> None:
     if current == wanted:
         return
     if current is not None and path.exists() and path.stat().st_size > 0:
-        backup_copy(path, current)
+        from jydesk.store.backup import make_backup
+
+        make_backup(path, "before-upgrade")
     from alembic import command
 
     with engine.begin() as conn:
         command.upgrade(_alembic_config(conn), target)
 
 
-def _schema_is_current(path: Path) -> bool:
-    """True if ``path`` holds a database at the newest schema (one plain query, no SQLAlchemy)."""
-    if not path.exists() or path.stat().st_size == 0:
-        return False
+def _quick_open(path: Path) -> tuple[bool, bool]:
+    """(schema is current, unique 身份证号 index present) in one plain query, no SQLAlchemy.
+
+    Raises :class:`DatabaseFileError` for an empty, truncated or foreign file."""
     try:
-        conn = sqlite3.connect(path)
+        conn = connect(path, read_only=True)
         try:
-            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            check_header(path, conn)
+            row = conn.execute(
+                "SELECT version_num, (SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = "
+                "'uq_persons_live_id_number') FROM alembic_version").fetchone()
         finally:
             conn.close()
-    except sqlite3.Error:
-        return False
-    return row is not None and row[0] == head_revision()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):  # a new file, or one from before migrations existed
+            return False, False
+        raise DatabaseFileError(path, f"无法读取（{exc}）") from None
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseFileError(path, f"已损坏（{exc}）") from None
+    return row is not None and row[0] == head_revision(), bool(row and row[1])
 
 
 def open_store(data_dir: Path | str, *, migrate_to: str = "head") -> Store:
-    """Open (creating and upgrading as needed) the database in ``data_dir``."""
+    """Open (creating and upgrading as needed) the database in ``data_dir``.
+
+    A file that exists but is empty, truncated or damaged is never replaced: this raises
+    :class:`DatabaseFileError` naming it. ``store.duplicate_id_numbers`` lists 身份证号 held by
+    more than one live person in a file from before the unique index (logged as a warning)."""
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / DB_FILENAME
-    if migrate_to == "head" and _schema_is_current(path):
-        return Store(path)
-    engine = make_engine(path)
-    try:
-        migrate(engine, path, migrate_to)
-    except Exception:
-        engine.dispose()
-        raise
-    return Store(path, engine)
+    exists = path.exists()
+    current, indexed = _quick_open(path) if exists else (False, False)
+    if migrate_to == "head" and current:
+        store = Store(path)
+    else:
+        engine = make_engine(path)
+        try:
+            migrate(engine, path, migrate_to)
+        except Exception:
+            engine.dispose()
+            raise
+        store = Store(path, engine)
+    if not indexed and migrate_to == "head":
+        from jydesk.store.integrity import ensure_unique_id_index
+
+        store.duplicate_id_numbers = ensure_unique_id_index(path)
+    return store

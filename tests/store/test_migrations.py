@@ -18,7 +18,7 @@ def test_empty_folder_gets_the_current_schema(data_dir):
         assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
         assert conn.execute(text("SELECT count(*) FROM benefit_standards")).scalar() >= 4
     store.close()
-    assert not list(data_dir.glob("*.before-*"))  # nothing to back up on a new file
+    assert not (data_dir / "backups").exists()  # nothing to back up on a new file
 
 
 def test_upgrade_from_previous_revision_keeps_data_and_backfills_search(data_dir):
@@ -36,7 +36,7 @@ def test_upgrade_from_previous_revision_keeps_data_and_backfills_search(data_dir
     old.close()
     store = open_store(data_dir)
     assert current_revision(store.engine) == head_revision()
-    backups = list(data_dir.glob("jydesk.before-0001-*.sqlite3"))
+    backups = list((data_dir / "backups").glob("jydesk-*-before-upgrade.sqlite3"))
     assert len(backups) == 1
     with sqlite3.connect(backups[0]) as b:
         assert b.execute("SELECT name FROM persons").fetchone() == ("曾小红",)

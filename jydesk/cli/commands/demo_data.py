@@ -25,6 +25,13 @@ def run(args: argparse.Namespace) -> int:
 
     if args.households < 1 or args.households > 200_000:
         raise CommandError("户数应在1到200000之间")
+    from jydesk.store.instance_lock import FolderInUseError, InstanceLock
+
+    lock = InstanceLock(args.data_dir, "命令 jydesk demo-data")
+    try:
+        lock.acquire()
+    except FolderInUseError as exc:
+        raise CommandError(str(exc)) from None
     store = open_store(args.data_dir)
     try:
         if not is_empty(store):
@@ -44,3 +51,4 @@ def run(args: argparse.Namespace) -> int:
         return 0
     finally:
         store.close()
+        lock.release()

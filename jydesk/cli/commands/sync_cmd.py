@@ -26,6 +26,8 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("--retries 应为正整数")
     if not (args.data_dir / "jydesk.sqlite3").exists():
         raise CommandError(f"数据文件夹 {args.data_dir} 中没有数据库")
+    # No folder lock: the night-time sync job runs while the app may be open. One sync run per
+    # installation at a time is the sync client's own lock; writes wait for each other (BEGIN IMMEDIATE).
     store = open_store(args.data_dir)
     try:
         server = normalise_url(args.server) if args.server else None

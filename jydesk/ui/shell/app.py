@@ -62,17 +62,19 @@ def run_app(data_dir: Path) -> int:
     The login dialog appears before the ORM is loaded (plain ``sqlite3`` reads); SQLAlchemy,
     the models and the first services load in a background thread while the clerk types."""
     app = create_application()
-    from jydesk.store import SchemaTooNewError, open_store
     from jydesk.store.quick_reads import user_count
+    from jydesk.ui.shell.single_instance import SingleInstance, raise_visible_windows
 
-    try:
-        store = open_store(data_dir)
-    except SchemaTooNewError as exc:
-        QMessageBox.critical(None, APP_NAME, str(exc))
-        return 1
-    except Exception as exc:  # unreadable folder, damaged file …
-        log.exception("打开数据库失败")
-        QMessageBox.critical(None, APP_NAME, f"无法打开数据文件夹 {data_dir}：\n{exc}")
+    instance = SingleInstance(data_dir)
+    if not instance.claim():  # one app per data folder: show the first one instead
+        shown = instance.notify_first()
+        QMessageBox.information(None, APP_NAME, f"数据文件夹 {data_dir} 已经有一个 jydesk 程序在运行，已切换到那个窗口。"
+                                if shown else instance.message)
+        return 0
+    instance.activate_requested.connect(raise_visible_windows)
+    store = open_or_offer_backup(data_dir)
+    if store is None:
+        instance.release()
         return 1
     warm: list[threading.Thread] = []
     try:
@@ -82,6 +84,7 @@ def run_app(data_dir: Path) -> int:
 
             setup = SetupDialog(store)
             after_first_paint(setup, lambda: warm.append(begin_warm_up(store)))
+            after_first_paint(setup, instance.listen)
             if setup.exec() != SetupDialog.DialogCode.Accepted or setup.actor is None:
                 return 0
             actor, username = setup.actor, setup.username
@@ -92,6 +95,7 @@ def run_app(data_dir: Path) -> int:
             login = LoginDialog(store, village=village_caption(store))
             # The ORM loads while the clerk types, not before the dialog is painted (same GIL).
             after_first_paint(login, lambda: warm.append(begin_warm_up(store)))
+            after_first_paint(login, instance.listen)
             if login.exec() != LoginDialog.DialogCode.Accepted or login.actor is None:
                 return 0
             actor, username = login.actor, login.username
@@ -99,12 +103,46 @@ def run_app(data_dir: Path) -> int:
 
         window = MainWindow(store, actor, username=username)
         window.ready.connect(window.offer_drafts)  # drafts are read through the ORM
+        window.ready.connect(lambda: _start_checks(window, store))
+        after_first_paint(window, instance.listen)
         window.show()
         return app.exec()
     finally:
         for thread in warm:
             thread.join(10)
         store.close()
+        instance.release()
+
+
+def open_or_offer_backup(data_dir: Path) -> Store | None:
+    """The store, or None after telling the clerk why not. A damaged or empty data file is never
+    replaced: the clerk is offered the newest good backup (and the file is opened again after it)."""
+    from jydesk.store import SchemaTooNewError, open_store
+    from jydesk.store.database import DB_FILENAME, damage_message
+
+    while True:
+        try:
+            return open_store(data_dir)
+        except SchemaTooNewError as exc:
+            QMessageBox.critical(None, APP_NAME, str(exc))
+            return None
+        except Exception as exc:  # unreadable folder, damaged file …
+            message = damage_message(exc, data_dir / DB_FILENAME)
+            if message is None:
+                log.exception("打开数据库失败")
+                detail = exc.strerror if isinstance(exc, OSError) else "详细原因已写入日志"
+                QMessageBox.critical(None, APP_NAME, f"无法打开数据文件夹 {data_dir}（{detail}）。")
+                return None
+            from jydesk.ui.backup.checks import offer_restore
+
+            if not offer_restore(None, data_dir, message):
+                return None
+
+
+def _start_checks(window: QWidget, store: Store) -> None:
+    from jydesk.ui.backup.checks import start_checks
+
+    start_checks(window, store)
 
 
 class _FirstPaint(QObject):

@@ -52,11 +52,15 @@ class WindowActions(WindowParts):
         self.act_add_member = self._action("添加成员", self._add_member, "Ctrl+M", tip="在当前户添加一名成员",
                                            icon="person-add")
         self.act_discard = self._action("放弃修改", self._discard_current, tip="放弃当前户尚未保存的修改")
+        self.act_backup = self._action("备份…", self.backup_data, tip="把数据备份到自选的文件夹（如U盘）")
+        self.act_restore = self._action("恢复…", self.restore_data, tip="用备份文件恢复数据（现有数据另行保留）")
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("文件(&F)")
         file_menu.addActions([self.act_new, self.act_save])
+        file_menu.addSeparator()
+        file_menu.addActions([self.act_backup, self.act_restore])
         file_menu.addSeparator()
         file_menu.addActions([self.act_lock, self.act_switch])
         file_menu.addSeparator()
@@ -177,6 +181,18 @@ class WindowActions(WindowParts):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         if dialog.exec() == ChangePasswordDialog.DialogCode.Accepted:
             self.statusBar().showMessage("密码已修改，下次登录和解锁请使用新密码", 5000)
+
+    def backup_data(self) -> None:
+        from jydesk.ui.backup.actions import backup_to_folder
+
+        if not self.locked:
+            backup_to_folder(self, self.ctx.store)
+
+    def restore_data(self) -> None:
+        from jydesk.ui.backup.actions import restore_in_running_app
+
+        if not self.locked:
+            restore_in_running_app(self, self.ctx.store, any(p.has_unsaved_changes() for p in self.panels.values()))
 
     def about(self) -> None:
         QMessageBox.about(self, "关于 jydesk",
