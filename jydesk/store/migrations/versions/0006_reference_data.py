@@ -2,16 +2,16 @@
 case columns of the ways back and out (reason of 不予受理/终止/撤回, deadline extension,
 objection rounds, 先行救助 paperwork).
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
