@@ -78,6 +78,21 @@ TIME_LIMITS: dict[str, tuple[TimeLimit, ...]] = {
 }
 
 
+#: 临时救助 先行救助 (急难型): help first, paperwork completed afterwards. No national number
+#: of days was found (民发〔2018〕23号 §二(二) says only "事后补充说明情况"); the limit below is the
+#: 楚雄州 local example (RULES-2021 §3, S9) until the city sets its own.
+RELIEF_FIRST_LIMIT = TimeLimit(
+    "补齐手续", frozenset({S.ACCEPTED, S.INVESTIGATING, S.SUBMITTED, S.REVIEWING}), "accepted_on", 5,
+    "民发〔2018〕23号：急难型先行救助，事后补齐手续；国家未规定天数，暂按地方示例（楚雄州）5个工作日")
+
+
+def relief_first(form_code: str, values: object) -> bool:
+    """Whether the case is 先行救助: a 临时救助 of 急难型 with the 先行救助 box ticked."""
+    get = getattr(values, "get", None)
+    return (form_code == "linshi" and get is not None and get("urgent") in (True, "true", "是")
+            and get("hardship_type") == "急难型")
+
+
 @dataclass(frozen=True, slots=True)
 class Deadline:
     label: str  # 初审 …
@@ -87,6 +102,8 @@ class Deadline:
 
 def running_limit(facts: CaseFacts) -> TimeLimit | None:
     """The time limit that runs for the case in its current status, if any."""
+    if relief_first(facts.form_code, facts.values):
+        return RELIEF_FIRST_LIMIT if facts.status in RELIEF_FIRST_LIMIT.statuses else None
     for limit in TIME_LIMITS.get(facts.form_code, ()):
         if facts.status in limit.statuses:
             return limit

@@ -37,6 +37,7 @@ from jydesk.domain.case_deadlines import (
     deadline_state,
     deadline_text,
     extension_limit,
+    relief_first,
     running_limit,
 )
 from jydesk.domain.case_facts import CaseFacts
@@ -153,11 +154,14 @@ def publicity_days(form_code: str, defn_publicity_days: int, values: Mapping[str
                    applied_on: date | None) -> int:
     """Days of 公示 for this case: the form definition's ``publicity_days`` (0: not publicised).
 
-    Minors are not exempt in general: the 2021 特困 and 低保 rules have no such exemption;
+    先行救助 (急难型 临时救助 with the box ticked) skips 公示: the 乡镇 may pay directly and
+    complete the paperwork afterwards (民发〔2018〕23号 §二(二)). Minors are not exempt in general: the 2021 特困 and 低保 rules have no such exemption;
     only 事实无人抚养儿童 is never publicised (民发〔2019〕62号, child privacy), which its
     definition says with ``publicity_days = 0``.
     """
     if defn_publicity_days <= 0 or form_code in NO_PUBLICITY_FORMS:
+        return 0
+    if relief_first(form_code, values):  # 先行救助: paid before 公示, which may be skipped (民发〔2018〕23号)
         return 0
     return defn_publicity_days
 
@@ -305,6 +309,8 @@ def plan_transition(facts: CaseFacts, target: CaseStatus, defn: FormDefinition, 
         errors += _form_errors(defn, values, "上报")
         columns["submitted_on"] = on
         who = confirmer(facts.form_code, facts.approval)
+        if relief_first(facts.form_code, values):
+            who += "；先行救助已发放，事后补齐手续"
         note = (f"上报乡镇(街道)审核，由{who}审核确认" if facts.status is not S.RETURNED
                 else f"补正后重新上报，由{who}审核确认")
     if errors:

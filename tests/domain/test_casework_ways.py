@@ -127,3 +127,19 @@ def test_dibao_after_objection_may_send_a_new_initial_opinion_without_a_second_p
     assert plan.target is S.SUBMITTED and "县级民政部门审核确认" in plan.note
     town = replace(back, values=values, approval=ApprovalLevel.TOWN)
     assert "乡镇（街道）审核确认" in plan_transition(town, S.SUBMITTED, dibao, ON).note
+
+
+def test_relief_first_skips_publicity_and_runs_its_own_paperwork_limit() -> None:
+    """民发〔2018〕23号: 急难型 先行救助 — paid first, 公示 may be skipped, paperwork afterwards."""
+    from jydesk.domain.casework import publicity_days
+
+    urgent = {"hardship_type": "急难型", "urgent": True}
+    assert publicity_days("linshi", 7, urgent, None) == 0
+    assert publicity_days("linshi", 7, {**urgent, "hardship_type": "支出型"}, None) == 7
+    assert publicity_days("linshi", 7, {**urgent, "urgent": False}, None) == 7
+    f = CaseFacts("linshi", S.INVESTIGATING, urgent, accepted_on=date(2025, 3, 3))
+    assert allowed_targets(f, publicity_days("linshi", 7, urgent, None))[0] is S.SUBMITTED
+    dl = deadline(f, CAL)
+    assert dl is not None and dl.label == "补齐手续" and dl.due == CAL.add_working_days(date(2025, 3, 3), 5)
+    assert "地方示例" in dl.limit.source
+    assert deadline(CaseFacts("linshi", S.INVESTIGATING, {}, accepted_on=date(2025, 3, 3)), CAL) is None
