@@ -1,6 +1,6 @@
 """Statutory time limits of the case workflow, in working days, and the deadline of a case.
 
-Sources: RULES-2021 (national 2021 rules) where it has the number, else REFERENCE.md; each
+Sources: the national 2021 rules where they give the number, else the earlier practice; each
 limit names its source. The overall 低保 limit is 30 working days from 受理, 20 when the town
 confirms (审核确认 delegated), and may be extended by up to 15 (to 45) in special cases
 (最低生活保障审核确认办法 §22). Forms without a limit found (临时救助 normal procedure, 高龄津贴)
@@ -59,7 +59,7 @@ _WUREN = "民发〔2019〕62号"
 
 TIME_LIMITS: dict[str, tuple[TimeLimit, ...]] = {
     "dibao": (
-        TimeLimit("初审", _VILLAGE, "accepted_on", 10, "REFERENCE：受理之日起10个工作日内完成初审"),
+        TimeLimit("初审", _VILLAGE, "accepted_on", 10, "初审10个工作日（沿用原流程；2021年办法只规定自受理起30个工作日的总时限）"),
         TimeLimit("审核确认", frozenset({S.PUBLICITY, *_REVIEW}), "accepted_on", 30,
                   f"{_DIBAO}第二十二条：自受理之日起30个工作日内完成审核确认，审核确认权限下放到乡镇（街道）的"
                   "20个工作日；特殊情况可延长至45个工作日", town_days=20, extendable=15),
@@ -69,7 +69,7 @@ TIME_LIMITS: dict[str, tuple[TimeLimit, ...]] = {
         TimeLimit("审核确认", _REVIEW, "submitted_on", 15, f"{_TEKUN}第十至十七条：县级民政部门15个工作日内作出确认"),
     ),
     "canji": (
-        TimeLimit("初审", _VILLAGE, "accepted_on", 10, "REFERENCE：两项补贴，乡镇10个工作日内初审"),
+        TimeLimit("初审", _VILLAGE, "accepted_on", 10, "两项补贴县级实施办法：乡镇10个工作日内初审（未见四川原文）"),
     ),
     "wuren": (
         TimeLimit("查验", _VILLAGE, "accepted_on", 15, f"{_WUREN}第二部分：乡镇（街道）15个工作日内完成查验"),

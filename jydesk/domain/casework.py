@@ -1,6 +1,6 @@
 """The case workflow: statuses, allowed transitions, their preconditions, and time limits.
 
-Workflow (REFERENCE.md, national rules)::
+Workflow (national 2021 rules; sources at each rule)::
 
     草稿 → 已受理 → 入户调查 → 公示 → 已上报 → 审核中 → 已批准 / 不予批准 / 退回补正
                               └──────────→ 已上报   (no 公示: 事实无人抚养儿童, minors,
@@ -298,7 +298,8 @@ def plan_transition(facts: CaseFacts, target: CaseStatus, defn: FormDefinition, 
         columns.update(publicity_start=start, publicity_end=end)
         set_values.update({PUBLICITY_START: start.isoformat(), PUBLICITY_END: end.isoformat()})
         again = "重新调查后重新公示" if facts.objection_rounds else "初审通过，公示"
-        note = f"{again} {start:%Y-%m-%d} 至 {end:%Y-%m-%d}"
+        note = f"{again} {start:%Y-%m-%d} 至 {end:%Y-%m-%d}" + (
+            f"（公示{days}天：{defn.publicity_source}）" if defn.publicity_source else "")
     else:  # SUBMITTED
         if facts.status is S.INVESTIGATING:
             errors += _investigation_errors(defn, values)

@@ -143,3 +143,12 @@ def test_relief_first_skips_publicity_and_runs_its_own_paperwork_limit() -> None
     assert dl is not None and dl.label == "补齐手续" and dl.due == CAL.add_working_days(date(2025, 3, 3), 5)
     assert "地方示例" in dl.limit.source
     assert deadline(CaseFacts("linshi", S.INVESTIGATING, {}, accepted_on=date(2025, 3, 3)), CAL) is None
+
+
+def test_publicity_length_comes_from_the_definition_with_its_source() -> None:
+    for code, days in (("dibao", 7), ("tekun", 7), ("gaoling", 5), ("wuren", 0)):
+        defn = get_definition(code)
+        assert defn.publicity_days == days and defn.publicity_source, code
+    dibao = get_definition("dibao")
+    plan = plan_transition(_facts("dibao", S.INVESTIGATING), S.PUBLICITY, dibao, date(2025, 3, 6))
+    assert "公示7天" in plan.note and "第十九条" in plan.note
