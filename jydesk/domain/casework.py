@@ -1,11 +1,14 @@
 """The case workflow: statuses, allowed transitions, their preconditions, and time limits.
 
-Workflow (REFERENCE.md, national rules)::
+Workflow (national 2021 rules; sources at each rule)::
 
     草稿 → 已受理 → 入户调查 → 公示 → 已上报 → 审核中 → 已批准 / 不予批准 / 退回补正
                               └──────────→ 已上报   (no 公示: 事实无人抚养儿童, minors,
                                                     forms whose publicity_days is 0)
     退回补正 → 入户调查 (investigate again) or → 已上报 (corrected and sent again)
+    公示 → 入户调查      a valid objection: investigate again, then a new 公示 (特困, and forms
+                        without a rule saying otherwise) or a new 初审意见 sent up (低保, §19)
+    草稿 → 不予受理; 已受理 … 退回补正 → 终止 / 撤回   (the ways out, with a written reason)
 
 审核中/已批准/不予批准/退回补正 are set by reviewers on the city server and reach the desk by
 sync; the village moves a case only along the other arrows. Leaving 入户调查 is the village's
@@ -19,19 +22,36 @@ the holiday calendar are passed in.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from jydesk.domain.approval import confirmer
+from jydesk.domain.case_deadlines import (
+    DUE_SOON_WORKING_DAYS,
+    TIME_LIMITS,
+    Deadline,
+    DeadlineState,
+    TimeLimit,
+    deadline,
+    deadline_state,
+    deadline_text,
+    extension_limit,
+    relief_first,
+    running_limit,
+)
+from jydesk.domain.case_facts import CaseFacts
 from jydesk.domain.entities import SERVER_STATUSES, CaseStatus
 from jydesk.domain.errors import FieldError
 from jydesk.domain.idnumber import age_on
 from jydesk.domain.idnumber import parse as parse_id
-from jydesk.domain.workdays import WorkCalendar
 
 if TYPE_CHECKING:
     from jydesk.domain.forms import FormDefinition
+
+__all__ = ["DUE_SOON_WORKING_DAYS", "TIME_LIMITS", "CaseFacts", "Deadline", "DeadlineState", "TimeLimit",
+           "Transition", "TransitionRefused", "allowed_targets", "deadline", "deadline_state", "deadline_text",
+           "extension_limit", "plan_transition", "publicity_days", "reachable_targets", "running_limit"]
 
 S = CaseStatus
 
@@ -45,91 +65,40 @@ PUBLICITY_OBJECTION = "publicity_objection"
 OBJECTION_HANDLING = "objection_handling"
 OBJECTION_YES = "有异议"
 
-# Form codes whose applicant is a child and never publicised (child privacy).
+# Form codes never publicised (事实无人抚养儿童: 民发〔2019〕62号, child privacy).
 NO_PUBLICITY_FORMS = frozenset({"wuren"})
-ADULT_AGE = 18
-# A deadline this many working days away (or nearer) is 即将到期.
-DUE_SOON_WORKING_DAYS = 3
 
 # Statuses in which the clerk may still edit the village's part of the form.
 EDITABLE_STATUSES = frozenset({S.DRAFT, S.ACCEPTED, S.INVESTIGATING, S.PUBLICITY, S.RETURNED})
-# Statuses in which the application is closed (decided by the reviewers).
-FINAL_STATUSES = frozenset({S.APPROVED, S.REFUSED})
+# The ways out the desk records, each with a written reason and a 告知书 for the applicant.
+EXIT_STATUSES = frozenset({S.NOT_ACCEPTED, S.TERMINATED, S.WITHDRAWN})
+# Statuses in which the application is closed (decided by the reviewers, or ended at the desk).
+FINAL_STATUSES = frozenset({S.APPROVED, S.REFUSED, *EXIT_STATUSES})
+# Forms whose rules, after a valid objection and re-investigation, want a new 初审意见 sent up
+# but no second 公示 (others publicise again: 特困 §14 and where no rule was found).
+NO_REPUBLICITY = {
+    "dibao": "《最低生活保障审核确认办法》（2021）第十九条：公示有异议的，重新调查或民主评议后重新提出初审意见",
+}
+REPUBLICITY_SOURCE = "《特困人员认定办法》（2021）：对公示有异议的，15个工作日内重新调查核实，并重新公示"
+
+#: The label of 公示 → 入户调查 (an objection found valid).
+OBJECTION_LABEL = "异议成立，重新调查…"
 
 ACTION_LABELS: dict[CaseStatus, str] = {
     S.ACCEPTED: "受理",
     S.INVESTIGATING: "开始入户调查",
     S.PUBLICITY: "初审通过，开始公示",
     S.SUBMITTED: "上报审核",
+    S.NOT_ACCEPTED: "不予受理…",
+    S.TERMINATED: "终止办理…",
+    S.WITHDRAWN: "申请人撤回…",
 }
-
-
-class DeadlineState(StrEnum):
-    NONE = "无时限"
-    OK = "正常"
-    DUE_SOON = "即将到期"
-    OVERDUE = "已超期"
-
-
-@dataclass(frozen=True, slots=True)
-class TimeLimit:
-    """A statutory limit in working days, running while the case is in one of ``statuses``."""
-
-    label: str  # e.g. 初审
-    statuses: frozenset[CaseStatus]
-    start: str  # the case date the period runs from: accepted_on / submitted_on
-    working_days: int
-    source: str
-
-
-def _limit(label: str, statuses: set[CaseStatus], start: str, days: int, source: str) -> TimeLimit:
-    return TimeLimit(label, frozenset(statuses), start, days, source)
-
-
-_VILLAGE = {S.ACCEPTED, S.INVESTIGATING}
-_REVIEW = {S.SUBMITTED, S.REVIEWING}
-
-# Time limits per form code, from REFERENCE.md (national rules; no Sichuan detail found).
-# Forms not listed (临时救助, 高龄津贴: no published limit found) have no deadline.
-TIME_LIMITS: dict[str, tuple[TimeLimit, ...]] = {
-    "dibao": (
-        _limit("初审", _VILLAGE, "accepted_on", 10, "最低生活保障审核确认办法：受理之日起10个工作日内完成初审"),
-        _limit("审核确认", {S.PUBLICITY, *_REVIEW}, "accepted_on", 30,
-               "最低生活保障审核确认办法：受理之日起30个工作日内审核确认（可延长15个工作日）"),
-    ),
-    "tekun": (
-        _limit("调查初审", _VILLAGE, "accepted_on", 15, "民发〔2021〕43号：15个工作日内完成调查和初审"),
-        _limit("确认", _REVIEW, "submitted_on", 10, "民发〔2021〕43号：10个工作日内确认"),
-    ),
-    "canji": (
-        _limit("初审", _VILLAGE, "accepted_on", 10, "两项补贴：乡镇10个工作日内初审"),
-    ),
-    "wuren": (
-        _limit("查验", _VILLAGE, "accepted_on", 10, "事实无人抚养儿童：街镇10个工作日内查验"),
-        _limit("确认", _REVIEW, "submitted_on", 5, "事实无人抚养儿童：5个工作日内确认"),
-    ),
+#: Why each way out exists (shown as the reason's hint, printed on the 告知书).
+EXIT_RULES: dict[CaseStatus, str] = {
+    S.NOT_ACCEPTED: "不符合申请条件或不属本乡镇（街道）受理的，书面告知申请人并说明理由",
+    S.TERMINATED: "申请人无正当理由拒不配合调查等，终止审核确认程序（《最低生活保障审核确认办法》第二十九条）",
+    S.WITHDRAWN: "申请人主动撤回申请",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class CaseFacts:
-    """What the workflow rules need to know about one case."""
-
-    form_code: str
-    status: CaseStatus
-    values: Mapping[str, Any] = field(default_factory=dict)
-    applied_on: date | None = None
-    accepted_on: date | None = None
-    publicity_start: date | None = None
-    publicity_end: date | None = None
-    submitted_on: date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Deadline:
-    label: str  # 初审 …
-    due: date
-    limit: TimeLimit
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,8 +106,8 @@ class Transition:
     """The result of a permitted move: the new status and the case dates/values it sets."""
 
     target: CaseStatus
-    columns: dict[str, date]  # accepted_on / publicity_start / publicity_end / submitted_on
-    values: dict[str, Any]  # form values the move fills in (ISO dates)
+    columns: dict[str, Any]  # accepted_on / publicity_* / submitted_on / close_reason / objection_rounds
+    values: dict[str, Any]  # form values the move fills in (ISO dates); None: the value is cleared
     note: str
 
 
@@ -183,30 +152,39 @@ def applicant_age(values: Mapping[str, Any], on: date) -> int | None:
 
 def publicity_days(form_code: str, defn_publicity_days: int, values: Mapping[str, Any],
                    applied_on: date | None) -> int:
-    """Days of 公示 for this case; 0 when it is not publicised (wuren, minors, no 公示 in the form)."""
+    """Days of 公示 for this case: the form definition's ``publicity_days`` (0: not publicised).
+
+    先行救助 (急难型 临时救助 with the box ticked) skips 公示: the 乡镇 may pay directly and
+    complete the paperwork afterwards (民发〔2018〕23号 §二(二)). Minors are not exempt in general: the 2021 特困 and 低保 rules have no such exemption;
+    only 事实无人抚养儿童 is never publicised (民发〔2019〕62号, child privacy), which its
+    definition says with ``publicity_days = 0``.
+    """
     if defn_publicity_days <= 0 or form_code in NO_PUBLICITY_FORMS:
         return 0
-    on = applied_on or as_date(values.get(APPLIED_ON)) or date.today()
-    age = applicant_age(values, on)
-    if age is not None and age < ADULT_AGE:
+    if relief_first(form_code, values):  # 先行救助: paid before 公示, which may be skipped (民发〔2018〕23号)
         return 0
     return defn_publicity_days
 
 
 def allowed_targets(facts: CaseFacts, days_of_publicity: int) -> list[CaseStatus]:
-    """The statuses the village may move the case to from where it is now."""
+    """The statuses the village may move the case to from where it is now (ways out last)."""
     status = facts.status
+    out = [S.TERMINATED, S.WITHDRAWN]
     if status is S.DRAFT:
-        return [S.ACCEPTED]
+        return [S.ACCEPTED, S.NOT_ACCEPTED]
     if status is S.ACCEPTED:
-        return [S.INVESTIGATING]
+        return [S.INVESTIGATING, *out]
     if status is S.INVESTIGATING:
-        return [S.PUBLICITY] if days_of_publicity else [S.SUBMITTED]
+        if not days_of_publicity:
+            return [S.SUBMITTED, *out]
+        if facts.objection_rounds and facts.form_code in NO_REPUBLICITY:
+            return [S.PUBLICITY, S.SUBMITTED, *out]
+        return [S.PUBLICITY, *out]
     if status is S.PUBLICITY:
-        return [S.SUBMITTED]
+        return [S.SUBMITTED, S.INVESTIGATING, *out]
     if status is S.RETURNED:
-        return [S.INVESTIGATING, S.SUBMITTED]
-    return []  # 已上报 and the reviewers' statuses: the next move is the server's
+        return [S.INVESTIGATING, S.SUBMITTED, *out]
+    return []  # 已上报, the reviewers' statuses and the ways out: the next move is not the village's
 
 
 def reachable_targets(facts: CaseFacts, days_of_publicity: int) -> list[CaseStatus]:
@@ -220,7 +198,9 @@ def reachable_targets(facts: CaseFacts, days_of_publicity: int) -> list[CaseStat
     todo = [facts.status]
     while todo:
         current = todo.pop()
-        for target in allowed_targets(CaseFacts(facts.form_code, current), days_of_publicity):
+        step = CaseFacts(facts.form_code, current, objection_rounds=1 if current is not facts.status
+                         or facts.objection_rounds else 0)
+        for target in allowed_targets(step, days_of_publicity):
             if target not in seen and target is not facts.status:
                 seen.append(target)
                 todo.append(target)
@@ -266,10 +246,13 @@ def _publicity_window(values: Mapping[str, Any], facts: CaseFacts, days: int,
     return start, end, errors
 
 
-def plan_transition(facts: CaseFacts, target: CaseStatus, defn: FormDefinition, on: date) -> Transition:
+def plan_transition(facts: CaseFacts, target: CaseStatus, defn: FormDefinition, on: date,
+                    reason: str = "") -> Transition:
     """Check the move of ``facts`` to ``target`` on day ``on``; the dates and values it sets.
 
-    Raises :class:`TransitionRefused` with every unmet precondition (Chinese, per field).
+    ``reason``: the written reason of a way out (不予受理/终止/撤回) or the finding of an
+    objection that sends the case back from 公示. Raises :class:`TransitionRefused` with every
+    unmet precondition (Chinese, per field).
     """
     target = CaseStatus(target)
     values = dict(facts.values)
@@ -280,15 +263,24 @@ def plan_transition(facts: CaseFacts, target: CaseStatus, defn: FormDefinition, 
     if target not in allowed:
         if not allowed:
             why = f"申请当前为“{facts.status}”，村(社区)不能再变更状态"
+        elif target is S.INVESTIGATING and facts.status is S.PUBLICITY:
+            why = "公示异议经核实成立后才能退回重新调查"
         elif target is S.PUBLICITY and days == 0:
-            why = "本申请不公示（事实无人抚养儿童或未成年人），初审后直接上报"
+            why = "本申请不公示（事实无人抚养儿童），初审后直接上报"
         else:
             why = f"申请当前为“{facts.status}”，只能转为“{'”或“'.join(allowed)}”"
         raise TransitionRefused([FieldError("status", why)])
 
-    columns: dict[str, date] = {}
+    columns: dict[str, Any] = {}
     set_values: dict[str, Any] = {}
     errors: list[FieldError] = []
+    reason = (reason or "").strip()
+    if target in EXIT_STATUSES:
+        if not reason:
+            raise TransitionRefused([FieldError("reason", f"请填写{target}的理由（将写入告知书）", "required")])
+        return Transition(target, {"close_reason": reason}, {}, f"{target}：{reason}")
+    if target is S.INVESTIGATING and facts.status is S.PUBLICITY:
+        return _objection_upheld(facts, values, reason, days)
     if target is S.ACCEPTED:
         errors += _form_errors(defn, values, "受理")
         applied = facts.applied_on or as_date(values.get(APPLIED_ON))
@@ -305,18 +297,45 @@ def plan_transition(facts: CaseFacts, target: CaseStatus, defn: FormDefinition, 
         errors += window
         columns.update(publicity_start=start, publicity_end=end)
         set_values.update({PUBLICITY_START: start.isoformat(), PUBLICITY_END: end.isoformat()})
-        note = f"初审通过，公示 {start:%Y-%m-%d} 至 {end:%Y-%m-%d}"
+        again = "重新调查后重新公示" if facts.objection_rounds else "初审通过，公示"
+        note = f"{again} {start:%Y-%m-%d} 至 {end:%Y-%m-%d}" + (
+            f"（公示{days}天：{defn.publicity_source}）" if defn.publicity_source else "")
     else:  # SUBMITTED
         if facts.status is S.INVESTIGATING:
             errors += _investigation_errors(defn, values)
+            if facts.objection_rounds and days and _blank(values.get(OBJECTION_HANDLING)):
+                errors.append(FieldError(OBJECTION_HANDLING, "公示异议经重新调查后，请填写异议处理情况", "required"))
         if facts.status is S.PUBLICITY or (facts.status is S.RETURNED and days):
             errors += _publicity_done_errors(values, facts, days, on)
         errors += _form_errors(defn, values, "上报")
         columns["submitted_on"] = on
-        note = "上报乡镇(街道)审核" if facts.status is not S.RETURNED else "补正后重新上报"
+        who = confirmer(facts.form_code, facts.approval)
+        if relief_first(facts.form_code, values):
+            who += "；先行救助已发放，事后补齐手续"
+        note = (f"上报乡镇(街道)审核，由{who}审核确认" if facts.status is not S.RETURNED
+                else f"补正后重新上报，由{who}审核确认")
     if errors:
         raise TransitionRefused(errors)
     return Transition(target, columns, set_values, note)
+
+
+def _objection_upheld(facts: CaseFacts, values: Mapping[str, Any], reason: str, days: int) -> Transition:
+    """公示 → 入户调查: an objection found valid; the 公示 starts again after re-investigation
+    (or, where the rules want no second 公示, a new 初审意见 is sent up)."""
+    errors: list[FieldError] = []
+    if values.get(PUBLICITY_OBJECTION) != OBJECTION_YES:
+        errors.append(FieldError(PUBLICITY_OBJECTION, "公示无异议时不能退回重新调查；如有异议请先在表中选择“有异议”",
+                                 "invalid"))
+    if not reason:
+        errors.append(FieldError("reason", "请填写异议核实情况（异议成立的理由）", "required"))
+    if errors:
+        raise TransitionRefused(errors)
+    rounds = facts.objection_rounds + 1
+    columns: dict[str, Any] = {"objection_rounds": rounds, "publicity_start": None, "publicity_end": None}
+    cleared = {PUBLICITY_START: None, PUBLICITY_END: None, PUBLICITY_OBJECTION: None, OBJECTION_HANDLING: reason}
+    then = "重新提出初审意见后上报" if facts.form_code in NO_REPUBLICITY else "重新公示"
+    return Transition(S.INVESTIGATING, columns, cleared,
+                      f"公示异议经核实成立（第{rounds}次），重新入户调查后{then}：{reason}")
 
 
 def _publicity_done_errors(values: Mapping[str, Any], facts: CaseFacts, days: int, on: date) -> list[FieldError]:
@@ -339,46 +358,46 @@ def _publicity_done_errors(values: Mapping[str, Any], facts: CaseFacts, days: in
     return errors
 
 
-# ------------------------------------------------------------------ deadlines
+# ------------------------------------------------------------------ extension
 
 
-def running_limit(facts: CaseFacts) -> TimeLimit | None:
-    """The time limit that runs for the case in its current status, if any."""
-    for limit in TIME_LIMITS.get(facts.form_code, ()):
-        if facts.status in limit.statuses:
-            return limit
+EXTENSION_OPEN = frozenset({S.ACCEPTED, S.INVESTIGATING, S.PUBLICITY, S.RETURNED, S.SUBMITTED, S.REVIEWING})
+
+
+def check_extension(facts: CaseFacts, days: int, reason: str) -> str:
+    """Check an extension of the overall limit by ``days`` working days; the 办理记录 note.
+
+    Only where the rules allow one (低保: to 45 working days in special cases — 公示有异议,
+    人户分离, 异地申办, 调查难度大; 办法 §22). Raises :class:`TransitionRefused`."""
+    limit = extension_limit(facts.form_code)
+    if limit is None:
+        raise TransitionRefused([FieldError("extension_days", "该类申请的办理时限没有可延长的规定")])
+    if facts.status not in EXTENSION_OPEN:
+        raise TransitionRefused([FieldError("extension_days", f"申请当前为“{facts.status}”，不能延长办理时限")])
+    left = limit.extendable - max(facts.extension_days, 0)
+    errors: list[FieldError] = []
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= left:
+        errors.append(FieldError("extension_days", f"可延长 1 至 {left} 个工作日" if left > 0
+                                 else "办理时限已延长至上限，不能再延长", "invalid"))
+    if not (reason or "").strip():
+        errors.append(FieldError("extension_reason", "请填写延长办理时限的理由", "required"))
+    if errors:
+        raise TransitionRefused(errors)
+    return f"{limit.label}时限延长{days}个工作日：{reason.strip()}（{limit.source}）"
+
+
+def reason_prompt(facts: CaseFacts, target: CaseStatus) -> str | None:
+    """What the clerk must write to move to ``target`` (None: no reason needed)."""
+    if target in EXIT_STATUSES:
+        return f"{target}的理由（将写入告知书）。{EXIT_RULES[target]}"
+    if target is S.INVESTIGATING and facts.status is S.PUBLICITY:
+        then = "重新提出初审意见上报（或重新公示）" if facts.form_code in NO_REPUBLICITY else "重新公示"
+        return f"公示异议经核实成立的情况（重新入户调查后{then}）"
     return None
 
 
-def deadline(facts: CaseFacts, calendar: WorkCalendar) -> Deadline | None:
-    """The due date of the limit running now (None when none runs or its start is unknown)."""
-    limit = running_limit(facts)
-    if limit is None:
-        return None
-    start = getattr(facts, limit.start)
-    if start is None:
-        return None
-    return Deadline(limit.label, calendar.add_working_days(start, limit.working_days), limit)
-
-
-def deadline_state(due: date | None, today: date, calendar: WorkCalendar,
-                   soon: int = DUE_SOON_WORKING_DAYS) -> DeadlineState:
-    """已超期 after ``due``; 即将到期 when at most ``soon`` working days remain; else 正常."""
-    if due is None:
-        return DeadlineState.NONE
-    if today > due:
-        return DeadlineState.OVERDUE
-    return DeadlineState.DUE_SOON if calendar.working_days_between(today, due) <= soon else DeadlineState.OK
-
-
-def deadline_text(dl: Deadline | None, today: date, calendar: WorkCalendar) -> str:
-    """A one-line description for lists: ``初审 2026-03-12（剩 2 个工作日）``."""
-    if dl is None:
-        return ""
-    left = calendar.working_days_between(today, dl.due)
-    if today > dl.due:
-        return f"{dl.label} {dl.due:%Y-%m-%d}（已超期 {-left} 个工作日）" if left < 0 else \
-            f"{dl.label} {dl.due:%Y-%m-%d}（已超期）"
-    if left == 0:
-        return f"{dl.label} {dl.due:%Y-%m-%d}（今天到期）"
-    return f"{dl.label} {dl.due:%Y-%m-%d}（剩 {left} 个工作日）"
+def can_extend(facts: CaseFacts) -> bool:
+    """Whether an extension of the overall limit may be recorded now."""
+    limit = extension_limit(facts.form_code)
+    return (limit is not None and facts.status in EXTENSION_OPEN
+            and max(facts.extension_days, 0) < limit.extendable)

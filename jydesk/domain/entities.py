@@ -34,6 +34,9 @@ class CaseStatus(StrEnum):
     APPROVED = "已批准"
     REFUSED = "不予批准"
     RETURNED = "退回补正"
+    NOT_ACCEPTED = "不予受理"  # the ways out, each with a written reason and a 告知书
+    TERMINATED = "终止"
+    WITHDRAWN = "撤回"
 
 
 # Statuses only a reviewer on the server may set; a device change setting one is refused.
@@ -75,7 +78,8 @@ SPECS: dict[Entity, EntitySpec] = {
         ("village_code", "form_code", "form_version", "register_no", "household_id", "applicant_id", "status",
          "applied_on", "accepted_on",
          "publicity_start", "publicity_end", "submitted_on", "decision", "decision_amount",
-         "decision_start_month", "decision_reason", "decision_on", "decided_by", "deleted"),
+         "decision_start_month", "decision_reason", "decision_on", "decided_by", "close_reason",
+         "extension_days", "extension_reason", "objection_rounds", "deleted"),
         required=("village_code", "form_code", "status"),
         server_owned=("decision", "decision_amount", "decision_start_month", "decision_reason",
                       "decision_on", "decided_by"),

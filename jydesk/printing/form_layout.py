@@ -8,6 +8,7 @@ its column header and at least ``print_rows`` rows; opinion blocks carry 意见,
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -16,6 +17,7 @@ from typing import Any
 
 from reportlab.lib.units import mm
 
+from jydesk.domain.approval import COUNTY_RECORD_TITLE, PRINT_LEVEL_KEY, TOWN_CONFIRM_TITLE, opinion_titles
 from jydesk.domain.forms import FieldSpec, FieldType, FormDefinition, SectionKind, SectionSpec
 from jydesk.domain.forms.values import CoercionError, coerce, display, is_empty
 from jydesk.printing import grid
@@ -38,7 +40,10 @@ def build(defn: FormDefinition, values: Mapping[str, Any] | None, *, blank: bool
     geo = geometry(defn.page.orientation)
     record: Mapping[str, Any] = {} if blank or values is None else values  # cells coerce leniently
     builder = _Builder(defn, record, geo)
+    titles = opinion_titles(defn.code, record.get(PRINT_LEVEL_KEY))
     for section in defn.sections:
+        if section.key in titles:  # the town confirms: its block reads 审核确认, the county's 备案
+            section = dataclasses.replace(section, title=titles[section.key])
         builder.section(section)
     blocks = builder.blocks
     overflows = grid.measure(blocks, geo.body_height)
@@ -54,7 +59,8 @@ def build(defn: FormDefinition, values: Mapping[str, Any] | None, *, blank: bool
 @cache
 def fixed_wording(defn: FormDefinition) -> frozenset[str]:
     """Every character the form prints whatever the record (for font subset priming)."""
-    texts = [defn.title, defn.page.footer_note, BLANK_DATE, BLANK_INLINE, "续　页（接上）", "…（见续页）"]
+    texts = [defn.title, defn.page.footer_note, BLANK_DATE, BLANK_INLINE, "续　页（接上）", "…（见续页）",
+             TOWN_CONFIRM_TITLE, COUNTY_RECORD_TITLE]
     for section in defn.sections:
         texts += [section.title, section.text, section.note, *section.signers]
         for spec in section.fields:

@@ -17,14 +17,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jydesk.domain.approval import PRINT_LEVEL_KEY
 from jydesk.domain.care import TIER_NAMES, assess
+from jydesk.domain.entities import CaseStatus
 from jydesk.domain.errors import FieldError, ValidationError
 from jydesk.domain.forms import FormDefinition, get_definition
 from jydesk.domain.idnumber import age_on
 from jydesk.domain.regions import town_of_village
 from jydesk.domain.relations import relate_members
 from jydesk.store.database import Store
-from jydesk.store.models import Case, Household, Installation, Person, Visit
+from jydesk.store.models import Case, CaseEvent, Household, Installation, Person, Visit
+from jydesk.store.reference import approval_in
 from jydesk.store.serialize import to_json
 
 VISIT_FORM = "visit"
@@ -111,6 +114,11 @@ def merged_values(defn: FormDefinition, context: Mapping[str, Any], saved: Mappi
     return defn.complete(values)
 
 
+#: The 告知书 printed for a case that was not accepted, terminated or withdrawn.
+NOTICE_FORM = "notice"
+NOTICE_STATUSES = frozenset({CaseStatus.NOT_ACCEPTED.value, CaseStatus.TERMINATED.value, CaseStatus.WITHDRAWN.value})
+
+
 def case_print_item(store: Store, case_id: str, form_code: str | None = None, *,
                     today: date | None = None) -> PrintItem:
     """The case's own form, or a companion form (e.g. ``dibao-auth`` for a 低保 case).
@@ -125,14 +133,25 @@ def case_print_item(store: Store, case_id: str, form_code: str | None = None, *,
         code, version, data = case.form_code, case.form_version or 1, dict(case.data or {})
         household_id, applicant_id, applied_on = case.household_id, case.applicant_id, case.applied_on
         register_no = case.register_no
+        level = approval_in(s, case.village_code)
+        status, close_reason = case.status, case.close_reason or ""
+        closed_on = s.execute(select(CaseEvent.at).where(CaseEvent.case_id == case_id, CaseEvent.to_status == status)
+                              .order_by(CaseEvent.at.desc())).scalar() if form_code == NOTICE_FORM else None
     # the case's own form in the version it was filled with; a companion (授权书) in its current one
     defn = get_definition(code, version) if form_code in (None, code) else get_definition(form_code)
-    if defn.code != code and code not in defn.companion_of:
+    if defn.code == NOTICE_FORM and status not in NOTICE_STATUSES:
+        raise ValidationError(FieldError("form", f"申请当前为“{status}”，没有需要打印的告知书", "invalid"))
+    if defn.code != code and code not in defn.companion_of and defn.code != NOTICE_FORM:
         own = get_definition(code).title if _known(code) else code
         raise ValidationError(FieldError("form", f"“{defn.title}”不能随“{own}”打印", "invalid"))
     on = applied_on or today or date.today()
-    context = prefill_context(store, household_id, applicant_id, today=on) | {"case": {"form_code": code}}
-    return PrintItem(defn, merged_values(defn, context, data), register_no or "", "case", case_id)
+    case_context = {"form_code": code, "title": get_definition(code, version).title, "status": status,
+                    "close_reason": close_reason, "register_no": register_no or "",
+                    "closed_on": closed_on.date().isoformat() if closed_on else ""}
+    context = prefill_context(store, household_id, applicant_id, today=on) | {"case": case_context}
+    own = {} if defn.code == NOTICE_FORM else data  # the 告知书 is filled from the case, not its form values
+    values = merged_values(defn, context, own) | {PRINT_LEVEL_KEY: level.value}
+    return PrintItem(defn, values, register_no or "", "case", case_id)
 
 
 def visit_print_item(store: Store, visit_id: str) -> PrintItem:

@@ -151,6 +151,10 @@ class Case(SyncRecord):
     decision_reason: Mapped[str | None] = mapped_column(Text)
     decision_on: Mapped[date | None] = mapped_column(Date)
     decided_by: Mapped[str | None] = mapped_column(String(60))
+    close_reason: Mapped[str | None] = mapped_column(Text)  # 不予受理 / 终止 / 撤回: the written reason
+    extension_days: Mapped[int | None] = mapped_column(Integer)  # working days the limit was extended by
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    objection_rounds: Mapped[int | None] = mapped_column(Integer)  # valid 公示 objections sent back to 调查
 
 
 class CaseEvent(SyncRecord):

@@ -6,6 +6,7 @@
   arrived, or it clashes with a local record); kept whole and retried on every sync, so
   nothing pulled is lost while the cursor moves on.
 - :class:`SyncLogEntry` — what the clerk reads in the 同步 panel (batches sent, errors), in Chinese.
+- :class:`ReferenceRecord` — reference data set by the city (who confirms in the town).
 """
 
 from __future__ import annotations
@@ -60,3 +61,16 @@ class SyncLogEntry(Base):
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     level: Mapped[str] = mapped_column(String(8), default="info")
     message: Mapped[str] = mapped_column(Text)
+
+
+class ReferenceRecord(Base):
+    """Reference data the city server sends (first kind ``approval``: which level confirms in
+    the town, ``jydesk.domain.approval``); the newest version of each (kind, key) is kept."""
+
+    __tablename__ = "reference_data"
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -9,11 +9,12 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from jydesk.domain.approval import REFERENCE_ENTITY
 from jydesk.domain.entities import DATA_PREFIX, SPECS, Entity
 from jydesk.domain.errors import ValidationError
 from jydesk.store.database import Store
 from jydesk.store.models import SYNC_MODELS, Attachment, OutboxEntry, Person, SyncRecord
-from jydesk.store.sync_models import DeferredRecord, SyncConflict
+from jydesk.store.sync_models import DeferredRecord, ReferenceRecord, SyncConflict
 from jydesk.store.unit_of_work import SERVER_ACTOR, bulk_insert
 from sync.client import state
 from sync.client.local_writes import Outcome, guarded, load_records, record_label, set_revisions
@@ -167,10 +168,32 @@ def _defer(session: Session, c: PulledChange, reason: str) -> None:
         row.revision, row.fields, row.deleted, row.reason = c.revision, c.fields, c.deleted, reason
 
 
+def _store_reference(session: Session, c: PulledChange, village_code: str | None, outcome: Outcome) -> None:
+    """Keep the newest version of a reference record of the city (who confirms in the town)."""
+    f = c.fields
+    if village_code and f.get("village_code") not in (None, village_code):
+        outcome.counts["foreign"] += 1
+        return
+    kind, key, value, version = f.get("kind"), f.get("key"), f.get("value"), f.get("version")
+    if not (isinstance(kind, str) and isinstance(key, str) and isinstance(value, str) and isinstance(version, int)):
+        outcome.problems.append("服务器发来的参考数据不完整，已跳过")
+        return
+    row = session.get(ReferenceRecord, (kind, key))
+    if row is None:
+        session.add(ReferenceRecord(kind=kind, key=key, value=value, version=version,
+                                    source=str(f.get("source") or "")))
+    elif version > row.version:
+        row.value, row.version, row.source, row.received_at = value, version, str(f.get("source") or ""), now()
+    outcome.counts["reference"] += 1
+
+
 def _apply_changes(session: Session, changes: list[PulledChange], village_code: str | None, outcome: Outcome,
                    *, careful: bool) -> None:
     usable: list[PulledChange] = []
     for c in changes:
+        if c.entity == REFERENCE_ENTITY:
+            _store_reference(session, c, village_code, outcome)
+            continue
         try:
             Entity(c.entity)
         except ValueError:

@@ -33,6 +33,7 @@ from sync.server.db import Database
 from sync.server.errors import ServiceError
 from sync.server.models import Device, EnrollmentCode
 from sync.server.records import utcnow
+from sync.server.reference import publish_for_village
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no I/L/O/0/1: read aloud over the phone
 CODE_LENGTH = 12
@@ -118,6 +119,7 @@ def enroll(db: Database, code: str, device_name: str = "", village_code: str | N
             protocol_version=client and client.protocol))
         if replaces is not None and replaces.village_code == village:
             conn.execute(update(Device).where(d.id == replaces.id, d.revoked_at.is_(None)).values(revoked_at=now))
+        publish_for_village(conn, village)  # the town's reference data (who confirms) in its feed
     town = town_of_village(village)
     return {"device_id": device_id, "secret": secret, "village_code": village,
             "town_name": town.name if town else "", "server_time": now, "device_no": number}

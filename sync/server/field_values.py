@@ -235,6 +235,8 @@ CHECKERS: dict[str, Callable[[Any], Any]] = {
     "visit_tier_override": _tier,
     "group_no": _int_like,
     "disability_grade": _int_like,
+    "extension_days": _int_like,
+    "objection_rounds": _int_like,
     "monthly_income": _money,
     "decision_amount": _money,
     "visitors": _visitors,

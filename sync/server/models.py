@@ -250,3 +250,18 @@ class BlobUpload(Base):
     complete: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+
+
+class ReferenceSetting(Base):
+    """Reference data the city sets for devices (first kind: ``approval``, which level
+    confirms, per town). Each change raises ``version``; every village of the key's town
+    gets a copy as a ``reference`` record in its pull feed (``sync.server.reference``)."""
+
+    __tablename__ = "reference_settings"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(20), primary_key=True)  # approval: the 9-digit town code
+    value: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(300), default="")
+    updated_at: Mapped[datetime]

@@ -97,17 +97,17 @@ def test_submit_after_publicity_needs_end_and_objection(dibao: FormDefinition) -
     assert t.columns == {"submitted_on": date(2025, 3, 13)}
 
 
-def test_minor_applicant_skips_publicity(dibao: FormDefinition) -> None:
+def test_minor_applicant_is_publicised_where_the_rules_have_no_exemption(dibao: FormDefinition) -> None:
+    """RULES-2021: no 公示 exemption for minors in the 2021 低保/特困 rules (only 事实无人抚养儿童)."""
     values = complete_values(applicant_id_number=CHILD_ID, investigator_1="王五", investigator_2="赵六",
                              investigated_on="2025-03-05")
     values["members"] = [{"name": "张小", "relation": "本人", "id_number": CHILD_ID, "monthly_income": "0"}]
-    assert publicity_days("dibao", 7, values, date(2025, 3, 3)) == 0
+    assert publicity_days("dibao", 7, values, date(2025, 3, 3)) == 7
+    assert publicity_days("tekun", 7, values, date(2025, 3, 3)) == 7
     f = facts(S.INVESTIGATING, values)
-    assert allowed_targets(f, 0) == [S.SUBMITTED]
-    with pytest.raises(TransitionRefused) as exc:
-        plan_transition(f, S.PUBLICITY, dibao, date(2025, 3, 6))
-    assert "不公示" in str(exc.value)
-    assert plan_transition(f, S.SUBMITTED, dibao, date(2025, 3, 6)).target is S.SUBMITTED
+    assert allowed_targets(f, 7)[0] is S.PUBLICITY
+    assert S.SUBMITTED not in allowed_targets(f, 7)
+    assert allowed_targets(f, 0) == [S.SUBMITTED, S.TERMINATED, S.WITHDRAWN]
 
 
 def test_wuren_is_never_publicised() -> None:
@@ -125,7 +125,7 @@ def test_server_statuses_and_skips_are_refused(dibao: FormDefinition) -> None:
         plan_transition(facts(S.DRAFT), S.SUBMITTED, dibao, date(2025, 3, 4))
     assert "已受理" in str(exc.value)
     assert allowed_targets(facts(S.SUBMITTED), 7) == []
-    assert allowed_targets(facts(S.RETURNED), 7) == [S.INVESTIGATING, S.SUBMITTED]
+    assert allowed_targets(facts(S.RETURNED), 7) == [S.INVESTIGATING, S.SUBMITTED, S.TERMINATED, S.WITHDRAWN]
 
 
 def test_initial_review_deadline_and_warning_states() -> None:
@@ -147,7 +147,9 @@ def test_initial_review_deadline_and_warning_states() -> None:
 
 
 def test_reachable_targets_cover_offline_multi_step_moves() -> None:
-    assert reachable_targets(facts(S.DRAFT), 7) == [S.ACCEPTED, S.INVESTIGATING, S.PUBLICITY, S.SUBMITTED]
-    assert reachable_targets(facts(S.DRAFT), 0) == [S.ACCEPTED, S.INVESTIGATING, S.SUBMITTED]
-    assert set(reachable_targets(facts(S.RETURNED), 7)) == {S.INVESTIGATING, S.PUBLICITY, S.SUBMITTED}
+    out = {S.NOT_ACCEPTED, S.TERMINATED, S.WITHDRAWN}
+    assert set(reachable_targets(facts(S.DRAFT), 7)) == {S.ACCEPTED, S.INVESTIGATING, S.PUBLICITY, S.SUBMITTED, *out}
+    assert set(reachable_targets(facts(S.DRAFT), 0)) == {S.ACCEPTED, S.INVESTIGATING, S.SUBMITTED, *out}
+    assert set(reachable_targets(facts(S.RETURNED), 7)) == {S.INVESTIGATING, S.PUBLICITY, S.SUBMITTED,
+                                                            S.TERMINATED, S.WITHDRAWN}
     assert reachable_targets(facts(S.SUBMITTED), 7) == []

@@ -123,6 +123,9 @@ TYPED: dict[str, dict[str, Any]] = {
               "problems": "卫生间无扶手，老人如厕不便，有跌倒风险；子女在外务工，每月联系一两次。",
               "handling": "已联系社区养老服务站登记居家适老化改造，并与其子女电话沟通加强联系。",
               "follow_up_needed": True, "next_visit_on": "2026-05-19"},
+    "notice": {"application": "最低生活保障申请审核确认表", "outcome": "不予受理",
+               "reason": "申请人户籍不在本乡镇（街道），不属本乡镇（街道）受理范围，请向户籍所在地乡镇（街道）申请。",
+               "notice_on": "2026-05-08"},
 }
 
 APPLICANTS = {"gaoling": (ELDER, [ELDER]), "visit": (ELDER, [ELDER]), "tekun": (LONER, [LONER]),
@@ -130,7 +133,7 @@ APPLICANTS = {"gaoling": (ELDER, [ELDER]), "visit": (ELDER, [ELDER]), "tekun": (
 NUMBERS = {"dibao": "510185001001-低保-2026-01-0012", "dibao-auth": "510185001001-低保-2026-01-0012",
            "tekun": "510185001001-特困-2026-01-0003", "linshi": "510185001001-临时救助-2026-01-0021",
            "canji": "510185001001-残补-2026-01-0007", "gaoling": "510185001001-高龄-2026-01-0030",
-           "wuren": "510185001001-无人抚养-2026-01-0001", "visit": ""}
+           "wuren": "510185001001-无人抚养-2026-01-0001", "visit": "", "notice": ""}
 
 
 def sample(defn: FormDefinition) -> dict[str, Any]:

@@ -53,6 +53,8 @@ REQUIRED_LABELS: dict[str, list[str]] = {
               "赡养", "联系", "安全", "水电气", "生活照料", "康复护理", "精神慰藉", "居家适老化改造", "探访日期", "时间",
               "探访方式", "入户", "电话", "视频", "探访人", "发现问题", "处理/转介", "下次探访日期",
               "被探访人或家属签名", "探访等级", "高风险"],
+    "notice": ["社会救助申请办理告知书", "申请人", "身份证号", "申请事项", "办理结果", "理由",
+               "行政复议", "本人已收到本告知书", "签名或手印"],
 }
 
 
@@ -92,7 +94,7 @@ def test_filled_form_has_labels_and_values(definitions: dict[str, FormDefinition
     missing = [label for label in REQUIRED_LABELS[code] if normalise(label) not in text]
     assert not missing, f"{code}: labels missing from the PDF: {missing}"
     wanted = _values_to_find(defn, values)
-    assert len(wanted) >= 10
+    assert len(wanted) >= (7 if code == "notice" else 10)  # the 告知书 is short
     absent = [v for v in wanted if normalise(v) not in text]
     assert not absent, f"{code}: values missing from the PDF: {absent}"
     assert normalise(NUMBERS[code]) in text

@@ -187,6 +187,7 @@ class FormSpec:
     compute_order: tuple[FieldSpec, ...] = field(default=(), repr=False)
     version: int = 1  # a case records the version it was filled with (forms/history keeps old ones)
     register_name: str = ""  # the form's word in register numbers (低保 in 510185001001-低保-2026-01-0007)
+    publicity_source: str = ""  # the rule the 公示 length (publicity_days) follows
     fields: tuple[FieldSpec, ...] = field(init=False)
     _by_key: dict[str, FieldSpec] = field(init=False, repr=False)
 

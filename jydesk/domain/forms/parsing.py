@@ -42,7 +42,8 @@ from jydesk.domain.forms.reading import (
 _CODE = re.compile(r"^[a-z][a-z0-9-]*$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
-FORM_KEYS = {"code", "version", "register_name", "title", "case_type", "publicity_days", "copies", "description",
+FORM_KEYS = {"code", "version", "register_name", "title", "case_type", "publicity_days", "publicity_source", "copies",
+             "description",
              "companion_of", "page", "sections", "rules"}
 PAGE_KEYS = {"orientation", "grid", "side_width", "row_height", "font_size", "footer_note"}
 SECTION_KEYS = {"key", "kind", "title", "side_title", "text", "note", "signers", "seal", "fingerprint",
@@ -100,7 +101,8 @@ def parse_form(raw: Mapping[str, Any], top: Where) -> FormDefinition:
         raise top.at("计算字段").fail(str(exc)) from None
     return FormDefinition(code=code, version=version, register_name=read_str(raw, "register_name", top),
                           title=title, source=top.path, case_type=case_type,
-                          publicity_days=publicity, copies=copies, sections=tuple(sections), rules=rules,
+                          publicity_days=publicity, publicity_source=read_str(raw, "publicity_source", top),
+                          copies=copies, sections=tuple(sections), rules=rules,
                           companion_of=companion_of, description=read_str(raw, "description", top), page=page,
                           compute_order=order)
 

@@ -39,7 +39,8 @@ ROOTS: dict[str, frozenset[str]] = {
     "clerk": frozenset({"name"}),
     "today": frozenset(),
     "members": frozenset({"count"}),
-    "case": frozenset({"form_code"}),  # the case a companion form (授权书) is printed for
+    # the case a companion form (授权书) or its 告知书 (notice) is printed for
+    "case": frozenset({"form_code", "title", "status", "close_reason", "closed_on", "register_no"}),
 }
 LIST_ROOTS = frozenset({"members"})
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")

@@ -9,7 +9,9 @@ Every change goes through ``store.write(actor)`` (row + audit + outbox in one tr
   :class:`FieldError`\\ s (the editor keeps the raw text in the local draft and shows the
   message at the field). Fields filled in by the town/county are never written here.
 - :func:`transition` checks the workflow's preconditions and writes the new status, its
-  dates and a 办理记录 (CaseEvent) together.
+  dates and a 办理记录 (CaseEvent) together; with a ``reason`` it also records the ways out
+  (不予受理/终止/撤回) and a valid 公示 objection that sends the case back to 入户调查.
+- :func:`extend_deadline` records an extension of the overall limit with its reason.
 
 The modules: ``details`` (reading one case), ``editing`` (writing), ``listing`` (the 案件 list
 and counts), ``forms`` (which forms, printable items), ``standards``, ``holidays``.
@@ -19,6 +21,7 @@ from jydesk.store.cases.details import CaseDetail, CaseNotFound, EventRow, load_
 from jydesk.store.cases.editing import (
     create_case,
     discard_case,
+    extend_deadline,
     record_print,
     save_values,
     storable_values,
@@ -61,6 +64,7 @@ __all__ = [
     "create_case",
     "deadline_counts",
     "discard_case",
+    "extend_deadline",
     "form_codes_in_use",
     "form_title",
     "group_numbers",

@@ -10,10 +10,12 @@ from typing import Any
 from sqlalchemy import select
 
 from jydesk.domain import casework
+from jydesk.domain.approval import DEFAULT_LEVEL, ApprovalLevel
 from jydesk.domain.casework import CaseFacts
 from jydesk.domain.entities import CaseStatus
 from jydesk.store.database import Store
 from jydesk.store.models import Case, CaseEvent, Person
+from jydesk.store.reference import approval_in
 
 
 class CaseNotFound(LookupError):
@@ -54,23 +56,31 @@ class CaseDetail:
     events: list[EventRow] = field(default_factory=list)
     form_version: int = 1  # the version of the form definition the case is filled with
     register_no: str | None = None  # 登记编号 (from 受理)
+    approval: ApprovalLevel = DEFAULT_LEVEL  # who confirms in the town (the city's setting)
+    close_reason: str | None = None  # 不予受理 / 终止 / 撤回
+    extension_days: int = 0
+    extension_reason: str | None = None
+    objection_rounds: int = 0
 
     @property
     def facts(self) -> CaseFacts:
         return CaseFacts(self.form_code, self.status, self.values, applied_on=self.applied_on,
                          accepted_on=self.accepted_on, publicity_start=self.publicity_start,
-                         publicity_end=self.publicity_end, submitted_on=self.submitted_on)
+                         publicity_end=self.publicity_end, submitted_on=self.submitted_on,
+                         approval=self.approval, extension_days=self.extension_days,
+                         objection_rounds=self.objection_rounds)
 
     @property
     def editable(self) -> bool:
         return self.status in casework.EDITABLE_STATUSES
 
 
-def facts_of(case: Case) -> CaseFacts:
-    """The workflow facts of a case row."""
+def facts_of(case: Case, approval: ApprovalLevel = DEFAULT_LEVEL) -> CaseFacts:
+    """The workflow facts of a case row (``approval``: who confirms in its town)."""
     return CaseFacts(case.form_code, CaseStatus(case.status), case.data or {}, applied_on=case.applied_on,
                      accepted_on=case.accepted_on, publicity_start=case.publicity_start,
-                     publicity_end=case.publicity_end, submitted_on=case.submitted_on)
+                     publicity_end=case.publicity_end, submitted_on=case.submitted_on, approval=approval,
+                     extension_days=case.extension_days or 0, objection_rounds=case.objection_rounds or 0)
 
 
 def load_case(store: Store, case_id: str) -> CaseDetail:
@@ -89,4 +99,5 @@ def load_case(store: Store, case_id: str) -> CaseDetail:
             case.submitted_on, case.decision, case.decision_amount, case.decision_start_month,
             case.decision_reason, case.decision_on, case.decided_by,
             [EventRow(e.at, e.actor, e.from_status, e.to_status, e.note) for e in events],
-            case.form_version or 1, case.register_no)
+            case.form_version or 1, case.register_no, approval_in(s, case.village_code), case.close_reason,
+            case.extension_days or 0, case.extension_reason, case.objection_rounds or 0)

@@ -20,6 +20,7 @@ from jydesk.store.cases.standards import case_standard
 from jydesk.store.database import Store
 from jydesk.store.form_context import prefill_context
 from jydesk.store.models import Case, CaseEvent
+from jydesk.store.reference import approval_in
 from jydesk.store.serialize import to_json
 from jydesk.store.unit_of_work import Actor
 
@@ -144,8 +145,10 @@ def save_values(store: Store, actor: Actor, case_id: str, values: Mapping[str, A
 
 
 def transition(store: Store, actor: Actor, case_id: str, target: CaseStatus | str, *,
-               on: date | None = None) -> CaseDetail:
-    """Move the case to ``target`` (checked by casework.plan_transition) with its 办理记录."""
+               on: date | None = None, reason: str = "") -> CaseDetail:
+    """Move the case to ``target`` (checked by casework.plan_transition) with its 办理记录.
+
+    ``reason``: the written reason of 不予受理/终止/撤回, or the finding of a valid 公示 objection."""
     on = on or date.today()
     target = CaseStatus(target)
     with store.write(actor) as w:
@@ -153,7 +156,8 @@ def transition(store: Store, actor: Actor, case_id: str, target: CaseStatus | st
         if case is None or case.deleted:
             raise CaseNotFound(case_id)
         defn = get_definition(case.form_code, case.form_version)
-        plan = casework.plan_transition(facts_of(case), target, defn, on)
+        facts = facts_of(case, approval_in(w.session, case.village_code))
+        plan = casework.plan_transition(facts, target, defn, on, reason)
         note = plan.note
         if target is CaseStatus.ACCEPTED:
             standard = case_standard(store, case.form_code, case.applied_on or on, w.session)
@@ -163,11 +167,28 @@ def transition(store: Store, actor: Actor, case_id: str, target: CaseStatus | st
         for key, day in plan.columns.items():
             setattr(case, key, day)
         if plan.values:
-            case.data = {**(case.data or {}), **plan.values}
+            merged = {**(case.data or {}), **plan.values}
+            case.data = {k: v for k, v in merged.items() if v is not None}
         case.status = target.value
-        if target is not CaseStatus.DRAFT and assign_register_no(w.session, case, defn, case.accepted_on or on):
+        if target not in (CaseStatus.DRAFT, CaseStatus.NOT_ACCEPTED) and assign_register_no(w.session, case, defn, case.accepted_on or on):
             note += f"；登记编号 {case.register_no}"
         w.add(CaseEvent(case_id=case.id, from_status=before, to_status=target.value, at=datetime.now(),
+                        actor=actor.name, note=note))
+    return load_case(store, case_id)
+
+
+def extend_deadline(store: Store, actor: Actor, case_id: str, days: int, reason: str) -> CaseDetail:
+    """Record an extension of the case's overall limit by ``days`` working days with its reason
+    (checked by casework.check_extension)."""
+    with store.write(actor) as w:
+        case = w.session.get(Case, case_id)
+        if case is None or case.deleted:
+            raise CaseNotFound(case_id)
+        facts = facts_of(case, approval_in(w.session, case.village_code))
+        note = casework.check_extension(facts, days, reason)
+        case.extension_days = (case.extension_days or 0) + days
+        case.extension_reason = reason.strip()
+        w.add(CaseEvent(case_id=case.id, from_status=case.status, to_status=case.status, at=datetime.now(),
                         actor=actor.name, note=note))
     return load_case(store, case_id)
 

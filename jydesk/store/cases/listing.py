@@ -11,12 +11,14 @@ from typing import Any
 from sqlalchemy import func, select
 
 from jydesk.domain import casework
+from jydesk.domain.approval import DEFAULT_LEVEL, ApprovalLevel
 from jydesk.domain.casework import CaseFacts, Deadline, DeadlineState
 from jydesk.domain.entities import CaseStatus
 from jydesk.domain.workdays import WorkCalendar
 from jydesk.store.cases.holidays import work_calendar
 from jydesk.store.database import Store
 from jydesk.store.models import Case, Household, Person
+from jydesk.store.reference import town_approval
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +51,7 @@ def _base_rows(store: Store, query: CaseQuery, *, with_status: bool) -> list[tup
                    Case.publicity_end, Case.submitted_on, Case.updated_at, Case.decision_amount,
                    # the form's name only when no applicant record is linked (coalesce short-circuits)
                    func.coalesce(Person.name, func.json_extract(Case.data, "$.applicant_name")),
-                   Household.group_no, Household.address)
+                   Household.group_no, Household.address, Case.extension_days)
             .outerjoin(Person, Person.id == Case.applicant_id)
             .outerjoin(Household, Household.id == Case.household_id)
             .where(Case.deleted.is_(False)))
@@ -66,10 +68,13 @@ def _base_rows(store: Store, query: CaseQuery, *, with_status: bool) -> list[tup
         return [tuple(r) for r in s.execute(stmt).all()]
 
 
-def _row(r: tuple[Any, ...], calendar: WorkCalendar, today: date) -> CaseRow:
-    (cid, form_code, status, applied, accepted, pstart, pend, submitted, updated, amount, name, group, address) = r
+def _row(r: tuple[Any, ...], calendar: WorkCalendar, today: date,
+         approval: ApprovalLevel = DEFAULT_LEVEL) -> CaseRow:
+    (cid, form_code, status, applied, accepted, pstart, pend, submitted, updated, amount, name, group, address,
+     extension) = r
     facts = CaseFacts(form_code, CaseStatus(status), {}, applied_on=applied, accepted_on=accepted,
-                      publicity_start=pstart, publicity_end=pend, submitted_on=submitted)
+                      publicity_start=pstart, publicity_end=pend, submitted_on=submitted, approval=approval,
+                      extension_days=extension or 0)
     dl = casework.deadline(facts, calendar)
     state = casework.deadline_state(dl.due if dl else None, today, calendar)
     text = casework.deadline_text(dl, today, calendar)
@@ -84,7 +89,8 @@ def list_cases(store: Store, query: CaseQuery = CaseQuery(), *, today: date | No
     """Cases matching ``query``, most recently changed first, with their deadline state."""
     today = today or date.today()
     calendar = calendar or work_calendar(store)
-    rows = [_row(r, calendar, today) for r in _base_rows(store, query, with_status=True)]
+    approval = town_approval(store)
+    rows = [_row(r, calendar, today, approval) for r in _base_rows(store, query, with_status=True)]
     if query.deadline_state is not None:
         rows = [r for r in rows if r.deadline_state is query.deadline_state]
     return rows

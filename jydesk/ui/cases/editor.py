@@ -204,7 +204,7 @@ class CaseEditor(QWidget):
         self.save_button.setEnabled(editable)
         show_decision(self.decision_labels, case)
         self.events_label.setText(events_text(case))
-        self.workflow.set_actions(case, defn, self.values(), self.move_to)
+        self.workflow.set_actions(case, defn, self.values(), self.move_to, self.extend, self._request_print)
 
     # ---- values ----
 
@@ -330,8 +330,9 @@ class CaseEditor(QWidget):
         self.saved.emit(case_id)
         return not errors
 
-    def move_to(self, target: CaseStatus) -> bool:
-        """Save, then move the case to ``target``; refusals shown at the fields."""
+    def move_to(self, target: CaseStatus, reason: str = "") -> bool:
+        """Save, then move the case to ``target`` (``reason``: of a way out or an upheld
+        objection); refusals shown at the fields."""
         if self.case is None or self.defn is None:
             return False
         if self.is_dirty() and not self.save() and self._sticky:
@@ -341,7 +342,7 @@ class CaseEditor(QWidget):
             return False
         try:
             with faults.saving():
-                self.case = svc.transition(self.ctx.store, self.ctx.actor, self.case.id, target)
+                self.case = svc.transition(self.ctx.store, self.ctx.actor, self.case.id, target, reason=reason)
         except ValidationError as exc:
             self.banner.show_message(exc.message)
             return False
@@ -358,6 +359,20 @@ class CaseEditor(QWidget):
         self.open_case(self.case.id)
         self.ctx.hub.status_message.emit(f"申请已转为“{target}”")
         self.moved.emit(self.case.id, target.value)
+        return True
+
+    def extend(self, days: int, reason: str) -> bool:
+        """Record an extension of the time limit with its reason."""
+        if self.case is None:
+            return False
+        try:
+            with faults.saving():
+                self.case = svc.extend_deadline(self.ctx.store, self.ctx.actor, self.case.id, days, reason)
+        except TransitionRefused as exc:
+            self.banner.show_message("不能延长办理时限：" + "；".join(e.message for e in exc.errors))
+            return False
+        self.open_case(self.case.id)
+        self.ctx.hub.status_message.emit(f"办理时限已延长{days}个工作日")
         return True
 
     def _request_print(self, companion: str) -> None:

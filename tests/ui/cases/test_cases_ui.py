@@ -245,4 +245,4 @@ def test_every_application_form_opens_in_the_editor(main_window, qtbot, demo_sto
         editable = [k for k, w in editor.inputs.items() if not w.read_only]
         assert editable, defn.code
         assert editor.save() is True, (defn.code, editor.banner.text())
-        assert list(editor.action_buttons) == [CaseStatus.ACCEPTED]
+        assert list(editor.action_buttons) == [CaseStatus.ACCEPTED, CaseStatus.NOT_ACCEPTED]

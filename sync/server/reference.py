@@ -1,0 +1,110 @@
+"""Reference data the city sets for devices, delivered through the pull feed.
+
+The first kind is ``approval``: which level confirms (审核确认) in a town — 县级 by default,
+乡镇 where the county has delegated it (``jydesk.domain.approval``). The setting is one row
+of ``reference_settings`` (kind, key, value, version); each village of the town gets a copy as
+a server-owned ``reference`` record in its own feed, so devices receive it by their ordinary
+pull, after their cursor, in commit order. Copies are written when the setting changes (for
+every village with an enrolled device) and when a village's first device enrols.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from jydesk.domain import approval
+from jydesk.domain.regions import town_by_code
+from sync.protocol.errors import ErrorCode
+from sync.server.db import Database
+from sync.server.errors import ServiceError
+from sync.server.models import Device, Record, ReferenceSetting
+from sync.server.records import insert_for, lock_village, set_village_seq, utcnow
+
+KINDS = (approval.APPROVAL_KIND,)
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    kind: str
+    key: str
+    value: str
+    version: int
+    source: str
+    updated_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "key": self.key, "value": self.value, "version": self.version,
+                "source": self.source, "updated_at": self.updated_at.isoformat()}
+
+
+def _publish(conn: Connection, setting: Setting, village_code: str) -> None:
+    """Write (or overwrite) the village's copy of ``setting`` at the next seq of its feed."""
+    seq = lock_village(conn, village_code) + 1
+    now = utcnow()
+    rid = approval.reference_id(setting.kind, setting.key, village_code)
+    fields = approval.reference_fields(setting.kind, setting.key, setting.value, setting.version, village_code,
+                                       setting.source)
+    row = {"id": rid, "entity": approval.REFERENCE_ENTITY, "village_code": village_code,
+           "revision": setting.version, "seq": seq, "deleted": False, "fields": fields,
+           "field_revs": {"*": [setting.version, 0]}, "status": None, "id_number": None, "parent_id": None,
+           "created_at": now, "updated_at": now}
+    stmt = insert_for(conn)(Record.__table__).values(row)
+    stmt = stmt.on_conflict_do_update(index_elements=["id", "entity"], set_={
+        k: stmt.excluded[k] for k in ("revision", "seq", "fields", "field_revs", "updated_at")})
+    conn.execute(stmt)
+    set_village_seq(conn, village_code, seq)
+
+
+def set_approval(db: Database, town_code: str, level: str) -> Setting:
+    """Set which level confirms in ``town_code`` and publish it to the town's villages."""
+    town = town_by_code(town_code.strip())
+    if town is None:
+        raise ServiceError(ErrorCode.INVALID, 400, f"乡镇(街道)代码“{town_code}”不是简阳市的乡镇(街道)", field="town")
+    try:
+        parsed = approval.parse_level(level)
+    except ValueError as exc:
+        raise ServiceError(ErrorCode.INVALID, 400, str(exc), field="level") from exc
+    source = "；".join(approval.DELEGABLE.values()) if parsed is approval.ApprovalLevel.TOWN else ""
+    t = ReferenceSetting.__table__.c
+    with db.write() as conn:
+        old = conn.execute(select(t.version).where(t.kind == approval.APPROVAL_KIND, t.key == town.code)
+                           ).scalar()
+        setting = Setting(approval.APPROVAL_KIND, town.code, parsed.value, (old or 0) + 1, source, utcnow())
+        stmt = insert_for(conn)(ReferenceSetting.__table__).values(
+            kind=setting.kind, key=setting.key, value=setting.value, version=setting.version, source=source,
+            updated_at=setting.updated_at)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["kind", "key"], set_={
+            k: stmt.excluded[k] for k in ("value", "version", "source", "updated_at")}))
+        d = Device.__table__.c
+        villages = conn.execute(select(d.village_code).where(d.village_code.like(f"{town.code}%"))
+                                .distinct().order_by(d.village_code)).scalars().all()
+        for village in villages:
+            _publish(conn, setting, village)
+    return setting
+
+
+def publish_for_village(conn: Connection, village_code: str) -> None:
+    """Give a village (its first device just enrolled) the reference records of its town it
+    does not have yet."""
+    t = ReferenceSetting.__table__.c
+    town = approval.town_of(village_code)
+    for row in conn.execute(select(ReferenceSetting.__table__).where(t.key == town)).all():
+        setting = Setting(row.kind, row.key, row.value, row.version, row.source, row.updated_at)
+        rid = approval.reference_id(setting.kind, setting.key, village_code)
+        r = Record.__table__.c
+        have = conn.execute(select(r.revision).where(r.id == rid, r.entity == approval.REFERENCE_ENTITY)).scalar()
+        if have != setting.version:
+            _publish(conn, setting, village_code)
+
+
+def list_settings(db: Database, kind: str | None = None) -> list[Setting]:
+    t = ReferenceSetting.__table__.c
+    stmt = select(ReferenceSetting.__table__).order_by(t.kind, t.key)
+    if kind:
+        stmt = stmt.where(t.kind == kind)
+    with db.read() as conn:
+        return [Setting(r.kind, r.key, r.value, r.version, r.source, r.updated_at) for r in conn.execute(stmt)]
