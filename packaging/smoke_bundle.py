@@ -67,6 +67,8 @@ def main(argv: list[str]) -> int:
             raise ProbeError(f"the first window is not the login window: {shown.title}")
         for line in shown.output.splitlines():  # e.g. a missing Qt translation, a font not found
             print(f"[smoke-bundle] app said: {line}")
+        if "Traceback" in shown.output or "Error" in shown.output:  # e.g. a module left out of the bundle
+            raise ProbeError("the app reported an error while starting (above)")
         pdf = work / "dibao-blank.pdf"
         started = time.perf_counter()
         out = subprocess.run([exe, "--data-dir", data, "print", "dibao", "--blank", "-o", pdf], cwd=work, env=env,
