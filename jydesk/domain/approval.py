@@ -44,6 +44,22 @@ TOWN_CONFIRM_TITLE = "乡镇（街道）审核确认意见"
 COUNTY_RECORD_TITLE = "县级民政部门备案"
 
 
+#: Fields of the county's block a delegated town leaves to the county: its 备案 opinion and date.
+RECORD_FIELDS = frozenset({"county_opinion", "county_opinion_on"})
+
+
+def may_fill(scope: str, key: str, filled_by: str, level: ApprovalLevel) -> bool:
+    """Whether a reviewer of ``scope`` (``town`` / ``city``) may fill form field ``key``
+    (``filled_by`` town / county) of a case confirmed at ``level``: a town fills its own
+    fields, and where it confirms (delegated) also the county's confirming fields except the
+    备案 block; the city (county) fills both."""
+    if filled_by not in ("town", "county"):
+        return False
+    if scope != "town" or filled_by == "town":
+        return True
+    return level is ApprovalLevel.TOWN and key not in RECORD_FIELDS
+
+
 def town_of(village_code: str) -> str:
     """The 9-digit town (乡镇/街道) code of a 12-digit village code."""
     return (village_code or "")[:9]

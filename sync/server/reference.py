@@ -101,6 +101,14 @@ def publish_for_village(conn: Connection, village_code: str) -> None:
             _publish(conn, setting, village_code)
 
 
+def approval_level(conn: Connection, village_code: str) -> approval.ApprovalLevel:
+    """The level set for the town of ``village_code`` (县级 when none is set)."""
+    t = ReferenceSetting.__table__.c
+    value = conn.execute(select(t.value).where(t.kind == approval.APPROVAL_KIND,
+                                               t.key == approval.town_of(village_code))).scalar()
+    return approval.ApprovalLevel(value) if value else approval.DEFAULT_LEVEL
+
+
 def list_settings(db: Database, kind: str | None = None) -> list[Setting]:
     t = ReferenceSetting.__table__.c
     stmt = select(ReferenceSetting.__table__).order_by(t.kind, t.key)

@@ -13,12 +13,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from jydesk.domain import approval
 from jydesk.domain.entities import DATA_PREFIX, CaseStatus, Entity
 from jydesk.domain.ids import new_id
 from jydesk.domain.text import clean
 from sync.protocol.errors import ErrorCode
 from sync.protocol.models import DecisionKind, DecisionRequest
-from sync.server import form_rules
+from sync.server import form_rules, reference
 from sync.server.db import Database
 from sync.server.errors import ServiceError
 from sync.server.models import Record
@@ -144,7 +145,9 @@ def decide(db: Database, reviewer: ReviewerRef, case_id: str, req: DecisionReque
                                entity="case", record_id=case_id)
         if req.base_revision is not None and req.base_revision != state.revision:
             raise ServiceError(ErrorCode.REVISION_CHANGED, 409, entity="case", record_id=case_id)
-        values.update(_form_values(reviewer, state.fields, req.values))
+        level = approval.confirming_level(state.fields.get("form_code") or "",
+                                          reference.approval_level(conn, village))
+        values.update(_form_values(reviewer, state.fields, req.values, level))
         values["status"] = OUTCOME[kind].value
         values["decision_on"] = now.astimezone(CHINA).date().isoformat()
         values["decided_by"] = reviewer.display_name
@@ -155,8 +158,9 @@ def decide(db: Database, reviewer: ReviewerRef, case_id: str, req: DecisionReque
         event.fields = {
             "village_code": village, "case_id": case_id, "from_status": status, "to_status": values["status"],
             "at": now.isoformat(timespec="seconds"),
-            "actor": f"{reviewer.display_name}（{'市级' if reviewer.scope == 'city' else '乡镇'}审核）",
-            "note": _note(kind, values),
+            "actor": _actor(reviewer, level),
+            "note": _note(kind, values, delegated=kind is not DecisionKind.RETURN and reviewer.scope == "town"
+                          and level is approval.ApprovalLevel.TOWN),
         }
         new_field_revs(event, event.fields, 1, reviewer.origin)
         state.seq, event.seq = last_seq + 1, last_seq + 2
@@ -168,8 +172,18 @@ def decide(db: Database, reviewer: ReviewerRef, case_id: str, req: DecisionReque
             "event_id": event.id}
 
 
-def _form_values(reviewer: ReviewerRef, case: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
-    """The reviewer's form fields as ``data.<key>``, checked against the form definition."""
+def _actor(reviewer: ReviewerRef, level: approval.ApprovalLevel) -> str:
+    if reviewer.scope == "city":
+        return f"{reviewer.display_name}（市级审核）"
+    if level is approval.ApprovalLevel.TOWN:
+        return f"{reviewer.display_name}（乡镇审核确认，县级备案）"
+    return f"{reviewer.display_name}（乡镇审核）"
+
+
+def _form_values(reviewer: ReviewerRef, case: dict[str, Any], given: dict[str, Any],
+                 level: approval.ApprovalLevel) -> dict[str, Any]:
+    """The reviewer's form fields as ``data.<key>``, checked against the form definition and
+    against who confirms in the case's town (``level``, see :func:`approval.may_fill`)."""
     if not given:
         return {}
     try:
@@ -178,9 +192,9 @@ def _form_values(reviewer: ReviewerRef, case: dict[str, Any], given: dict[str, A
         defn = None
     if defn is None:
         raise ServiceError(ErrorCode.DECISION_INVALID, 422, "该申请的表单类型未知，不能填写表单栏目", field="values")
-    mine = {"town"} if reviewer.scope == "town" else {"town", "county"}
     for key in given:
-        if not defn.has_field(key) or str(defn.field(key).filled_by) not in mine:
+        if not defn.has_field(key) or not approval.may_fill(reviewer.scope, key, str(defn.field(key).filled_by),
+                                                            level):
             raise ServiceError(ErrorCode.DECISION_INVALID, 422, f"“{key}”不是审核人员可以填写的栏目",
                                field=f"values.{key}")
     merged = {**form_rules.form_values(case), **given}
@@ -193,8 +207,14 @@ def _form_values(reviewer: ReviewerRef, case: dict[str, Any], given: dict[str, A
     return {DATA_PREFIX + key: normalised.get(key) for key in given}
 
 
-def _note(kind: DecisionKind, values: dict[str, Any]) -> str:
+#: Marks a confirming decision the town made under delegation (the county keeps it on record).
+DELEGATED_NOTE = "乡镇（街道）依委托审核确认，报县级民政部门备案"
+
+
+def _note(kind: DecisionKind, values: dict[str, Any], *, delegated: bool = False) -> str:
     if kind is DecisionKind.APPROVE:
-        return f"批准：每月 {values['decision_amount']} 元，自 {values['decision_start_month']} 起"
-    label = "不予批准" if kind is DecisionKind.REFUSE else "退回补正"
-    return f"{label}：{values['decision_reason']}"
+        text = f"批准：每月 {values['decision_amount']} 元，自 {values['decision_start_month']} 起"
+    else:
+        label = "不予批准" if kind is DecisionKind.REFUSE else "退回补正"
+        text = f"{label}：{values['decision_reason']}"
+    return f"{text}（{DELEGATED_NOTE}）" if delegated else text
