@@ -5,6 +5,10 @@ limit names its source. The overall 低保 limit is 30 working days from 受理,
 confirms (审核确认 delegated), and may be extended by up to 15 (to 45) in special cases
 (最低生活保障审核确认办法 §22). Forms without a limit found (临时救助 normal procedure, 高龄津贴)
 have no deadline; 先行救助 has its own paperwork limit (``jydesk.domain.relief``).
+
+The county's limit for 特困 and 事实无人抚养儿童 runs from when the town/county receives the
+file (``received_on``, recorded by a reviewer on the city server as 已接收材料), not from the
+village's 上报: until then the deadline reads 待上级接收 and is not running.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ class TimeLimit:
 
     label: str  # e.g. 初审
     statuses: frozenset[CaseStatus]
-    start: str  # the case date the period runs from: accepted_on / submitted_on
+    start: str  # the case date the period runs from: accepted_on / submitted_on / received_on
     working_days: int
     source: str
     town_days: int | None = None
@@ -66,14 +70,15 @@ TIME_LIMITS: dict[str, tuple[TimeLimit, ...]] = {
     ),
     "tekun": (
         TimeLimit("调查初审", _VILLAGE, "accepted_on", 15, f"{_TEKUN}第十至十七条：乡镇（街道）15个工作日内提出初审意见"),
-        TimeLimit("审核确认", _REVIEW, "submitted_on", 15, f"{_TEKUN}第十至十七条：县级民政部门15个工作日内作出确认"),
+        TimeLimit("审核确认", _REVIEW, "received_on", 15,
+                  f"{_TEKUN}第十至十七条：县级民政部门自收到乡镇（街道）报送材料之日起15个工作日内作出确认"),
     ),
     "canji": (
         TimeLimit("初审", _VILLAGE, "accepted_on", 10, "两项补贴县级实施办法：乡镇10个工作日内初审（未见四川原文）"),
     ),
     "wuren": (
         TimeLimit("查验", _VILLAGE, "accepted_on", 15, f"{_WUREN}第二部分：乡镇（街道）15个工作日内完成查验"),
-        TimeLimit("确认", _REVIEW, "submitted_on", 15, f"{_WUREN}第二部分：县级民政部门15个工作日内完成确认"),
+        TimeLimit("确认", _REVIEW, "received_on", 15, f"{_WUREN}第二部分：县级民政部门自收到材料之日起15个工作日内完成确认"),
     ),
 }
 
@@ -93,10 +98,16 @@ def relief_first(form_code: str, values: object) -> bool:
             and get("hardship_type") == "急难型")
 
 
+#: Shown instead of a due date while a limit that runs from receipt waits for it.
+AWAITING_RECEIPT = "待上级接收"
+
+
 @dataclass(frozen=True, slots=True)
 class Deadline:
+    """``due`` is None while the limit waits for its start event (``received_on``)."""
+
     label: str  # 初审 …
-    due: date
+    due: date | None
     limit: TimeLimit
 
 
@@ -116,13 +127,14 @@ def extension_limit(form_code: str) -> TimeLimit | None:
 
 
 def deadline(facts: CaseFacts, calendar: WorkCalendar) -> Deadline | None:
-    """The due date of the limit running now (None when none runs or its start is unknown)."""
+    """The due date of the limit running now (None when none runs or its start is unknown; a
+    Deadline without ``due`` when it runs from receipt and the file is not received yet)."""
     limit = running_limit(facts)
     if limit is None:
         return None
     start = getattr(facts, limit.start)
     if start is None:
-        return None
+        return Deadline(limit.label, None, limit) if limit.start == "received_on" else None
     return Deadline(limit.label, calendar.add_working_days(start, limit.days(facts)), limit)
 
 
@@ -140,6 +152,8 @@ def deadline_text(dl: Deadline | None, today: date, calendar: WorkCalendar) -> s
     """A one-line description for lists: ``初审 2026-03-12（剩 2 个工作日）``."""
     if dl is None:
         return ""
+    if dl.due is None:
+        return f"{dl.label} {AWAITING_RECEIPT}（时限未开始）"
     left = calendar.working_days_between(today, dl.due)
     if today > dl.due:
         return f"{dl.label} {dl.due:%Y-%m-%d}（已超期 {-left} 个工作日）" if left < 0 else \

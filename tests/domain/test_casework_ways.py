@@ -14,10 +14,13 @@ from jydesk.domain.casework import (
     OBJECTION_HANDLING,
     PUBLICITY_OBJECTION,
     CaseFacts,
+    DeadlineState,
     TransitionRefused,
     allowed_targets,
     check_extension,
     deadline,
+    deadline_state,
+    deadline_text,
     plan_transition,
 )
 from jydesk.domain.entities import CaseStatus as S
@@ -66,10 +69,24 @@ def test_dibao_overall_limit_follows_who_confirms_and_the_extension() -> None:
 
 
 def test_tekun_and_wuren_limits_follow_the_2021_rules() -> None:
-    tekun = _facts("tekun", S.SUBMITTED, submitted_on=date(2025, 3, 20))
-    assert deadline(tekun, CAL).due == CAL.add_working_days(date(2025, 3, 20), 15)
+    tekun = _facts("tekun", S.SUBMITTED, submitted_on=date(2025, 3, 20), received_on=date(2025, 3, 24))
+    assert deadline(tekun, CAL).due == CAL.add_working_days(date(2025, 3, 24), 15)
     wuren = _facts("wuren", S.ACCEPTED)
     assert deadline(wuren, CAL).due == CAL.add_working_days(date(2025, 3, 3), 15)
+
+
+@pytest.mark.parametrize("form", ["tekun", "wuren"])
+def test_county_clock_of_tekun_and_wuren_starts_when_the_file_is_received(form: str) -> None:
+    reported = _facts(form, S.SUBMITTED, submitted_on=date(2025, 3, 20))
+    waiting = deadline(reported, CAL)
+    assert waiting is not None and waiting.due is None and "收到" in waiting.limit.source
+    assert deadline_text(waiting, date(2026, 1, 5), CAL) == f"{waiting.label} 待上级接收（时限未开始）"
+    assert deadline_state(None, date(2026, 1, 5), CAL) is DeadlineState.NONE  # never 已超期 while waiting
+    received = replace(reported, received_on=date(2025, 3, 27))
+    assert deadline(received, CAL).due == CAL.add_working_days(date(2025, 3, 27), 15)
+    # 低保's overall limit still runs from 受理, receipt or not
+    dibao = _facts("dibao", S.SUBMITTED, submitted_on=date(2025, 3, 20), received_on=date(2025, 3, 27))
+    assert deadline(dibao, CAL).due == CAL.add_working_days(date(2025, 3, 3), 30)
 
 
 def test_extension_needs_a_reason_and_stays_within_the_rule() -> None:
