@@ -10,7 +10,7 @@ FIELD_LABELS: dict[str, str] = {
     "deleted": "删除标记", "form_code": "申请表类型", "form_version": "表单版本", "register_no": "登记编号",
     "applicant_id": "申请人", "status": "办理状态",
     "applied_on": "申请日期", "accepted_on": "受理日期", "publicity_start": "公示开始日期",
-    "publicity_end": "公示结束日期", "submitted_on": "上报日期", "decision": "审批结果",
+    "publicity_end": "公示结束日期", "submitted_on": "上报日期", "received_on": "上级接收材料日期", "decision": "审批结果",
     "decision_amount": "核定金额", "decision_start_month": "起始月份", "decision_reason": "审批意见",
     "decision_on": "审批日期", "decided_by": "审批人", "case_id": "所属申请", "from_status": "原状态",
     "to_status": "新状态", "at": "时间", "actor": "经办人", "person_id": "被探访人", "visited_on": "探访日期",

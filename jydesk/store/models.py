@@ -145,6 +145,7 @@ class Case(SyncRecord):
     publicity_start: Mapped[date | None] = mapped_column(Date)
     publicity_end: Mapped[date | None] = mapped_column(Date)
     submitted_on: Mapped[date | None] = mapped_column(Date)
+    received_on: Mapped[date | None] = mapped_column(Date)  # 已接收材料, recorded by a reviewer (server-owned)
     decision: Mapped[str | None] = mapped_column(String(10))
     decision_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     decision_start_month: Mapped[str | None] = mapped_column(String(7))

@@ -61,13 +61,14 @@ class CaseDetail:
     extension_days: int = 0
     extension_reason: str | None = None
     objection_rounds: int = 0
+    received_on: date | None = None  # the town/county received the file (已接收材料, from the server)
 
     @property
     def facts(self) -> CaseFacts:
         return CaseFacts(self.form_code, self.status, self.values, applied_on=self.applied_on,
                          accepted_on=self.accepted_on, publicity_start=self.publicity_start,
                          publicity_end=self.publicity_end, submitted_on=self.submitted_on,
-                         approval=self.approval, extension_days=self.extension_days,
+                         received_on=self.received_on, approval=self.approval, extension_days=self.extension_days,
                          objection_rounds=self.objection_rounds)
 
     @property
@@ -79,7 +80,8 @@ def facts_of(case: Case, approval: ApprovalLevel = DEFAULT_LEVEL) -> CaseFacts:
     """The workflow facts of a case row (``approval``: who confirms in its town)."""
     return CaseFacts(case.form_code, CaseStatus(case.status), case.data or {}, applied_on=case.applied_on,
                      accepted_on=case.accepted_on, publicity_start=case.publicity_start,
-                     publicity_end=case.publicity_end, submitted_on=case.submitted_on, approval=approval,
+                     publicity_end=case.publicity_end, submitted_on=case.submitted_on,
+                     received_on=case.received_on, approval=approval,
                      extension_days=case.extension_days or 0, objection_rounds=case.objection_rounds or 0)
 
 
@@ -100,4 +102,4 @@ def load_case(store: Store, case_id: str) -> CaseDetail:
             case.decision_reason, case.decision_on, case.decided_by,
             [EventRow(e.at, e.actor, e.from_status, e.to_status, e.note) for e in events],
             case.form_version or 1, case.register_no, approval_in(s, case.village_code), case.close_reason,
-            case.extension_days or 0, case.extension_reason, case.objection_rounds or 0)
+            case.extension_days or 0, case.extension_reason, case.objection_rounds or 0, case.received_on)

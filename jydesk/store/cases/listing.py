@@ -51,7 +51,7 @@ def _base_rows(store: Store, query: CaseQuery, *, with_status: bool) -> list[tup
                    Case.publicity_end, Case.submitted_on, Case.updated_at, Case.decision_amount,
                    # the form's name only when no applicant record is linked (coalesce short-circuits)
                    func.coalesce(Person.name, func.json_extract(Case.data, "$.applicant_name")),
-                   Household.group_no, Household.address, Case.extension_days)
+                   Household.group_no, Household.address, Case.extension_days, Case.received_on)
             .outerjoin(Person, Person.id == Case.applicant_id)
             .outerjoin(Household, Household.id == Case.household_id)
             .where(Case.deleted.is_(False)))
@@ -71,10 +71,10 @@ def _base_rows(store: Store, query: CaseQuery, *, with_status: bool) -> list[tup
 def _row(r: tuple[Any, ...], calendar: WorkCalendar, today: date,
          approval: ApprovalLevel = DEFAULT_LEVEL) -> CaseRow:
     (cid, form_code, status, applied, accepted, pstart, pend, submitted, updated, amount, name, group, address,
-     extension) = r
+     extension, received) = r
     facts = CaseFacts(form_code, CaseStatus(status), {}, applied_on=applied, accepted_on=accepted,
-                      publicity_start=pstart, publicity_end=pend, submitted_on=submitted, approval=approval,
-                      extension_days=extension or 0)
+                      publicity_start=pstart, publicity_end=pend, submitted_on=submitted, received_on=received,
+                      approval=approval, extension_days=extension or 0)
     dl = casework.deadline(facts, calendar)
     state = casework.deadline_state(dl.due if dl else None, today, calendar)
     text = casework.deadline_text(dl, today, calendar)
