@@ -65,6 +65,7 @@ class ErrorCode(StrEnum):
     CASE_NOT_REVIEWABLE = "case_not_reviewable"
     DECISION_INVALID = "decision_invalid"
     REVISION_CHANGED = "revision_changed"
+    ALREADY_RECEIVED = "already_received"
 
 
 MESSAGES: dict[ErrorCode, str] = {
@@ -114,6 +115,7 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.ATTACHMENT_INCOMPLETE: "附件尚未上传完成",
     ErrorCode.CASE_NOT_REVIEWABLE: "该申请当前状态不能审批",
     ErrorCode.DECISION_INVALID: "审批内容填写不完整",
+    ErrorCode.ALREADY_RECEIVED: "该申请的材料已登记接收",
     ErrorCode.REVISION_CHANGED: "该申请已被修改，请刷新后再审批",
 }
 

@@ -345,6 +345,13 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
                       request: Request, reviewer: ReviewerDep) -> Response:
         return json_response(review.decide(services(request).db, reviewer, case_id, body))
 
+    @app.post(f"{API}/review/cases/{{case_id}}/received", response_model=m.DecisionResult,
+              responses=problems(401, 404, 409, 422), tags=["审核"], summary="登记已接收材料",
+              description="乡镇或县（市）审核人员登记已收到申请材料；特困、事实无人抚养儿童的县级确认时限自此起算")
+    def review_received(case_id: Annotated[str, Path(pattern=m.UUID_PATTERN)], request: Request,
+                        reviewer: ReviewerDep) -> Response:
+        return json_response(review.receive(services(request).db, reviewer, case_id))
+
     return app
 
 

@@ -130,11 +130,7 @@ def decide(db: Database, reviewer: ReviewerRef, case_id: str, req: DecisionReque
     values = _check(req)
     kind = DecisionKind(req.decision)
     case_id = case_id.lower()
-    with db.read() as conn:
-        found = _one(conn, Entity.CASE.value, case_id)
-    if found is None or not reviewer.may_see(found.village_code):
-        raise ServiceError(ErrorCode.NOT_FOUND, 404, "找不到该申请", entity="case", record_id=case_id)
-    village = found.village_code
+    village = _find(db, reviewer, case_id)
     now = utcnow()
     with db.write() as conn:
         last_seq = lock_village(conn, village)
@@ -149,27 +145,70 @@ def decide(db: Database, reviewer: ReviewerRef, case_id: str, req: DecisionReque
                                           reference.approval_level(conn, village))
         values.update(_form_values(reviewer, state.fields, req.values, level))
         values["status"] = OUTCOME[kind].value
+        if kind is DecisionKind.RETURN and state.fields.get("received_on"):
+            values["received_on"] = None  # corrected and reported again, the file is received anew
         values["decision_on"] = now.astimezone(CHINA).date().isoformat()
         values["decided_by"] = reviewer.display_name
         changed = [k for k, v in values.items() if state.fields.get(k) != v]
         state.revision += 1
         set_fields(state, values, changed, reviewer.origin)
-        event = RecordState(Entity.CASE_EVENT.value, new_id(), village, revision=1, created_at=now)
-        event.fields = {
-            "village_code": village, "case_id": case_id, "from_status": status, "to_status": values["status"],
-            "at": now.isoformat(timespec="seconds"),
-            "actor": _actor(reviewer, level),
-            "note": _note(kind, values, delegated=kind is not DecisionKind.RETURN and reviewer.scope == "town"
-                          and level is approval.ApprovalLevel.TOWN),
-        }
-        new_field_revs(event, event.fields, 1, reviewer.origin)
-        state.seq, event.seq = last_seq + 1, last_seq + 2
-        write_records(conn, [state, event], now)
-        set_village_seq(conn, village, last_seq + 2)
-        state_row = state.row(now)
-    return {"case": {"entity": "case", "id": case_id, "village_code": village, "revision": state.revision,
+        note = _note(kind, values, delegated=kind is not DecisionKind.RETURN and reviewer.scope == "town"
+                     and level is approval.ApprovalLevel.TOWN)
+        return _write(conn, state, last_seq, now, reviewer, status, values["status"], _actor(reviewer, level), note)
+
+
+def _find(db: Database, reviewer: ReviewerRef, case_id: str) -> str:
+    """The village of a case the reviewer may see (404 otherwise)."""
+    with db.read() as conn:
+        found = _one(conn, Entity.CASE.value, case_id)
+    if found is None or not reviewer.may_see(found.village_code):
+        raise ServiceError(ErrorCode.NOT_FOUND, 404, "找不到该申请", entity="case", record_id=case_id)
+    return str(found.village_code)
+
+
+def _write(conn: Any, state: RecordState, last_seq: int, now: Any, reviewer: ReviewerRef, from_status: Any,
+           to_status: Any, actor: str, note: str) -> dict[str, Any]:
+    """Write the changed case and a 办理记录 at the next two seqs of the village's feed."""
+    village = state.village_code
+    event = RecordState(Entity.CASE_EVENT.value, new_id(), village, revision=1, created_at=now)
+    event.fields = {"village_code": village, "case_id": state.id, "from_status": from_status,
+                    "to_status": to_status, "at": now.isoformat(timespec="seconds"), "actor": actor, "note": note}
+    new_field_revs(event, event.fields, 1, reviewer.origin)
+    state.seq, event.seq = last_seq + 1, last_seq + 2
+    write_records(conn, [state, event], now)
+    set_village_seq(conn, village, last_seq + 2)
+    state_row = state.row(now)
+    return {"case": {"entity": "case", "id": state.id, "village_code": village, "revision": state.revision,
                      "fields": state_row["fields"], "deleted": False, "updated_at": now},
             "event_id": event.id}
+
+
+#: The 办理记录 note of 已接收材料.
+RECEIVED_NOTE = "已接收材料"
+
+
+def receive(db: Database, reviewer: ReviewerRef, case_id: str) -> dict[str, Any]:
+    """Record that the town/county received the case's file (已接收材料): ``received_on`` is set
+    to today (China time) once; the county's clock of 特困 and 事实无人抚养儿童 runs from it."""
+    case_id = case_id.lower()
+    village = _find(db, reviewer, case_id)
+    now = utcnow()
+    with db.write() as conn:
+        last_seq = lock_village(conn, village)
+        state = load_records(conn, [(Entity.CASE.value, case_id)])[(Entity.CASE.value, case_id)]
+        status = state.fields.get("status")
+        if state.deleted or status not in REVIEWABLE:
+            raise ServiceError(ErrorCode.CASE_NOT_REVIEWABLE, 409, f"该申请当前状态为“{status}”，不能登记接收材料",
+                               entity="case", record_id=case_id)
+        if state.fields.get("received_on"):
+            raise ServiceError(ErrorCode.ALREADY_RECEIVED, 409, f"该申请的材料已于 {state.fields['received_on']} 登记接收",
+                               entity="case", record_id=case_id)
+        on = now.astimezone(CHINA).date().isoformat()
+        state.revision += 1
+        set_fields(state, {"received_on": on}, ["received_on"], reviewer.origin)
+        level = "市级" if reviewer.scope == "city" else "乡镇"
+        return _write(conn, state, last_seq, now, reviewer, status, status, f"{reviewer.display_name}（{level}）",
+                      f"{RECEIVED_NOTE}（{on}）")
 
 
 def _actor(reviewer: ReviewerRef, level: approval.ApprovalLevel) -> str:
