@@ -133,12 +133,7 @@ def decide(db: Database, reviewer: ReviewerRef, case_id: str, req: DecisionReque
     village = _find(db, reviewer, case_id)
     now = utcnow()
     with db.write() as conn:
-        last_seq = lock_village(conn, village)
-        state = load_records(conn, [(Entity.CASE.value, case_id)])[(Entity.CASE.value, case_id)]
-        status = state.fields.get("status")
-        if state.deleted or status not in REVIEWABLE:
-            raise ServiceError(ErrorCode.CASE_NOT_REVIEWABLE, 409, f"该申请当前状态为“{status}”，不能审批",
-                               entity="case", record_id=case_id)
+        last_seq, state, status = _locked_case(conn, village, case_id, "审批")
         if req.base_revision is not None and req.base_revision != state.revision:
             raise ServiceError(ErrorCode.REVISION_CHANGED, 409, entity="case", record_id=case_id)
         level = approval.confirming_level(state.fields.get("form_code") or "",
@@ -164,6 +159,17 @@ def _find(db: Database, reviewer: ReviewerRef, case_id: str) -> str:
     if found is None or not reviewer.may_see(found.village_code):
         raise ServiceError(ErrorCode.NOT_FOUND, 404, "找不到该申请", entity="case", record_id=case_id)
     return str(found.village_code)
+
+
+def _locked_case(conn: Any, village: str, case_id: str, action: str) -> tuple[int, RecordState, Any]:
+    """The village's feed locked (its last seq), the case and its status; 409 unless under review."""
+    last_seq = lock_village(conn, village)
+    state = load_records(conn, [(Entity.CASE.value, case_id)])[(Entity.CASE.value, case_id)]
+    status = state.fields.get("status")
+    if state.deleted or status not in REVIEWABLE:
+        raise ServiceError(ErrorCode.CASE_NOT_REVIEWABLE, 409, f"该申请当前状态为“{status}”，不能{action}",
+                           entity="case", record_id=case_id)
+    return last_seq, state, status
 
 
 def _write(conn: Any, state: RecordState, last_seq: int, now: Any, reviewer: ReviewerRef, from_status: Any,
@@ -194,12 +200,7 @@ def receive(db: Database, reviewer: ReviewerRef, case_id: str) -> dict[str, Any]
     village = _find(db, reviewer, case_id)
     now = utcnow()
     with db.write() as conn:
-        last_seq = lock_village(conn, village)
-        state = load_records(conn, [(Entity.CASE.value, case_id)])[(Entity.CASE.value, case_id)]
-        status = state.fields.get("status")
-        if state.deleted or status not in REVIEWABLE:
-            raise ServiceError(ErrorCode.CASE_NOT_REVIEWABLE, 409, f"该申请当前状态为“{status}”，不能登记接收材料",
-                               entity="case", record_id=case_id)
+        last_seq, state, status = _locked_case(conn, village, case_id, "登记接收材料")
         if state.fields.get("received_on"):
             raise ServiceError(ErrorCode.ALREADY_RECEIVED, 409, f"该申请的材料已于 {state.fields['received_on']} 登记接收",
                                entity="case", record_id=case_id)
