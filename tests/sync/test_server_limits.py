@@ -70,6 +70,8 @@ def test_database_outage_is_a_503_with_retry_after(tmp_path: Path) -> None:
         assert r.status_code == 503
         assert r.json()["code"] == "unavailable" and r.headers["Retry-After"] == "30"
         assert r.headers["content-type"].startswith("application/problem+json")
+        health = http.get("/api/v1/health")
+        assert health.status_code == 503 and health.json()["code"] == "unavailable"
 
 
 def test_oversized_body_gets_its_413_not_a_reset(small_server: ServerEnv) -> None:
