@@ -117,3 +117,15 @@ def shipped_holidays() -> list[CalendarDay]:
     text = resources.files("jydesk.domain").joinpath("data/holidays_cn.csv").read_text("utf-8")
     rows = [r for r in csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))]
     return [CalendarDay(date.fromisoformat(r["day"]), r["name"], r["working"] == "yes", r["source"]) for r in rows]
+
+
+#: From this day of December on, a missing schedule for next year is warned about.
+WARN_FROM = (12, 1)
+
+
+def next_year_warning(calendar: WorkCalendar, today: date) -> str:
+    """A warning for the 统计 panel when next year's holiday schedule is missing after 1 December."""
+    if (today.month, today.day) < WARN_FROM or today.year + 1 in calendar.years:
+        return ""
+    return (f"尚未收到{today.year + 1}年节假日安排：跨入{today.year + 1}年的办理时限暂按周一至周五推算（显示为“约”），"
+            "可能偏早。请同步，或请市局用 jydesk-server reference import 下发")
