@@ -23,8 +23,9 @@ def test_towns_and_village_codes():
     (["重病"], 65, care.Tier.HIGH),
     (["独居"], 82, care.Tier.HIGH),
     (["失能", "独居"], 70, care.Tier.HIGH),
-    (["独居"], 70, care.Tier.FOCUS),
-    ([], 85, care.Tier.FOCUS),  # 高龄 is derived from age
+    (["独居"], 70, care.Tier.HIGH),  # the plan: 60+ and 独居 is weekly
+    (["失能"], 70, care.Tier.FOCUS),  # 失能 alone is not in the plan's weekly group
+    ([], 85, care.Tier.HIGH),  # 高龄 is derived from age
     (["空巢"], 66, care.Tier.GENERAL),
     (["独居"], 59, care.Tier.NONE),
     ([], 70, care.Tier.NONE),
