@@ -1,7 +1,7 @@
 """Who among the elderly must be visited, and how often.
 
 Target group: people aged 60 or over with at least one care flag (or a disability). Tiers:
-- 每周 (weekly, 特殊困难老年人): exactly the group of the city's plan — aged 60+ and any of
+- 高风险 (weekly, the plan's 特殊困难老年人): exactly the group of the city's plan — aged 60+ and any of
   独居、孤寡、高龄、重病、残疾、经济特困 (成办发〔2022〕28号 sets 兜底保障老年人周探访率 100%). The
   rule is reference data the city can change (``WeeklyRule``, ``jydesk.domain.reference_data``).
 - 重点 (monthly): any of 独居, 孤寡, 失能, 重残, 高龄 (80+), 经济特困, 重病 not in the weekly group
@@ -44,7 +44,7 @@ class Tier(StrEnum):
     NONE = "none"
 
 
-TIER_NAMES = {Tier.HIGH: "特殊困难", Tier.FOCUS: "重点", Tier.GENERAL: "一般", Tier.NONE: "不在探访范围"}
+TIER_NAMES = {Tier.HIGH: "高风险", Tier.FOCUS: "重点", Tier.GENERAL: "一般", Tier.NONE: "不在探访范围"}
 TIER_INTERVAL_DAYS = {Tier.HIGH: 7, Tier.FOCUS: 30, Tier.GENERAL: 91}
 TIER_FREQUENCY = {Tier.HIGH: "每周", Tier.FOCUS: "每月", Tier.GENERAL: "每季度", Tier.NONE: "—"}
 TARGET_AGE = 60
