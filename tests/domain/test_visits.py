@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from jydesk.domain.care import PLAN_RULE, CareFlag, Tier, WeeklyRule, assess
-from jydesk.domain.reference_data import DEFAULT_VISIT_POLICY
+from jydesk.domain.care import PLAN_RULE, Tier, WeeklyRule, assess
 from jydesk.domain.errors import ValidationError
 from jydesk.domain.idnumber import age_on
+from jydesk.domain.reference_data import DEFAULT_VISIT_POLICY
 from jydesk.domain.visits import (
     Coverage,
     IsoWeek,
@@ -102,7 +102,7 @@ def test_the_city_can_change_the_weekly_rule() -> None:
     assert assess({"失能"}, 70, rule=rule).tier is Tier.HIGH
     assert assess({"独居"}, 62, rule=rule).tier is Tier.FOCUS  # under 65: the monthly tier as before
     assert assess({"重病"}, 70, rule=rule).tier is Tier.FOCUS
-    assert PLAN_RULE == WeeklyRule.from_policy(DEFAULT_VISIT_POLICY)
+    assert WeeklyRule.from_policy(DEFAULT_VISIT_POLICY) == PLAN_RULE
 
 
 def test_turning_80_moves_a_person_into_the_weekly_group() -> None:

@@ -18,17 +18,15 @@ from jydesk.domain.care import Tier
 from jydesk.domain.visits import Coverage, IsoWeek, weeks_ending
 from jydesk.store.sql_values import as_date
 from jydesk.store.visits.due import (
-    CANDIDATE_COLUMNS,
-    CANDIDATE_WHERE,
     FlagCache,
     age_at,
     candidate_params,
+    candidates_sql,
     weekly_rule,
 )
 from jydesk.store.visits.plans import assess_cached
 
-_CANDIDATES_SQL = (f"SELECT {CANDIDATE_COLUMNS} FROM persons p LEFT JOIN households h ON h.id = p.household_id "
-                   f"WHERE {CANDIDATE_WHERE}")
+_CANDIDATES_SQL = candidates_sql()
 _VISITS_SQL = ("SELECT person_id, visited_on FROM visits WHERE deleted = 0 AND visited_on >= :first "
                "AND visited_on <= :last")
 

@@ -86,26 +86,39 @@ def weekly_rule(session: Session) -> WeeklyRule:
 
 
 # Raw SQL on the hot path (100k people, ~20k candidates; benchmarks/bench_visits.py): the
-# people who may have a visit tier (over-inclusive; ``assess`` decides), each with the latest
-# visit before the week (and its 下次探访日期) and the latest inside it, read through the
-# partial covering index ix_visits_live (person_id, visited_on, next_visit_on) WHERE deleted = 0.
+# people who may have a visit tier (over-inclusive; ``assess`` decides) — those with a care
+# flag, a disability or an override, and those old enough for 高龄 without any — read from the
+# covering partial indexes ix_persons_care / ix_persons_aged and ix_households_visit (0009),
+# each with the latest visit before the week (and its 下次探访日期) and the latest inside it,
+# from the covering partial index ix_visits_live (person_id, visited_on, next_visit_on).
 CANDIDATE_COLUMNS = (
     "p.id, p.name, p.sex, p.birth_date, p.care_flags, p.disability_grade, p.visit_tier_override, "
     "p.visit_tier_override_reason, p.phone, h.address, h.group_no, h.phone")
-CANDIDATE_WHERE = (
-    "p.deleted = 0 AND (p.visit_tier_override IS NOT NULL OR (p.birth_date <= :young AND ("
-    "p.care_flags NOT IN ('[]', 'null') OR p.disability_grade IS NOT NULL OR p.birth_date <= :old)))")
-_DUE_SQL = (
-    f"SELECT {CANDIDATE_COLUMNS}, "
+#: Must repeat the WHERE of the partial indexes of migration 0009 word for word.
+CARE_INDEX_WHERE = ("p.deleted = 0 AND (p.care_flags NOT IN ('[]', 'null') OR p.disability_grade IS NOT NULL "
+                    "OR p.visit_tier_override IS NOT NULL)")
+AGED_INDEX_WHERE = ("p.deleted = 0 AND coalesce(p.care_flags, '[]') IN ('[]', 'null') AND p.disability_grade IS NULL "
+                    "AND p.visit_tier_override IS NULL")
+_JOIN = "FROM persons p LEFT JOIN households h ON h.id = p.household_id"
+
+
+def candidates_sql(extra_columns: str = "") -> str:
+    """The candidates (two index scans, UNION ALL) with ``extra_columns`` after the usual ones."""
+    cols = CANDIDATE_COLUMNS + (f", {extra_columns}" if extra_columns else "")
+    return (f"SELECT {cols} {_JOIN} WHERE {CARE_INDEX_WHERE} AND (p.visit_tier_override IS NOT NULL "
+            f"OR p.birth_date <= :young) UNION ALL SELECT {cols} {_JOIN} WHERE {AGED_INDEX_WHERE} "
+            "AND p.birth_date <= :old")
+
+
+_DUE_SQL = candidates_sql(
     "(SELECT v.visited_on || ' ' || coalesce(v.next_visit_on, '') FROM visits v WHERE v.person_id = p.id "
-    " AND v.deleted = 0 AND v.visited_on < :mon ORDER BY v.visited_on DESC LIMIT 1), "
+    "AND v.deleted = 0 AND v.visited_on < :mon ORDER BY v.visited_on DESC LIMIT 1), "
     "(SELECT max(v.visited_on) FROM visits v WHERE v.person_id = p.id AND v.deleted = 0 "
-    " AND v.visited_on >= :mon AND v.visited_on <= :sun) "
-    f"FROM persons p LEFT JOIN households h ON h.id = p.household_id WHERE {CANDIDATE_WHERE}")
+    "AND v.visited_on >= :mon AND v.visited_on <= :sun)")
 
 
 def candidate_params(latest: date, rule: WeeklyRule) -> dict[str, str]:
-    """The age bounds of CANDIDATE_WHERE for ages on ``latest``."""
+    """The age bounds of ``candidates_sql`` for ages on ``latest``."""
     young = _years_before(latest, min(TARGET_AGE, rule.min_age))
     return {"young": young.isoformat(), "old": _years_before(latest, OLDEST_OLD_AGE).isoformat()}
 
