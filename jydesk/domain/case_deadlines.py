@@ -109,6 +109,17 @@ class Deadline:
     label: str  # 初审 …
     due: date | None
     limit: TimeLimit
+    #: Why the due date is only approximate (约): the period crosses a year whose holiday
+    #: schedule is not known yet, counted as plain weekdays (may come out early). "" if exact.
+    approximate: str = ""
+
+
+def approximate_note(years: list[int]) -> str:
+    """The note of a deadline counted over years without a holiday schedule."""
+    if not years:
+        return ""
+    names = "、".join(f"{y}年" for y in years)
+    return f"{names}节假日安排尚未公布或未收到，期限按周一至周五推算，可能偏早"
 
 
 def running_limit(facts: CaseFacts) -> TimeLimit | None:
@@ -135,7 +146,8 @@ def deadline(facts: CaseFacts, calendar: WorkCalendar) -> Deadline | None:
     start = getattr(facts, limit.start)
     if start is None:
         return Deadline(limit.label, None, limit) if limit.start == "received_on" else None
-    return Deadline(limit.label, calendar.add_working_days(start, limit.days(facts)), limit)
+    due = calendar.add_working_days(start, limit.days(facts))
+    return Deadline(limit.label, due, limit, approximate_note(calendar.missing_years(start, due)))
 
 
 def deadline_state(due: date | None, today: date, calendar: WorkCalendar,
@@ -155,6 +167,8 @@ def deadline_text(dl: Deadline | None, today: date, calendar: WorkCalendar) -> s
     if dl.due is None:
         return f"{dl.label} {AWAITING_RECEIPT}（时限未开始）"
     left = calendar.working_days_between(today, dl.due)
+    if dl.approximate:
+        return f"{dl.label} 约{dl.due:%Y-%m-%d}（{dl.approximate}）"
     if today > dl.due:
         return f"{dl.label} {dl.due:%Y-%m-%d}（已超期 {-left} 个工作日）" if left < 0 else \
             f"{dl.label} {dl.due:%Y-%m-%d}（已超期）"

@@ -7,19 +7,21 @@ Weeks are ISO 8601 weeks (Monday to Sunday), written ``YYYY-Www`` (e.g. ``2026-W
 The rules, for one person with a visit tier (``jydesk.domain.care``) and a week W = [Mon, Sun]:
 
 - Only visits dated before W's Monday count as *previous* visits; ``last`` is the latest.
-- The *due date* is ``last + interval`` (高风险 7 days, 重点 30, 一般 91). If the clerk set a
-  下次探访日期 on that latest visit and it is earlier, that date is the due date (the tier
-  interval is the longest allowed gap, a planned date can only bring a visit forward).
-  A person never visited is due from W's Monday.
-- The person is **due in W** when the due date is on or before W's Sunday. A weekly
-  (高风险) person is therefore due in every ISO week.
+- The *due date*: weekly (特殊困难) ``last + 7 days``; monthly (重点) and quarterly (一般) the
+  first day of the calendar month / quarter after the one of ``last`` — one visit per calendar
+  month or quarter, so a visit on 2027-01-31 does not cover February. If the clerk set a
+  下次探访日期 on that latest visit and it is earlier, that date is the due date (a planned
+  date can only bring a visit forward). A person never visited is due from W's Monday.
+- The person is **due in W** when the due date is on or before W's Sunday. A weekly person is
+  therefore due in every ISO week.
 - Of the people due in W: **done** if a visit falls inside W; otherwise **overdue** if the
-  due date is before W's Monday (it fell due in an earlier week and nobody went), else
-  **due**. Never-visited people are due, not overdue (we cannot know since when).
+  period the due date falls in (7 days from it for weekly; its calendar month or quarter)
+  ended before W's Monday, else **due**. Never-visited people are due, not overdue (we
+  cannot know since when).
 - A visit inside W to someone not due in W is an extra visit: status done, not due.
-- 探访率 (coverage) of W = high-risk people done in W / high-risk people due in W.
+- 特殊困难老年人周探访率 (coverage) of W = weekly-group people done in W / those due in W.
 
-Urgency order of a due list: overdue first, then by tier (高风险, 重点, 一般), then people
+Urgency order of a due list: overdue first, then by tier (特殊困难, 重点, 一般), then people
 never visited, then the longest time since the last visit, then name.
 """
 
@@ -116,6 +118,30 @@ class WeekStatus:
         return self.status in (VisitStatus.DUE, VisitStatus.OVERDUE)
 
 
+#: Calendar months per period of the tiers visited by calendar period.
+PERIOD_MONTHS = {Tier.FOCUS: 1, Tier.GENERAL: 3}
+
+
+def period_start(tier: Tier, day: date) -> date:
+    """The first day of the calendar month (重点) or quarter (一般) containing ``day``."""
+    months = PERIOD_MONTHS[tier]
+    return date(day.year, (day.month - 1) // months * months + 1, 1)
+
+
+def next_period(tier: Tier, day: date) -> date:
+    """The first day of the calendar month / quarter after the one containing ``day``."""
+    start = period_start(tier, day)
+    month = start.month - 1 + PERIOD_MONTHS[tier]
+    return date(start.year + month // 12, month % 12 + 1, 1)
+
+
+def period_end(tier: Tier, day: date) -> date:
+    """The last day of the period that starts falling due on ``day``."""
+    if tier in PERIOD_MONTHS:
+        return next_period(tier, day) - timedelta(days=1)
+    return day + timedelta(days=TIER_INTERVAL_DAYS[tier] - 1)
+
+
 def due_date(tier: Tier, last_visit: date | None, planned_next: date | None, week: IsoWeek) -> date:
     """When the next visit falls due (see the module docstring)."""
     interval = TIER_INTERVAL_DAYS.get(tier)
@@ -123,7 +149,7 @@ def due_date(tier: Tier, last_visit: date | None, planned_next: date | None, wee
         raise ValueError(f"tier {tier} has no visit interval")
     if last_visit is None:
         return week.monday
-    due = last_visit + timedelta(days=interval)
+    due = next_period(tier, last_visit) if tier in PERIOD_MONTHS else last_visit + timedelta(days=interval)
     if planned_next is not None and planned_next < due:
         due = max(planned_next, last_visit)
     return due
@@ -146,7 +172,7 @@ def week_status(tier: Tier, week: IsoWeek, last_visit: date | None, *, planned_n
         status = VisitStatus.DONE
     elif not due_in_week:
         status = VisitStatus.NOT_DUE
-    elif due_on < week.monday:
+    elif period_end(tier, due_on) < week.monday if tier in PERIOD_MONTHS else due_on < week.monday:
         status = VisitStatus.OVERDUE
     else:
         status = VisitStatus.DUE
@@ -167,11 +193,12 @@ def tier_label(tier: Tier) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Coverage:
-    """探访率 of the high-risk group in one week."""
+    """特殊困难老年人周探访率 in one week (of a 组 when ``group`` is set)."""
 
     week: IsoWeek
     done: int
     due: int
+    group: int | None = None
 
     @property
     def rate(self) -> float | None:

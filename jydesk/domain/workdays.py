@@ -41,9 +41,13 @@ class CalendarError(ValueError):
 class WorkCalendar:
     """Weekends plus public holidays and adjusted working weekends (调休)."""
 
-    def __init__(self, entries: Iterable[CalendarDay] = ()) -> None:
+    def __init__(self, entries: Iterable[CalendarDay] = (), years: Iterable[int] | None = None) -> None:
+        """``years``: the years whose official schedule the table holds (default: the years of
+        ``entries``); a period crossing any other year is only approximate (``missing_years``)."""
         self._off: dict[date, str] = {}
         self._on: dict[date, str] = {}
+        entries = list(entries)
+        self.years: frozenset[int] = frozenset(years if years is not None else (e.day.year for e in entries))
         for e in entries:
             (self._on if e.working else self._off)[e.day] = e.name
             (self._off if e.working else self._on).pop(e.day, None)
@@ -52,8 +56,14 @@ class WorkCalendar:
         self._weekend_on = sorted(d for d in self._on if d.weekday() >= 5)
 
     @classmethod
-    def from_rows(cls, rows: Iterable[tuple[date, str, bool]]) -> WorkCalendar:
-        return cls(CalendarDay(d, n, w) for d, n, w in rows)
+    def from_rows(cls, rows: Iterable[tuple[date, str, bool]], years: Iterable[int] | None = None) -> WorkCalendar:
+        return cls((CalendarDay(d, n, w) for d, n, w in rows), years)
+
+    def missing_years(self, start: date, end: date) -> list[int]:
+        """Years touched by the period (start, end] whose holiday schedule the table lacks."""
+        lo, hi = (start, end) if start <= end else (end, start)
+        first = (lo + timedelta(days=1)).year if lo < hi else lo.year
+        return [y for y in range(first, hi.year + 1) if y not in self.years]
 
     def is_working_day(self, day: date) -> bool:
         if day in self._on:
@@ -107,3 +117,15 @@ def shipped_holidays() -> list[CalendarDay]:
     text = resources.files("jydesk.domain").joinpath("data/holidays_cn.csv").read_text("utf-8")
     rows = [r for r in csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))]
     return [CalendarDay(date.fromisoformat(r["day"]), r["name"], r["working"] == "yes", r["source"]) for r in rows]
+
+
+#: From this day of December on, a missing schedule for next year is warned about.
+WARN_FROM = (12, 1)
+
+
+def next_year_warning(calendar: WorkCalendar, today: date) -> str:
+    """A warning for the 统计 panel when next year's holiday schedule is missing after 1 December."""
+    if (today.month, today.day) < WARN_FROM or today.year + 1 in calendar.years:
+        return ""
+    return (f"尚未收到{today.year + 1}年节假日安排：跨入{today.year + 1}年的办理时限暂按周一至周五推算（显示为“约”），"
+            "可能偏早。请同步，或请市局用 jydesk-server reference import 下发")

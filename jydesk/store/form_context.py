@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jydesk.domain.approval import PRINT_LEVEL_KEY
-from jydesk.domain.care import TIER_NAMES, assess
+from jydesk.domain.care import PLAN_RULE, TIER_NAMES, WeeklyRule, assess
 from jydesk.domain.entities import CaseStatus
 from jydesk.domain.errors import FieldError, ValidationError
 from jydesk.domain.forms import FormDefinition, get_definition
@@ -27,7 +27,7 @@ from jydesk.domain.regions import town_of_village
 from jydesk.domain.relations import relate_members
 from jydesk.store.database import Store
 from jydesk.store.models import Case, CaseEvent, Household, Installation, Person, Visit
-from jydesk.store.reference import approval_in
+from jydesk.store.reference import approval_in, visit_policy
 from jydesk.store.serialize import to_json
 
 VISIT_FORM = "visit"
@@ -38,8 +38,10 @@ def _person_context(p: Person, on: date) -> dict[str, Any]:
                                          "disability_grade", "disability_cert_no", "health", "employment",
                                          "monthly_income", "care_flags", "note", "household_id", "village_code")}
     age = age_on(p.birth_date, on) if p.birth_date else None
+    session = Session.object_session(p)
+    rule = WeeklyRule.from_policy(visit_policy(session)) if session is not None else PLAN_RULE
     tier = assess(p.care_flags or [], age, disability_grade=p.disability_grade, override=p.visit_tier_override,
-                  override_reason=p.visit_tier_override_reason).tier
+                  override_reason=p.visit_tier_override_reason, rule=rule).tier
     values.update(id=p.id, sex=p.sex, birth_date=p.birth_date, age=age, visit_tier=TIER_NAMES[tier])
     return to_json(values)
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -174,7 +175,10 @@ class CaseEvent(SyncRecord):
 class Visit(SyncRecord):
     __tablename__ = "visits"
     __entity__ = Entity.VISIT
-    __table_args__ = (Index("ix_visits_person_date", "person_id", "visited_on"),)
+    __table_args__ = (Index("ix_visits_person_date", "person_id", "visited_on"),
+                      # the due list: latest live visit per person, with its 下次探访日期 (0009)
+                      Index("ix_visits_live", "person_id", "visited_on", "next_visit_on",
+                            sqlite_where=text("deleted = 0")))
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"))
     visited_on: Mapped[date] = mapped_column(Date, index=True)
     method: Mapped[str] = mapped_column(String(6), default="入户")

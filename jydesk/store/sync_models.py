@@ -69,8 +69,8 @@ class ReferenceRecord(Base):
 
     __tablename__ = "reference_data"
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
-    key: Mapped[str] = mapped_column(String(20), primary_key=True)
-    value: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)  # holidays: a year's schedule as JSON
     version: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(Text, default="")
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

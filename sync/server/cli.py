@@ -10,7 +10,9 @@
     jydesk-server create-reviewer --username U --name 姓名 (--town CODE | --city) [--password-stdin]
     jydesk-server import-bundle FILE [--json]
     jydesk-server reference approval --town CODE --level 乡镇|县级   who confirms (审核确认) in a town
-    jydesk-server reference list [--kind approval] [--json]       reference data the city has set
+    jydesk-server reference import --kind holidays|standard FILE.csv [--source 文号]   a year's 节假日 / 标准
+    jydesk-server reference set --kind KIND --key KEY --value VALUE [--source 文号]   one record
+    jydesk-server reference list [--kind KIND] [--json]           reference data the city has set
 
 Every command takes ``--database-url`` (default $JYDESK_SERVER_DATABASE_URL, else a SQLite
 file in the data folder) and ``--data-dir`` (default $JYDESK_SERVER_DATA_DIR, else the
@@ -34,6 +36,7 @@ from jydesk.cli.arguments import ChineseArgumentParser, LazyVersion, os_failure,
 from jydesk.domain.errors import ValidationError
 from jydesk.version import app_version
 from sync.protocol.models import PROTOCOL_VERSION
+from sync.server.cli_reference import add_reference_commands
 from sync.server.config import Settings
 from sync.server.db import Database
 
@@ -305,43 +308,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_import_bundle)
 
-    p = sub.add_parser("reference", help="设置下发给设备的参考数据")
-    ref = p.add_subparsers(dest="kind", metavar="类别", required=True)
-    q = ref.add_parser("approval", parents=[common], help="设置乡镇(街道)的审核确认层级（县级或乡镇）")
-    q.add_argument("--town", required=True, help="9位乡镇(街道)代码")
-    q.add_argument("--level", required=True, choices=["乡镇", "县级"], help="由哪一级审核确认")
-    q.add_argument("--json", action="store_true")
-    q.set_defaults(handler=cmd_reference_approval)
-    q = ref.add_parser("list", parents=[common], help="列出已设置的参考数据")
-    q.add_argument("--kind", choices=["approval"])
-    q.add_argument("--json", action="store_true")
-    q.set_defaults(handler=cmd_reference_list)
+    add_reference_commands(sub, common, _database)
     return parser
-
-
-def cmd_reference_approval(args: argparse.Namespace) -> int:
-    from sync.server.reference import set_approval
-
-    setting = set_approval(_database(args), args.town, args.level)
-    if args.json:
-        print(json.dumps(setting.as_json(), ensure_ascii=False))
-    else:
-        print(f"乡镇(街道) {setting.key} 由{setting.value}审核确认（第{setting.version}版），设备下次同步时生效")
-    return 0
-
-
-def cmd_reference_list(args: argparse.Namespace) -> int:
-    from sync.server.reference import list_settings
-
-    settings = list_settings(_database(args), args.kind)
-    if args.json:
-        print(json.dumps([s.as_json() for s in settings], ensure_ascii=False))
-        return 0
-    if not settings:
-        print("尚未设置参考数据（各乡镇(街道)均由县级审核确认）")
-    for s in settings:
-        print(f"{s.kind}\t{s.key}\t{s.value}\t第{s.version}版\t{s.updated_at:%Y-%m-%d %H:%M}")
-    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Text,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -260,8 +261,8 @@ class ReferenceSetting(Base):
     __tablename__ = "reference_settings"
 
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
-    key: Mapped[str] = mapped_column(String(20), primary_key=True)  # approval: the 9-digit town code
-    value: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)  # approval: the 9-digit town code
+    value: Mapped[str] = mapped_column(Text)  # holidays: a year's schedule as JSON
     version: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(300), default="")
     updated_at: Mapped[datetime]

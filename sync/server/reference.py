@@ -1,6 +1,10 @@
 """Reference data the city sets for devices, delivered through the pull feed.
 
-The first kind is ``approval``: which level confirms (审核确认) in a town — 县级 by default,
+Kinds and values are described in ``jydesk.domain.reference_data``: ``approval`` (per town),
+``holidays`` (per year), ``standard`` (低保/特困 by area and date) and ``visit_policy``. A
+per-town kind goes to the villages of that town, the others to every village.
+
+The first kind was ``approval``: which level confirms (审核确认) in a town — 县级 by default,
 乡镇 where the county has delegated it (``jydesk.domain.approval``). The setting is one row
 of ``reference_settings`` (kind, key, value, version); each village of the town gets a copy as
 a server-owned ``reference`` record in its own feed, so devices receive it by their ordinary
@@ -16,15 +20,16 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from jydesk.domain import approval
+from jydesk.domain import approval, reference_data
 from jydesk.domain.regions import town_by_code
+from jydesk.domain.text import clean
 from sync.protocol.errors import ErrorCode
 from sync.server.db import Database
 from sync.server.errors import ServiceError
 from sync.server.models import Device, Record, ReferenceSetting
 from sync.server.records import insert_for, lock_village, set_village_seq, utcnow
 
-KINDS = (approval.APPROVAL_KIND,)
+KINDS = reference_data.KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,22 +74,65 @@ def set_approval(db: Database, town_code: str, level: str) -> Setting:
     except ValueError as exc:
         raise ServiceError(ErrorCode.INVALID, 400, str(exc), field="level") from exc
     source = "；".join(approval.DELEGABLE.values()) if parsed is approval.ApprovalLevel.TOWN else ""
+    return set_setting(db, approval.APPROVAL_KIND, town.code, parsed.value, source, always=True)
+
+
+def set_setting(db: Database, kind: str, key: str, value: Any, source: str = "", *,
+                always: bool = False) -> Setting:
+    """Store one record (checked by ``reference_data.normalize``) as a new version and publish it
+    to the villages it concerns. An unchanged value keeps its version unless ``always``."""
+    return set_many(db, [(kind, key, value, source)], always=always)[0]
+
+
+def set_many(db: Database, items: list[tuple[str, str, Any, str]], *, always: bool = False) -> list[Setting]:
+    """Several records in one transaction (an import is all or nothing)."""
+    checked = []
+    for kind, key, value, source in items:
+        try:
+            nkey, nvalue = reference_data.normalize(kind, key, value)
+            nsource = clean(str(source or ""))[:300]
+        except reference_data.ReferenceError as exc:
+            raise ServiceError(ErrorCode.INVALID, 400, str(exc), field=exc.field) from exc
+        checked.append((kind, nkey, nvalue, nsource))
     t = ReferenceSetting.__table__.c
+    d = Device.__table__.c
+    result = []
     with db.write() as conn:
-        old = conn.execute(select(t.version).where(t.kind == approval.APPROVAL_KIND, t.key == town.code)
-                           ).scalar()
-        setting = Setting(approval.APPROVAL_KIND, town.code, parsed.value, (old or 0) + 1, source, utcnow())
-        stmt = insert_for(conn)(ReferenceSetting.__table__).values(
-            kind=setting.kind, key=setting.key, value=setting.value, version=setting.version, source=source,
-            updated_at=setting.updated_at)
-        conn.execute(stmt.on_conflict_do_update(index_elements=["kind", "key"], set_={
-            k: stmt.excluded[k] for k in ("value", "version", "source", "updated_at")}))
-        d = Device.__table__.c
-        villages = conn.execute(select(d.village_code).where(d.village_code.like(f"{town.code}%"))
-                                .distinct().order_by(d.village_code)).scalars().all()
-        for village in villages:
-            _publish(conn, setting, village)
-    return setting
+        villages = conn.execute(select(d.village_code).distinct().order_by(d.village_code)).scalars().all()
+        for kind, key, value, source in checked:
+            old = conn.execute(select(t.version, t.value, t.source).where(t.kind == kind, t.key == key)).first()
+            if old is not None and not always and (old.value, old.source) == (value, source):
+                row = conn.execute(select(ReferenceSetting.__table__).where(t.kind == kind, t.key == key)).one()
+                result.append(Setting(row.kind, row.key, row.value, row.version, row.source, row.updated_at))
+                continue
+            setting = Setting(kind, key, value, (old.version if old else 0) + 1, source, utcnow())
+            stmt = insert_for(conn)(ReferenceSetting.__table__).values(
+                kind=kind, key=key, value=value, version=setting.version, source=source,
+                updated_at=setting.updated_at)
+            conn.execute(stmt.on_conflict_do_update(index_elements=["kind", "key"], set_={
+                k: stmt.excluded[k] for k in ("value", "version", "source", "updated_at")}))
+            for village in villages:
+                if kind not in reference_data.TOWN_KINDS or approval.town_of(village) == key:
+                    _publish(conn, setting, village)
+            result.append(setting)
+    return result
+
+
+def import_csv(db: Database, kind: str, text: str, source: str = "") -> list[Setting]:
+    """Import a CSV: ``holidays`` (day,name,working[,source]; each year in the file replaces that
+    year's table) or ``standard`` (kind,area,effective_from,amount,source[,verified,rule])."""
+    try:
+        if kind == reference_data.HOLIDAYS_KIND:
+            years = reference_data.holidays_from_csv(text)
+            sources = reference_data.csv_sources(text)
+            items = [(kind, str(y), rows, source or sources.get(y, "")) for y, rows in sorted(years.items())]
+        elif kind == reference_data.STANDARD_KIND:
+            items = [(kind, key, value, source or str(value["source"])) for key, value in reference_data.standards_from_csv(text)]
+        else:
+            raise reference_data.ReferenceError("kind", f"只能从 CSV 导入节假日安排（holidays）或保障标准（standard），不能导入“{kind}”")
+    except reference_data.ReferenceError as exc:
+        raise ServiceError(ErrorCode.INVALID, 400, str(exc), field=exc.field) from exc
+    return set_many(db, items)
 
 
 def publish_for_village(conn: Connection, village_code: str) -> None:
@@ -92,7 +140,8 @@ def publish_for_village(conn: Connection, village_code: str) -> None:
     does not have yet."""
     t = ReferenceSetting.__table__.c
     town = approval.town_of(village_code)
-    for row in conn.execute(select(ReferenceSetting.__table__).where(t.key == town)).all():
+    mine = (t.key == town) | t.kind.notin_(sorted(reference_data.TOWN_KINDS))
+    for row in conn.execute(select(ReferenceSetting.__table__).where(mine)).all():
         setting = Setting(row.kind, row.key, row.value, row.version, row.source, row.updated_at)
         rid = approval.reference_id(setting.kind, setting.key, village_code)
         r = Record.__table__.c

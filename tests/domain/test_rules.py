@@ -23,8 +23,9 @@ def test_towns_and_village_codes():
     (["重病"], 65, care.Tier.HIGH),
     (["独居"], 82, care.Tier.HIGH),
     (["失能", "独居"], 70, care.Tier.HIGH),
-    (["独居"], 70, care.Tier.FOCUS),
-    ([], 85, care.Tier.FOCUS),  # 高龄 is derived from age
+    (["独居"], 70, care.Tier.HIGH),  # the plan: 60+ and 独居 is weekly
+    (["失能"], 70, care.Tier.FOCUS),  # 失能 alone is not in the plan's weekly group
+    ([], 85, care.Tier.HIGH),  # 高龄 is derived from age
     (["空巢"], 66, care.Tier.GENERAL),
     (["独居"], 59, care.Tier.NONE),
     ([], 70, care.Tier.NONE),
@@ -45,7 +46,15 @@ def test_benefit_standard_in_force_on_a_date():
     table = standards.shipped_standards()
     assert standards.standard_on(table, "dibao", "jianyang", date(2024, 6, 1)).amount == Decimal(860)
     assert standards.standard_on(table, "dibao", "east", date(2025, 3, 1)).amount == Decimal(990)
-    assert standards.standard_on(table, "dibao", "jianyang", date(2022, 12, 31)) is None
+    # before 2023: the plan's unified 800 (2020) and 成府函〔2017〕181号 (560); nothing before that
+    assert standards.standard_on(table, "dibao", "jianyang", date(2022, 12, 31)).amount == Decimal(800)
+    assert standards.standard_on(table, "dibao", "jianyang", date(2018, 6, 1)).amount == Decimal(560)
+    assert standards.standard_on(table, "dibao", "jianyang", date(2017, 1, 1)) is None
+    # 特困: no source found, each row 待核实 with the rule it was worked out by
+    tekun = standards.standard_on(table, "tekun", "east", date(2024, 1, 1))
+    assert tekun is not None and tekun.amount == Decimal(1183) and not tekun.verified
+    assert "1.3" in tekun.rule and "待核实" in tekun.label
+    assert all(s.source for s in table)
 
 
 def test_surname_initials():

@@ -6,9 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from jydesk.domain.care import CareFlag, Tier, assess
+from jydesk.domain.care import PLAN_RULE, Tier, WeeklyRule, assess
 from jydesk.domain.errors import ValidationError
 from jydesk.domain.idnumber import age_on
+from jydesk.domain.reference_data import DEFAULT_VISIT_POLICY
 from jydesk.domain.visits import (
     Coverage,
     IsoWeek,
@@ -78,24 +79,35 @@ def test_age_on_a_date_counts_completed_years() -> None:
     assert age_on(date(1948, 2, 29), date(2028, 2, 29)) == 80
 
 
-def test_tiers_from_flags_and_age() -> None:
-    assert assess({CareFlag.SERIOUS_ILLNESS.value}, 65).tier is Tier.HIGH
-    assert assess({"独居"}, 80).tier is Tier.HIGH
-    assert assess({"孤寡"}, 85).tier is Tier.HIGH
-    assert assess({"失能", "独居"}, 70).tier is Tier.HIGH
-    assert assess({"独居"}, 79).tier is Tier.FOCUS
-    assert assess(set(), 80).tier is Tier.FOCUS  # 高龄 is derived from age alone
-    assert assess(set(), 70, disability_grade=2).tier is Tier.FOCUS  # 重残 from grade 1-2
-    assert assess({"经济特困"}, 61).tier is Tier.FOCUS
+def test_weekly_group_is_the_plans_special_difficulty_elderly() -> None:
+    # 60+ and any of 独居、孤寡、高龄、重病、残疾、经济特困 (成办发〔2022〕28号)
+    for flags in ({"独居"}, {"孤寡"}, {"重病"}, {"经济特困"}, {"重残"}):
+        a = assess(flags, 60)
+        assert a.tier is Tier.HIGH and "特殊困难老年人" in a.reason, flags
+    assert assess(set(), 80).tier is Tier.HIGH  # 高龄 is derived from age alone
+    assert assess(set(), 70, disability_grade=4).tier is Tier.HIGH  # 残疾: any grade
+    assert assess(set(), 70, disability_grade=2).tier is Tier.HIGH
+    # the other tiers stay as they were
+    assert assess({"失能"}, 70).tier is Tier.FOCUS
     assert assess({"空巢"}, 60).tier is Tier.GENERAL
     assert assess({"留守"}, 75).tier is Tier.GENERAL
     assert assess({"重病"}, 59).tier is Tier.NONE
+    assert assess({"独居"}, 59).tier is Tier.NONE
     assert assess(set(), 79).tier is Tier.NONE
+    assert assess(set(), 59, disability_grade=1).tier is Tier.NONE
 
 
-def test_turning_80_moves_a_person_living_alone_to_weekly() -> None:
+def test_the_city_can_change_the_weekly_rule() -> None:
+    rule = WeeklyRule.from_policy({"min_age": 65, "any_of": ["独居", "失能"]})
+    assert assess({"失能"}, 70, rule=rule).tier is Tier.HIGH
+    assert assess({"独居"}, 62, rule=rule).tier is Tier.FOCUS  # under 65: the monthly tier as before
+    assert assess({"重病"}, 70, rule=rule).tier is Tier.FOCUS
+    assert WeeklyRule.from_policy(DEFAULT_VISIT_POLICY) == PLAN_RULE
+
+
+def test_turning_80_moves_a_person_into_the_weekly_group() -> None:
     birth = date(1946, 12, 30)
-    flags = {"独居"}
+    flags = {"失能"}
     assert assess(flags, age_on(birth, W53.monday)).tier is Tier.FOCUS
     assert assess(flags, age_on(birth, W53.sunday)).tier is Tier.HIGH
 
@@ -136,18 +148,33 @@ def test_never_visited_is_due_not_overdue() -> None:
         assert st.status is VisitStatus.DUE and st.due_on == W53.monday
 
 
-def test_monthly_due_when_30_days_fall_inside_the_week() -> None:
+def test_monthly_follows_calendar_months() -> None:
     week = IsoWeek(2026, 20)  # 2026-05-11 .. 2026-05-17
-    assert week_status(Tier.FOCUS, week, week.sunday - timedelta(days=30)).status is VisitStatus.DUE
-    assert week_status(Tier.FOCUS, week, week.sunday - timedelta(days=29)).status is VisitStatus.NOT_DUE
-    assert week_status(Tier.FOCUS, week, week.monday - timedelta(days=30)).status is VisitStatus.DUE
-    assert week_status(Tier.FOCUS, week, week.monday - timedelta(days=31)).status is VisitStatus.OVERDUE
+    assert week_status(Tier.FOCUS, week, date(2026, 5, 4)).status is VisitStatus.NOT_DUE  # May is covered
+    st = week_status(Tier.FOCUS, week, date(2026, 4, 30))  # April's visit does not cover May
+    assert st.status is VisitStatus.DUE and st.due_on == date(2026, 5, 1)
+    assert week_status(Tier.FOCUS, week, date(2026, 3, 31)).status is VisitStatus.OVERDUE  # April was missed
+    # a week across two months: due once the new month starts inside it
+    w = IsoWeek.of(date(2027, 1, 31))  # 2027-01-25 .. 2027-01-31
+    assert week_status(Tier.FOCUS, w, date(2027, 1, 4)).status is VisitStatus.NOT_DUE
+    w = IsoWeek.of(date(2027, 2, 1))  # 2027-02-01 .. 2027-02-07
+    assert week_status(Tier.FOCUS, w, date(2027, 1, 31)).status is VisitStatus.DUE
 
 
-def test_quarterly_interval_is_91_days() -> None:
+def test_a_visit_on_31_january_does_not_cover_february() -> None:
+    for week in (IsoWeek.of(date(2027, 2, 1)), IsoWeek.of(date(2027, 2, 22))):
+        st = week_status(Tier.FOCUS, week, date(2027, 1, 31))
+        assert st.status is VisitStatus.DUE and st.due_on == date(2027, 2, 1)
+    assert week_status(Tier.FOCUS, IsoWeek.of(date(2027, 3, 1)), date(2027, 1, 31)).status is VisitStatus.OVERDUE
+
+
+def test_quarterly_follows_calendar_quarters() -> None:
     week = IsoWeek(2026, 20)
-    assert week_status(Tier.GENERAL, week, week.sunday - timedelta(days=90)).status is VisitStatus.NOT_DUE
-    assert week_status(Tier.GENERAL, week, week.sunday - timedelta(days=91)).status is VisitStatus.DUE
+    assert week_status(Tier.GENERAL, week, date(2026, 4, 1)).status is VisitStatus.NOT_DUE  # Q2 covered
+    st = week_status(Tier.GENERAL, week, date(2026, 3, 31))
+    assert st.status is VisitStatus.DUE and st.due_on == date(2026, 4, 1)
+    assert week_status(Tier.GENERAL, week, date(2025, 12, 31)).status is VisitStatus.OVERDUE  # Q1 missed
+    assert due_date(Tier.GENERAL, date(2026, 11, 15), None, week) == date(2027, 1, 1)
 
 
 def test_planned_next_visit_brings_the_due_date_forward_only() -> None:
@@ -157,7 +184,7 @@ def test_planned_next_visit_brings_the_due_date_forward_only() -> None:
     early = week_status(Tier.FOCUS, week, last, planned_next=week.monday + timedelta(days=1))
     assert early.status is VisitStatus.DUE and early.due_on == week.monday + timedelta(days=1)
     late = due_date(Tier.FOCUS, last, last + timedelta(days=60), week)
-    assert late == last + timedelta(days=30)
+    assert late == date(2026, 6, 1)
 
 
 def test_extra_visit_is_done_but_not_due() -> None:
@@ -176,10 +203,11 @@ def test_year_boundary_weekly() -> None:
 
 
 def test_year_boundary_monthly() -> None:
-    # 2026-12-05 + 30 days = 2027-01-04, the Monday of 2027-W01
-    assert week_status(Tier.FOCUS, W53, date(2026, 12, 5)).status is VisitStatus.NOT_DUE
+    # 2026-W53 (12-28 .. 2027-01-03) reaches into January: a December visit leaves January due
+    st = week_status(Tier.FOCUS, W53, date(2026, 12, 5))
+    assert st.status is VisitStatus.DUE and st.due_on == date(2027, 1, 1)
     assert week_status(Tier.FOCUS, W01, date(2026, 12, 5)).status is VisitStatus.DUE
-    assert week_status(Tier.FOCUS, W01, date(2026, 12, 4)).status is VisitStatus.OVERDUE
+    assert week_status(Tier.FOCUS, W01, date(2026, 11, 30)).status is VisitStatus.OVERDUE  # December missed
 
 
 def test_inputs_outside_their_window_are_refused() -> None:

@@ -77,7 +77,7 @@ def _entry(person_id: str, day: date = TODAY, values: dict[str, object] | None =
 
 
 def test_visit_plan_uses_age_on_the_date(store: Store) -> None:
-    pid = add_person(store, "王婆婆", date(1946, 5, 14), ["独居"])
+    pid = add_person(store, "王婆婆", date(1946, 5, 14), ["失能"])  # 失能: monthly until 80 (高龄)
     with store.read() as s:
         before = visit_plan(s, pid, date(2026, 5, 13))
         after = visit_plan(s, pid, date(2026, 5, 14))
@@ -98,12 +98,12 @@ def test_due_list_picks_the_target_group_only(store: Store) -> None:
 def test_due_overdue_done_and_urgency_order(store: Store) -> None:
     a = add_person(store, "甲", date(1945, 1, 1), ["重病"])
     b = add_person(store, "乙", date(1945, 1, 1), ["重病"])
-    c = add_person(store, "丙", date(1950, 1, 1), ["经济特困"])
+    c = add_person(store, "丙", date(1950, 1, 1), ["失能"])
     d = add_person(store, "丁", date(1950, 1, 1), ["空巢"])
-    e = add_person(store, "戊", date(1950, 1, 1), ["经济特困"])
+    e = add_person(store, "戊", date(1950, 1, 1), ["失能"])
     add_visit(store, a, WEEK.monday - timedelta(days=2))  # weekly, visited last week -> due
     add_visit(store, b, WEEK.monday - timedelta(days=9))  # weekly, missed last week -> overdue
-    add_visit(store, c, WEEK.monday - timedelta(days=40))  # monthly, long ago -> overdue
+    add_visit(store, c, WEEK.monday - timedelta(days=45))  # monthly, last in March: April missed -> overdue
     add_visit(store, d, WEEK.monday - timedelta(days=20))  # quarterly, recent -> not listed
     add_visit(store, e, WEEK.monday - timedelta(days=40))
     add_visit(store, e, WEEK.monday + timedelta(days=1))  # visited this week -> done
@@ -139,13 +139,15 @@ def test_deleted_people_and_visits_do_not_count(store: Store) -> None:
 def test_due_list_across_the_year_end(store: Store) -> None:
     w53, w01 = IsoWeek(2026, 53), IsoWeek(2027, 1)
     weekly = add_person(store, "周访", date(1940, 6, 1), ["重病"])
-    monthly = add_person(store, "月访", date(1950, 6, 1), ["经济特困"])
+    monthly = add_person(store, "月访", date(1950, 6, 1), ["失能"])
     add_visit(store, weekly, date(2027, 1, 1))  # Friday of 2026-W53
-    add_visit(store, monthly, date(2026, 12, 5))  # due 2027-01-04, Monday of 2027-W01
-    assert statuses(store, w53, date(2027, 1, 2)) == {"周访": VisitStatus.DONE}
+    add_visit(store, monthly, date(2026, 12, 5))  # December's visit: January falls due on 2027-01-01
+    assert statuses(store, w53, date(2027, 1, 2)) == {"周访": VisitStatus.DONE, "月访": VisitStatus.DUE}
     assert statuses(store, w01, date(2027, 1, 5)) == {"周访": VisitStatus.DUE, "月访": VisitStatus.DUE}
+    # a week later the weekly visit is overdue; the monthly one has until the end of January
     assert statuses(store, IsoWeek(2027, 2), date(2027, 1, 12)) == {
-        "周访": VisitStatus.OVERDUE, "月访": VisitStatus.OVERDUE}
+        "周访": VisitStatus.OVERDUE, "月访": VisitStatus.DUE}
+    assert statuses(store, IsoWeek(2027, 5), date(2027, 2, 2))["月访"] is VisitStatus.OVERDUE
 
 
 def test_planned_next_visit_date_makes_someone_due_earlier(store: Store) -> None:
@@ -308,9 +310,9 @@ def test_visits_of_newest_first(store: Store, clerk: Actor) -> None:
 # ---------------------------------------------------------------- coverage
 
 
-def test_coverage_counts_the_high_risk_group_only(store: Store, clerk: Actor) -> None:
+def test_coverage_counts_the_weekly_group_only(store: Store, clerk: Actor) -> None:
     high = [add_person(store, f"高{i}", date(1940, 1, 1), ["重病"]) for i in range(4)]
-    focus = add_person(store, "重点", date(1950, 1, 1), ["经济特困"])
+    focus = add_person(store, "重点", date(1950, 1, 1), ["失能"])
     with store.read() as s:
         assert (coverage(s, WEEK).done, coverage(s, WEEK).due) == (0, 4)
     record_visit(store, clerk, _entry(high[0]), today=TODAY)
@@ -359,7 +361,7 @@ def _roster_village(store: Store) -> dict[str, str]:
     a = add_person(store, "周访甲", date(1940, 1, 1), ["重病"], group=2)
     add_visit(store, a, WEEK.monday - timedelta(days=3))
     names["周访甲"] = "due"
-    b = add_person(store, "超期乙", date(1950, 1, 1), ["经济特困"], group=1)
+    b = add_person(store, "超期乙", date(1950, 1, 1), ["失能"], group=1)
     add_visit(store, b, WEEK.monday - timedelta(days=45))
     names["超期乙"] = "overdue"
     c = add_person(store, "已访丙", date(1940, 1, 1), ["孤寡"], group=3)
@@ -370,8 +372,8 @@ def _roster_village(store: Store) -> dict[str, str]:
     add_person(store, "从未丁", date(1960, 1, 1), ["空巢"], group=1)
     d = add_person(store, "未到戊", date(1955, 1, 1), ["留守"], group=1)  # quarterly, visited recently
     add_visit(store, d, WEEK.monday - timedelta(days=20))
-    e = add_person(store, "加访己", date(1955, 1, 1), ["经济特困"], group=1)  # extra visit, not due
-    add_visit(store, e, WEEK.monday - timedelta(days=5))
+    e = add_person(store, "加访己", date(1955, 1, 1), ["失能"], group=1)  # extra visit, not due
+    add_visit(store, e, WEEK.monday - timedelta(days=8))  # May is covered already
     add_visit(store, e, WEEK.monday + timedelta(days=2))
     add_person(store, "中年庚", date(1980, 1, 1), ["重病"], group=1)  # under 60
     add_person(store, "老人辛", date(1950, 1, 1), [], group=1)  # 76, no flags
@@ -435,7 +437,7 @@ def test_visit_sheets_prefilled_filled_and_blank(store: Store, clerk: Actor) -> 
 def test_coverage_history_counts_someone_from_the_week_they_turn_80(store: Store) -> None:
     end = IsoWeek(2027, 2)
     birthday = end.shift(-3).monday + timedelta(days=2)  # Wednesday of 2026-W52
-    add_person(store, "将满80", birthday.replace(year=birthday.year - 80), ["独居"])
+    add_person(store, "将满80", birthday.replace(year=birthday.year - 80), ["失能"])
     with store.read() as s:
         history = coverage_history(s, end, 6)
     assert [c.due for c in history] == [0, 0, 1, 1, 1, 1]  # W50, W51 not yet 80; from W52 weekly

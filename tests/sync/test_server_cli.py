@@ -102,7 +102,7 @@ def test_migrate_and_enroll_device(empty_database, tmp_path: Path, capsys: pytes
     assert main(["migrate", "--database-url", url, "--data-dir", str(tmp_path)]) == 0
     db = Database(url)
     try:
-        assert current_revision(db.engine) == "0007"
+        assert current_revision(db.engine) == "0008"
     finally:
         db.dispose()
     capsys.readouterr()

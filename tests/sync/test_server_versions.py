@@ -182,7 +182,7 @@ def test_migration_0006_adds_the_version_columns_and_goes_back(empty_database) -
                               "village_no) VALUES (:id, '510185001001', '旧版', :h, :h, :at, 1)"),
                          {"id": device_id, "h": "0" * 64, "at": datetime.now(UTC) - timedelta(days=1)})
         migrate(db.engine)
-        assert current_revision(db.engine) == "0007"
+        assert current_revision(db.engine) == "0008"
         t = Device.__table__.c
         with db.read() as conn:
             row = conn.execute(select(t.app_version, t.protocol_version).where(t.id == device_id)).one()

@@ -6,20 +6,38 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from jydesk.domain.errors import FieldError, ValidationError
 from jydesk.domain.workdays import CalendarDay, WorkCalendar, shipped_holidays
 from jydesk.store.database import Store
 from jydesk.store.models import Holiday, SyncState
+from jydesk.store.reference import city_holidays
 from jydesk.store.unit_of_work import Actor
 
 HOLIDAY_SEED_KEY = "seed.holidays"
 
 
 def work_calendar(store: Store) -> WorkCalendar:
-    """The working-day calendar from the holiday table."""
+    """The working-day calendar: per year, the city's schedule if it sent one; else the local
+    holiday table (the clerk's days), on top of the shipped schedule while that year is not
+    seeded into the table. Known years: shipped, seeded, the city's, and years the clerk entered."""
     with store.read() as s:
-        return WorkCalendar.from_rows(s.execute(select(Holiday.day, Holiday.name, Holiday.working)).all())
+        return calendar_in(s)
+
+
+def calendar_in(session: Session) -> WorkCalendar:
+    """``work_calendar`` inside an open session."""
+    city = city_holidays(session)
+    done = session.get(SyncState, HOLIDAY_SEED_KEY)
+    seeded = {int(y) for y in (done.value or "").split(",") if y.isdigit()} if done is not None else set()
+    local = [CalendarDay(d, n, w) for d, n, w in session.execute(select(Holiday.day, Holiday.name, Holiday.working))]
+    shipped = shipped_holidays()
+    days = [d for d in shipped if d.day.year not in seeded and d.day.year not in city]
+    days += [d for d in local if d.day.year not in city]  # later entries win over shipped ones
+    days += [d for year in city.values() for d in year]
+    years = {d.day.year for d in shipped} | seeded | {d.day.year for d in local} | set(city)
+    return WorkCalendar(days, years)
 
 
 def list_holidays(store: Store, year: int | None = None) -> list[CalendarDay]:

@@ -6,12 +6,13 @@ their age at the END of the week concerned (someone turning 80 during a week cou
 for that week). Only ``store.write(actor)`` writes: a visit, its follow-up items and its photo
 links are saved in one transaction (rows + audit + outbox).
 
-The modules: ``plans``, ``due`` (the due list, roster and coverage), ``recording``,
+The modules: ``plans``, ``due`` (the due list and roster), ``coverage`` (特殊困难老年人周探访率), ``recording``,
 ``sheets`` (for printing), ``follow_ups``, ``history``.
 """
 
 from jydesk.store.form_context import VISIT_FORM, visit_values
-from jydesk.store.visits.due import DueItem, coverage, coverage_history, due_list, due_roster, village_name
+from jydesk.store.visits.coverage import WeeklyCoverage, coverage, coverage_history, weekly_coverage
+from jydesk.store.visits.due import DueItem, due_list, due_roster, village_name
 from jydesk.store.visits.follow_ups import (
     FOLLOW_UP_CLOSED,
     FOLLOW_UP_MAX,
@@ -43,6 +44,7 @@ __all__ = [
     "VisitEntry",
     "VisitPlan",
     "VisitRow",
+    "WeeklyCoverage",
     "assess_person",
     "blank_sheets",
     "close_follow_up",
@@ -62,4 +64,5 @@ __all__ = [
     "visit_values",
     "visits_in_week",
     "visits_of",
+    "weekly_coverage",
 ]

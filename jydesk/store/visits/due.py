@@ -1,20 +1,18 @@
-"""The due list of a week (who is due, overdue or visited), the printed roster and the
-探访率 coverage of the high-risk group, read with raw SQL on the hot path."""
+"""The due list of a week (who is due, overdue or visited) and the printed roster, read with
+raw SQL on the hot path; the weekly rule comes from the city's reference data."""
 
 from __future__ import annotations
 
 import logging
-from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import orjson
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from jydesk.domain.care import CareAssessment, Tier
+from jydesk.domain.care import OLDEST_OLD_AGE, TARGET_AGE, Tier, WeeklyRule
 from jydesk.domain.visits import (
-    Coverage,
     IsoWeek,
     RosterRow,
     VisitStatus,
@@ -22,9 +20,9 @@ from jydesk.domain.visits import (
     tier_label,
     urgency_key,
     week_status,
-    weeks_ending,
 )
 from jydesk.store.models import FollowUp, Installation
+from jydesk.store.reference import visit_policy
 from jydesk.store.sql_values import as_date
 from jydesk.store.visits.follow_ups import FOLLOW_UP_OPEN
 from jydesk.store.visits.plans import assess_cached
@@ -69,26 +67,7 @@ class DueItem:
         return tier_label(self.tier)
 
 
-@dataclass(slots=True)
-class _Candidate:
-    person_id: str
-    name: str
-    sex: str | None
-    birth_date: date | None
-    flags: tuple[str, ...]
-    grade: int | None
-    override: str | None
-    override_reason: str | None
-    address: str
-    group_no: int | None
-    phone: str
-
-    def assessment(self, on: date) -> CareAssessment:
-        return assess_cached(self.flags, _age(self.birth_date, on), self.grade, self.override,
-                             self.override_reason)
-
-
-def _age(birth: date | None, on: date) -> int | None:
+def age_at(birth: date | None, on: date) -> int | None:
     if birth is None:
         return None
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
@@ -101,74 +80,65 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-# Raw SQL on the hot path: 100k people, ~20k in the target group (see benchmarks/bench_visits.py).
-_CANDIDATES_SQL = (
-    "SELECT p.id, p.name, p.sex, p.birth_date, p.care_flags, p.disability_grade, p.visit_tier_override, "
-    "p.visit_tier_override_reason, p.phone, h.address, h.group_no, h.phone "
-    "FROM persons p LEFT JOIN households h ON h.id = p.household_id "
-    "WHERE p.deleted = 0 AND (p.visit_tier_override IS NOT NULL OR (p.birth_date <= ? AND ("
-    "p.care_flags NOT IN ('[]', 'null') OR p.disability_grade IN (1, 2) OR p.birth_date <= ?)))"
-)
+def weekly_rule(session: Session) -> WeeklyRule:
+    """Who is visited weekly: the city's rule as pulled (read on every call: used at once)."""
+    return WeeklyRule.from_policy(visit_policy(session))
 
 
-def _parse_flags(raw: str) -> tuple[str, ...]:
-    try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        log.warning("关爱标记无法读取：%r", raw)
-        return ()
-    return tuple(sorted(str(f) for f in value)) if isinstance(value, list) else ()
+# Raw SQL on the hot path (100k people, ~20k candidates; benchmarks/bench_visits.py): the
+# people who may have a visit tier (over-inclusive; ``assess`` decides) — those with a care
+# flag, a disability or an override, and those old enough for 高龄 without any — read from the
+# covering partial indexes ix_persons_care / ix_persons_aged and ix_households_visit (0009),
+# each with the latest visit before the week (and its 下次探访日期) and the latest inside it,
+# from the covering partial index ix_visits_live (person_id, visited_on, next_visit_on).
+CANDIDATE_COLUMNS = (
+    "p.id, p.name, p.sex, p.birth_date, p.care_flags, p.disability_grade, p.visit_tier_override, "
+    "p.visit_tier_override_reason, p.phone, h.address, h.group_no, h.phone")
+#: Must repeat the WHERE of the partial indexes of migration 0009 word for word.
+CARE_INDEX_WHERE = ("p.deleted = 0 AND (p.care_flags NOT IN ('[]', 'null') OR p.disability_grade IS NOT NULL "
+                    "OR p.visit_tier_override IS NOT NULL)")
+AGED_INDEX_WHERE = ("p.deleted = 0 AND coalesce(p.care_flags, '[]') IN ('[]', 'null') AND p.disability_grade IS NULL "
+                    "AND p.visit_tier_override IS NULL")
+_JOIN = "FROM persons p LEFT JOIN households h ON h.id = p.household_id"
 
 
-def _candidates(session: Session, latest: date) -> list[_Candidate]:
-    """People who may have a visit tier on some day up to ``latest`` (over-inclusive; assess decides)."""
-    rows = session.connection().exec_driver_sql(
-        _CANDIDATES_SQL, (_years_before(latest, 60).isoformat(), _years_before(latest, 80).isoformat())).all()
-    flag_cache: dict[str, tuple[str, ...]] = {}
-    result = []
-    for r in rows:
-        raw_flags = r[4] or "[]"
-        flags = flag_cache.get(raw_flags)
-        if flags is None:
-            flags = flag_cache[raw_flags] = _parse_flags(raw_flags)
-        result.append(_Candidate(r[0], r[1], r[2], as_date(r[3]), flags, r[5], r[6], r[7], r[9] or "", r[10],
-                                 r[8] or r[11] or ""))
-    return result
+def candidates_sql(extra_columns: str = "") -> str:
+    """The candidates (two index scans, UNION ALL) with ``extra_columns`` after the usual ones."""
+    cols = CANDIDATE_COLUMNS + (f", {extra_columns}" if extra_columns else "")
+    return (f"SELECT {cols} {_JOIN} WHERE {CARE_INDEX_WHERE} AND (p.visit_tier_override IS NOT NULL "
+            f"OR p.birth_date <= :young) UNION ALL SELECT {cols} {_JOIN} WHERE {AGED_INDEX_WHERE} "
+            "AND p.birth_date <= :old")
 
 
-@dataclass(slots=True)
-class _History:
-    """One person's visits: dates ascending and the 下次探访日期 recorded on each."""
-
-    days: list[date] = field(default_factory=list)
-    planned: list[date | None] = field(default_factory=list)
-
-    def status(self, tier: Tier, week: IsoWeek) -> WeekStatus:
-        before = bisect_left(self.days, week.monday)
-        inside = bisect_right(self.days, week.sunday)
-        last = self.days[before - 1] if before else None
-        planned = self.planned[before - 1] if before else None
-        visited = self.days[inside - 1] if inside > before else None
-        return week_status(tier, week, last, planned_next=planned, visited_on=visited)
+_DUE_SQL = candidates_sql(
+    "(SELECT v.visited_on || ' ' || coalesce(v.next_visit_on, '') FROM visits v WHERE v.person_id = p.id "
+    "AND v.deleted = 0 AND v.visited_on < :mon ORDER BY v.visited_on DESC LIMIT 1), "
+    "(SELECT max(v.visited_on) FROM visits v WHERE v.person_id = p.id AND v.deleted = 0 "
+    "AND v.visited_on >= :mon AND v.visited_on <= :sun)")
 
 
-_NO_VISITS = _History()
+def candidate_params(latest: date, rule: WeeklyRule) -> dict[str, str]:
+    """The age bounds of ``candidates_sql`` for ages on ``latest``."""
+    young = _years_before(latest, min(TARGET_AGE, rule.min_age))
+    return {"young": young.isoformat(), "old": _years_before(latest, OLDEST_OLD_AGE).isoformat()}
 
 
-def _histories(session: Session, until: date, person_ids: set[str] | None = None) -> dict[str, _History]:
-    rows = session.connection().exec_driver_sql(
-        "SELECT person_id, visited_on, next_visit_on FROM visits WHERE deleted = 0 AND visited_on <= ? "
-        "ORDER BY person_id, visited_on", (until.isoformat(),)).all()
-    result: dict[str, _History] = {}
-    for pid, day, planned in rows:
-        if person_ids is not None and pid not in person_ids:
-            continue
-        h = result.get(pid)
-        if h is None:
-            h = result[pid] = _History()
-        h.days.append(date.fromisoformat(day))
-        h.planned.append(as_date(planned))
-    return result
+class FlagCache(dict[str, tuple[str, ...]]):
+    """Parsed care flags by their stored JSON text (a village has few distinct combinations)."""
+
+    def __missing__(self, raw: str) -> tuple[str, ...]:
+        try:
+            value = orjson.loads(raw or "[]")
+        except orjson.JSONDecodeError:
+            log.warning("关爱标记无法读取：%r", raw)
+            value = []
+        flags = tuple(sorted(str(f) for f in value)) if isinstance(value, list) else ()
+        self[raw] = flags
+        return flags
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
 
 
 def _open_follow_up_counts(session: Session) -> dict[str, int]:
@@ -192,23 +162,32 @@ def due_list(session: Session, week: IsoWeek | str, today: date, *, include_extr
     """
     week = IsoWeek.parse(week) if isinstance(week, str) else week
     ref = _reference_day(week, today)
-    candidates = _candidates(session, week.sunday)
-    histories = _histories(session, week.sunday, {c.person_id for c in candidates})
+    rule = weekly_rule(session)
+    sunday, monday = week.sunday, week.monday
+    params = {**candidate_params(sunday, rule), "mon": monday.isoformat(), "sun": sunday.isoformat()}
+    rows = session.connection().exec_driver_sql(_DUE_SQL, params).all()
     follow_ups = _open_follow_up_counts(session)
+    flags = FlagCache()
     items: list[DueItem] = []
-    for c in candidates:
-        a = c.assessment(week.sunday)
+    for r in rows:
+        birth = as_date(r[3])
+        age = age_at(birth, sunday)
+        a = assess_cached(flags[r[4]], age, r[5], r[6], r[7], rule)
         if a.tier is Tier.NONE:
             continue
-        st = histories.get(c.person_id, _NO_VISITS).status(a.tier, week)
+        before = r[12]
+        last = planned = None
+        if before:
+            last = date.fromisoformat(before[:10])
+            planned = _day(before[11:])
+        st = week_status(a.tier, week, last, planned_next=planned, visited_on=_day(r[13]))
         if not (include_not_due or st.due_in_week or (include_extra and st.visited_on)):
             continue
         seen = st.visited_on if st.visited_on and st.visited_on <= ref else st.last_visit
         items.append(DueItem(
-            c.person_id, c.name, c.sex, _age(c.birth_date, week.sunday), a.tier, a.reason, a.overridden,
-            c.address, c.group_no, c.phone, st, (ref - seen).days if seen else None,
-            (week.monday - st.due_on).days if st.status is VisitStatus.OVERDUE else 0,
-            follow_ups.get(c.person_id, 0)))
+            r[0], r[1], r[2], age, a.tier, a.reason, a.overridden, r[9] or "", r[10], r[8] or r[11] or "", st,
+            (ref - seen).days if seen else None,
+            (monday - st.due_on).days if st.status is VisitStatus.OVERDUE else 0, follow_ups.get(r[0], 0)))
     items.sort(key=lambda i: urgency_key(i.status, i.tier, i.week_status.last_visit, i.name))
     return items
 
@@ -238,30 +217,3 @@ def due_roster(session: Session, week: str | IsoWeek) -> list[RosterRow]:
 
 def village_name(session: Session) -> str:
     return session.execute(select(Installation.village_name)).scalar() or ""
-
-
-def coverage_history(session: Session, end_week: IsoWeek | str, count: int = 12) -> list[Coverage]:
-    """探访率 of the high-risk group for ``count`` weeks ending with ``end_week``, oldest first."""
-    end_week = IsoWeek.parse(end_week) if isinstance(end_week, str) else end_week
-    weeks = weeks_ending(end_week, count)
-    # Tiers only rise with age, so whoever is high-risk in an earlier week is high-risk at the end.
-    candidates = [c for c in _candidates(session, end_week.sunday)
-                  if c.assessment(end_week.sunday).tier is Tier.HIGH]
-    histories = _histories(session, end_week.sunday, {c.person_id for c in candidates})
-    result = []
-    for week in weeks:
-        done = due = 0
-        for c in candidates:
-            if c.assessment(week.sunday).tier is not Tier.HIGH:
-                continue
-            st = histories.get(c.person_id, _NO_VISITS).status(Tier.HIGH, week)
-            if st.due_in_week:
-                due += 1
-                done += st.status is VisitStatus.DONE
-        result.append(Coverage(week, done, due))
-    return result
-
-
-def coverage(session: Session, week: IsoWeek | str) -> Coverage:
-    """This week's 探访率 of the high-risk group (done / due)."""
-    return coverage_history(session, week, 1)[0]

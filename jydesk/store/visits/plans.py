@@ -9,27 +9,37 @@ from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
-from jydesk.domain.care import CareAssessment, Tier, age_from_birth, assess, validate_override
+from jydesk.domain.care import (
+    PLAN_RULE,
+    CareAssessment,
+    Tier,
+    WeeklyRule,
+    age_from_birth,
+    assess,
+    validate_override,
+)
 from jydesk.domain.errors import FieldError, ValidationError
 from jydesk.domain.visits import tier_label
 from jydesk.store.database import Store
 from jydesk.store.models import Person
+from jydesk.store.reference import visit_policy
 from jydesk.store.unit_of_work import Actor
 
 
 @lru_cache(maxsize=4096)
 def assess_cached(flags: tuple[str, ...], age: int | None, grade: int | None, override: str | None,
-                  reason: str | None) -> CareAssessment:
-    """``assess`` remembered for the flag/age/grade/override combinations seen (the due list
-    assesses every candidate for every week)."""
-    return assess(set(flags), age, disability_grade=grade, override=override, override_reason=reason)
+                  reason: str | None, rule: WeeklyRule = PLAN_RULE) -> CareAssessment:
+    """``assess`` remembered for the flag/age/grade/override/rule combinations seen (the due
+    list assesses every candidate for every week)."""
+    return assess(set(flags), age, disability_grade=grade, override=override, override_reason=reason, rule=rule)
 
 
 def assess_person(flags: Iterable[str] | None, birth_date: date | None, on: date, *, disability_grade: int | None = None,
-                  override: str | None = None, override_reason: str | None = None) -> CareAssessment:
+                  override: str | None = None, override_reason: str | None = None,
+                  rule: WeeklyRule = PLAN_RULE) -> CareAssessment:
     """The visit tier of one person on ``on`` (age from the birth date in the 身份证号)."""
     return assess_cached(tuple(sorted(flags or ())), age_from_birth(birth_date, on), disability_grade,
-                         override or None, override_reason)
+                         override or None, override_reason, rule)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +68,10 @@ def visit_plan(session: Session, person_id: str, on: date) -> VisitPlan:
     p = session.get(Person, person_id)
     if p is None or p.deleted:
         raise LookupError(f"人员 {person_id} 不存在")
+    rule = WeeklyRule.from_policy(visit_policy(session))
     assessment = assess_person(p.care_flags, p.birth_date, on, disability_grade=p.disability_grade,
-                               override=p.visit_tier_override, override_reason=p.visit_tier_override_reason)
-    by_rule = assess_person(p.care_flags, p.birth_date, on, disability_grade=p.disability_grade)
+                               override=p.visit_tier_override, override_reason=p.visit_tier_override_reason, rule=rule)
+    by_rule = assess_person(p.care_flags, p.birth_date, on, disability_grade=p.disability_grade, rule=rule)
     return VisitPlan(p.id, p.name, age_from_birth(p.birth_date, on), assessment, p.visit_tier_override,
                      p.visit_tier_override_reason, by_rule)
 
