@@ -22,6 +22,10 @@ class Entity(StrEnum):
     VISIT = "visit"
     FOLLOW_UP = "follow_up"
     ATTACHMENT = "attachment"
+    RECIPIENT = "recipient"
+    REVIEW = "review"
+    BENEFIT_CHANGE = "benefit_change"
+    LIFE_EVENT = "life_event"
 
 
 class CaseStatus(StrEnum):
@@ -61,7 +65,8 @@ class EntitySpec:
 SPECS: dict[Entity, EntitySpec] = {
     Entity.HOUSEHOLD: EntitySpec(
         Entity.HOUSEHOLD, "户",
-        ("village_code", "group_no", "address", "residence", "phone", "head_person_id", "note", "deleted"),
+        ("village_code", "group_no", "address", "residence", "phone", "head_person_id", "note", "closed_on",
+         "deleted"),
         required=("village_code", "address"),
         references={"head_person_id": Entity.PERSON},
     ),
@@ -111,5 +116,39 @@ SPECS: dict[Entity, EntitySpec] = {
         Entity.ATTACHMENT, "附件",
         ("village_code", "owner_entity", "owner_id", "sha256", "size", "mime", "filename", "caption"),
         required=("village_code", "owner_entity", "owner_id", "sha256", "size"),
+    ),
+    # after approval (jydesk.domain.benefits): the register, reviews, changes and life events
+    Entity.RECIPIENT: EntitySpec(
+        Entity.RECIPIENT, "在保对象",
+        ("village_code", "benefit", "household_id", "person_id", "case_id", "persons", "amount", "start_month",
+         "status", "taper_end_month", "stop_month", "source", "note", "deleted"),
+        required=("village_code", "benefit", "household_id", "person_id", "status"),
+        server_owned=("amount", "status", "taper_end_month", "stop_month"),
+        parent=("household_id", Entity.HOUSEHOLD),
+        references={"person_id": Entity.PERSON, "case_id": Entity.CASE},
+    ),
+    Entity.REVIEW: EntitySpec(
+        Entity.REVIEW, "复核记录",
+        ("village_code", "recipient_id", "person_id", "kind", "form_code", "reviewed_on", "outcome", "deleted"),
+        required=("village_code", "recipient_id", "kind", "form_code", "reviewed_on"),
+        has_data=True,
+        parent=("recipient_id", Entity.RECIPIENT),
+        references={"person_id": Entity.PERSON},
+    ),
+    Entity.BENEFIT_CHANGE: EntitySpec(
+        Entity.BENEFIT_CHANGE, "变更申请",
+        ("village_code", "recipient_id", "kind", "reason", "source", "source_id", "status_before", "amount_before",
+         "proposed_amount", "taper_months", "proposed_on", "decision", "decision_amount", "effective_month",
+         "decision_reason", "decision_on", "decided_by", "deleted"),
+        required=("village_code", "recipient_id", "kind", "reason", "proposed_on"),
+        server_owned=("decision", "decision_amount", "effective_month", "decision_reason", "decision_on",
+                      "decided_by"),
+        parent=("recipient_id", Entity.RECIPIENT),
+    ),
+    Entity.LIFE_EVENT: EntitySpec(
+        Entity.LIFE_EVENT, "人员变动",
+        ("village_code", "person_id", "kind", "happened_on", "source", "note", "deleted"),
+        required=("village_code", "person_id", "kind", "happened_on"),
+        parent=("person_id", Entity.PERSON),
     ),
 }

@@ -18,4 +18,10 @@ FIELD_LABELS: dict[str, str] = {
     "visit_id": "所属探访", "description": "事项", "closed_on": "办结日期", "closed_note": "办结说明",
     "owner_entity": "附件所属类型", "owner_id": "附件所属记录", "sha256": "文件校验值", "size": "文件大小",
     "mime": "文件类型", "filename": "文件名", "caption": "说明",
+    # after approval (jydesk.domain.benefits)
+    "benefit": "保障类别", "persons": "保障人数", "amount": "月金额", "start_month": "起始月份",
+    "taper_end_month": "渐退期截止月份", "stop_month": "停保月份", "source": "来源", "recipient_id": "在保对象",
+    "kind": "类别", "reviewed_on": "复核日期", "outcome": "复核结论", "reason": "变更理由", "source_id": "来源记录",
+    "status_before": "原保障状态", "amount_before": "原月金额", "proposed_amount": "拟调整金额",
+    "taper_months": "渐退期（月）", "proposed_on": "提出日期", "effective_month": "生效月份", "happened_on": "发生日期",
 }

@@ -13,6 +13,9 @@ describes the record). Kinds:
   ``{"amount", "source", "verified", "rule"}`` — a benefit standard from a date (overrides the
   shipped row with the same key).
 - ``visit_policy``: key ``weekly``, value ``{"min_age", "any_of"}`` — who is visited weekly.
+- ``benefit_rule``: key = benefit form code (``dibao`` …), value ``{"review_months", "able_months",
+  "review_kind"}`` — how often its recipients are reviewed; key ``taper``, value
+  ``{"max_months"}`` — the longest 渐退期 (``jydesk.domain.benefits``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from jydesk.domain.approval import APPROVAL_KIND, parse_level
+from jydesk.domain.benefits import BENEFIT_RULE_KIND, BenefitError, parse_rule
 from jydesk.domain.regions import town_by_code
 from jydesk.domain.text import clean as clean_text
 from jydesk.domain.workdays import CalendarDay
@@ -33,9 +37,9 @@ from jydesk.domain.workdays import CalendarDay
 HOLIDAYS_KIND = "holidays"
 STANDARD_KIND = "standard"
 VISIT_POLICY_KIND = "visit_policy"
-KINDS = (APPROVAL_KIND, HOLIDAYS_KIND, STANDARD_KIND, VISIT_POLICY_KIND)
+KINDS = (APPROVAL_KIND, HOLIDAYS_KIND, STANDARD_KIND, VISIT_POLICY_KIND, BENEFIT_RULE_KIND)
 KIND_NAMES = {APPROVAL_KIND: "审核确认层级", HOLIDAYS_KIND: "节假日安排", STANDARD_KIND: "保障标准",
-              VISIT_POLICY_KIND: "探访规则"}
+              VISIT_POLICY_KIND: "探访规则", BENEFIT_RULE_KIND: "复核周期与渐退期"}
 #: Kinds set per town (sent to that town's villages); the others go to every village.
 TOWN_KINDS = frozenset({APPROVAL_KIND})
 STANDARD_KINDS = {"dibao": "低保", "tekun": "特困"}
@@ -84,6 +88,11 @@ def normalize(kind: str, key: str, value: Any) -> tuple[str, str]:
         if key != "weekly":
             raise ReferenceError("key", f"探访规则的键应为 weekly，而不是“{key}”")
         return key, _dump(parse_visit_policy(value))
+    if kind == BENEFIT_RULE_KIND:
+        try:
+            return parse_rule(key, _json(value, "value"))
+        except BenefitError as exc:
+            raise ReferenceError(exc.field, str(exc)) from exc
     raise ReferenceError("kind", f"参考数据类别“{kind}”不存在，应为 {'、'.join(KINDS)} 之一")
 
 

@@ -103,6 +103,7 @@ class Household(SyncRecord):
     phone: Mapped[str | None] = mapped_column(String(20))
     head_person_id: Mapped[str | None] = mapped_column(String(36))
     note: Mapped[str | None] = mapped_column(Text)
+    closed_on: Mapped[date | None] = mapped_column(Date)  # every member died or moved out (0011)
 
 
 class Person(SyncRecord):
@@ -215,6 +216,76 @@ class Attachment(SyncRecord):
     uploaded: Mapped[bool] = mapped_column(Boolean, default=False)  # local: blob sent to the server
 
 
+class Recipient(SyncRecord):
+    """A row of the 在保对象 register: one benefit paid to a household or a person (0011)."""
+
+    __tablename__ = "recipients"
+    __entity__ = Entity.RECIPIENT
+    __table_args__ = (Index("ix_recipients_list", "deleted", "benefit", "status"),)
+    benefit: Mapped[str] = mapped_column(String(20))
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), index=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    case_id: Mapped[str | None] = mapped_column(String(36))
+    persons: Mapped[int] = mapped_column(Integer, default=1)  # 保障人数
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # 月金额 (元)
+    start_month: Mapped[str | None] = mapped_column(String(7))
+    status: Mapped[str] = mapped_column(String(4), default="在保")
+    taper_end_month: Mapped[str | None] = mapped_column(String(7))
+    stop_month: Mapped[str | None] = mapped_column(String(7))
+    source: Mapped[str] = mapped_column(String(4), default="审批")  # 审批 / 导入
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Review(SyncRecord):
+    """A periodic review (复核) or proof of life (生存认证) of a register row, on its own form."""
+
+    __tablename__ = "reviews"
+    __entity__ = Entity.REVIEW
+    __table_args__ = (Index("ix_reviews_recipient", "recipient_id", "reviewed_on"),)
+    recipient_id: Mapped[str] = mapped_column(ForeignKey("recipients.id"))
+    person_id: Mapped[str | None] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(4))
+    form_code: Mapped[str] = mapped_column(String(20))
+    reviewed_on: Mapped[date] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(10))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class BenefitChange(SyncRecord):
+    """A proposed 增发/减发/停发/暂停/恢复 of a register row and the reviewers' decision."""
+
+    __tablename__ = "benefit_changes"
+    __entity__ = Entity.BENEFIT_CHANGE
+    recipient_id: Mapped[str] = mapped_column(ForeignKey("recipients.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(4))
+    reason: Mapped[str] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(4))
+    source_id: Mapped[str | None] = mapped_column(String(36))
+    status_before: Mapped[str | None] = mapped_column(String(4))
+    amount_before: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    proposed_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    taper_months: Mapped[int | None] = mapped_column(Integer)
+    proposed_on: Mapped[date] = mapped_column(Date)
+    decision: Mapped[str | None] = mapped_column(String(6))
+    decision_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    effective_month: Mapped[str | None] = mapped_column(String(7))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    decision_on: Mapped[date | None] = mapped_column(Date)
+    decided_by: Mapped[str | None] = mapped_column(String(60))
+
+
+class LifeEvent(SyncRecord):
+    """A person's death or moving out of the village, with its date and source."""
+
+    __tablename__ = "life_events"
+    __entity__ = Entity.LIFE_EVENT
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(4))
+    happened_on: Mapped[date] = mapped_column(Date)
+    source: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
 class AuditEntry(Base):
     """Who changed what and when. Rows are never updated or deleted (triggers refuse it)."""
 
@@ -318,5 +389,6 @@ class HouseholdSearchTerm(Base):
 
 
 SYNC_MODELS: dict[Entity, type[SyncRecord]] = {
-    m.__entity__: m for m in (Household, Person, Case, CaseEvent, Visit, FollowUp, Attachment)
+    m.__entity__: m for m in (Household, Person, Case, CaseEvent, Visit, FollowUp, Attachment, Recipient, Review,
+                              BenefitChange, LifeEvent)
 }

@@ -28,6 +28,8 @@ def client_fields(p: Prepared, spec: EntitySpec, current: dict[str, Any]
     if spec.name == _CASE:
         code = fields.get("form_code") or current.get("form_code")
         owned += sorted(form_rules.owned_by_reviewers(code) & fields.keys())
+    elif spec.name == Entity.RECIPIENT and not current and fields.get("source") == "导入":
+        owned = []  # an imported current recipient arrives with its amount and status
     if owned:
         fields = dict(fields)
         for name in owned:

@@ -26,11 +26,14 @@ REVIEWER_STATUSES = frozenset({*SERVER_STATUSES, CaseStatus.RETURNED})
 FOLLOW_UP_STATUSES = ("未办结", "已办结")
 OWNER_ENTITIES = (Entity.CASE.value, Entity.VISIT.value, Entity.PERSON.value, Entity.HOUSEHOLD.value)
 DATE_FIELDS = frozenset({"applied_on", "accepted_on", "publicity_start", "publicity_end", "submitted_on",
-                         "visited_on", "next_visit_on", "closed_on"})
+                         "visited_on", "next_visit_on", "closed_on", "reviewed_on", "proposed_on", "decision_on",
+                         "happened_on"})
 DATETIME_FIELDS = frozenset({"at"})
 BOOL_FIELDS = frozenset({"deleted", "follow_up_needed"})
 ID_FIELDS = frozenset({"household_id", "head_person_id", "applicant_id", "case_id", "person_id", "visit_id",
-                       "owner_id"})
+                       "owner_id", "recipient_id", "source_id"})
+MONTH_FIELDS = frozenset({"start_month", "taper_end_month", "stop_month", "effective_month"})
+_MONTH = re.compile(r"^(19|20|21)\d\d-(0[1-9]|1[0-2])$")
 MAX_TEXT = 4000
 MAX_DATA_KEY = 100
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -168,6 +171,14 @@ def _money(value: Any) -> str | None:
     return str(value)
 
 
+def _month(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or not _MONTH.match(value):
+        raise Bad("月份应写成 YYYY-MM，例如 2026-07")
+    return value
+
+
 def _care_flags(value: Any) -> list[str]:
     if value is None:
         return []
@@ -239,6 +250,12 @@ CHECKERS: dict[str, Callable[[Any], Any]] = {
     "objection_rounds": _int_like,
     "monthly_income": _money,
     "decision_amount": _money,
+    "amount": _money,
+    "amount_before": _money,
+    "proposed_amount": _money,
+    "persons": _int_like,
+    "taper_months": _int_like,
+    **{f: _month for f in MONTH_FIELDS},
     "visitors": _visitors,
     "sha256": _sha256,
     "size": _size,

@@ -17,6 +17,7 @@ from jydesk.domain import registry
 from jydesk.domain.entities import CaseStatus, Entity
 from jydesk.domain.errors import FieldError, ValidationError
 from sync.protocol.errors import ErrorCode
+from sync.server import benefit_rules
 from sync.server import form_rules as forms
 from sync.server.field_values import CASE_STATUSES, FOLLOW_UP_STATUSES, REVIEWER_STATUSES
 
@@ -111,4 +112,8 @@ RECORD_RULES: dict[Entity, Callable[[dict[str, Any], set[str], date], tuple[dict
     Entity.CASE_EVENT: _case_event_rule,
     Entity.VISIT: _visit_rule,
     Entity.FOLLOW_UP: _follow_up_rule,
+    Entity.RECIPIENT: benefit_rules.recipient_rule,
+    Entity.REVIEW: benefit_rules.review_rule,
+    Entity.BENEFIT_CHANGE: benefit_rules.change_rule,
+    Entity.LIFE_EVENT: benefit_rules.life_event_rule,
 }

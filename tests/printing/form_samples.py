@@ -126,14 +126,20 @@ TYPED: dict[str, dict[str, Any]] = {
     "notice": {"application": "最低生活保障申请审核确认表", "outcome": "不予受理",
                "reason": "申请人户籍不在本乡镇（街道），不属本乡镇（街道）受理范围，请向户籍所在地乡镇（街道）申请。",
                "notice_on": "2026-05-08"},
+    "review": {"benefit_name": "低保", "persons": 3, "amount": "1350.00", "reviewed_on": "2026-05-12", "method": "入户",
+               "reviewers": "李专干、周建华", "household_size_now": 3, "monthly_income_now": "620.00",
+               "changes_found": "儿子外出务工，月收入约2800元。", "outcome": "建议变更",
+               "suggestion": "家庭月人均收入增加，建议减发至每月900元。"},
+    "proof": {"benefit_name": "高龄津贴", "reviewed_on": "2026-05-12", "method": "视频", "reviewers": "李专干",
+              "outcome": "无变化", "note": "本人健在，视频通话确认。"},
 }
 
 APPLICANTS = {"gaoling": (ELDER, [ELDER]), "visit": (ELDER, [ELDER]), "tekun": (LONER, [LONER]),
-              "wuren": (CHILD, [GRANDPA, GRANDMA, CHILD])}
+              "wuren": (CHILD, [GRANDPA, GRANDMA, CHILD]), "proof": (ELDER, [ELDER])}
 NUMBERS = {"dibao": "510185001001-低保-2026-01-0012", "dibao-auth": "510185001001-低保-2026-01-0012",
            "tekun": "510185001001-特困-2026-01-0003", "linshi": "510185001001-临时救助-2026-01-0021",
            "canji": "510185001001-残补-2026-01-0007", "gaoling": "510185001001-高龄-2026-01-0030",
-           "wuren": "510185001001-无人抚养-2026-01-0001", "visit": "", "notice": ""}
+           "wuren": "510185001001-无人抚养-2026-01-0001", "visit": "", "notice": "", "review": "", "proof": ""}
 
 
 def sample(defn: FormDefinition) -> dict[str, Any]:

@@ -55,6 +55,10 @@ REQUIRED_LABELS: dict[str, list[str]] = {
               "被探访人或家属签名", "探访等级", "高风险"],
     "notice": ["社会救助申请办理告知书", "申请人", "身份证号", "申请事项", "办理结果", "理由",
                "行政复议", "本人已收到本告知书", "签名或手印"],
+    "review": ["社会救助对象定期复核表", "保障类别", "保障人数", "现月保障金额", "复核日期", "复核方式", "信息核对",
+               "复核人", "复核结论", "无变化", "建议变更", "处理建议", "复核人签名"],
+    "proof": ["生存认证记录", "认证对象", "认证日期", "认证方式", "入户", "视频", "电话", "到场", "认证人", "认证结论",
+              "情况说明", "认证人签名"],
 }
 
 
@@ -94,7 +98,7 @@ def test_filled_form_has_labels_and_values(definitions: dict[str, FormDefinition
     missing = [label for label in REQUIRED_LABELS[code] if normalise(label) not in text]
     assert not missing, f"{code}: labels missing from the PDF: {missing}"
     wanted = _values_to_find(defn, values)
-    assert len(wanted) >= (7 if code == "notice" else 10)  # the 告知书 is short
+    assert len(wanted) >= (7 if code in ("notice", "proof") else 10)  # the 告知书, 生存认证 are short
     absent = [v for v in wanted if normalise(v) not in text]
     assert not absent, f"{code}: values missing from the PDF: {absent}"
     assert normalise(NUMBERS[code]) in text

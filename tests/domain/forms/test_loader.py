@@ -17,7 +17,7 @@ from jydesk.domain.forms import (
 )
 from jydesk.paths import forms_dir
 
-CODES = {"dibao", "dibao-auth", "tekun", "linshi", "canji", "gaoling", "wuren", "visit", "notice"}
+CODES = {"dibao", "dibao-auth", "tekun", "linshi", "canji", "gaoling", "wuren", "visit", "notice", "review", "proof"}
 MINIMAL = '''
 code = "{code}"
 title = "测试表"
@@ -50,7 +50,7 @@ def test_every_shipped_definition_loads() -> None:
 
 def test_interface_facts_of_the_forms() -> None:
     defs = load_definitions()
-    assert {c for c, d in defs.items() if not d.case_type} == {"visit", "dibao-auth", "notice"}
+    assert {c for c, d in defs.items() if not d.case_type} == {"visit", "dibao-auth", "notice", "review", "proof"}
     assert defs["dibao"].publicity_days == 7 and defs["gaoling"].publicity_days == 5
     assert defs["wuren"].publicity_days == 0
     assert defs["gaoling"].copies == 3 and defs["linshi"].copies == 2

@@ -12,7 +12,7 @@ from jydesk.domain.forms.loader import HISTORY_DIR
 from jydesk.paths import forms_dir
 from tests.printing.form_samples import HEAD, id_number, sample
 
-CODES = ("dibao", "dibao-auth", "tekun", "linshi", "canji", "gaoling", "wuren", "visit", "notice")
+CODES = ("dibao", "dibao-auth", "tekun", "linshi", "canji", "gaoling", "wuren", "visit", "notice", "review", "proof")
 
 
 def by_field(errors: list[Any]) -> dict[str, str]:

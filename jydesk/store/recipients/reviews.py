@@ -1,0 +1,161 @@
+"""Periodic reviews and proofs of life: who is due (intervals from the city's ``benefit_rule``
+reference data), and recording one on its form (forms/review.toml, forms/proof.toml)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from jydesk.domain import benefits as b
+from jydesk.domain.errors import FieldError, ValidationError
+from jydesk.domain.forms import get_definition
+from jydesk.store.models import Person, Recipient, Review
+from jydesk.store.unit_of_work import Actor
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from jydesk.store.database import Store
+
+#: A household member's death: the household is re-checked within 3 months (2022 notice §1(三)).
+DEATH_RECHECK_MONTHS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class DueReview:
+    recipient_id: str
+    benefit: str
+    kind: str  # 复核 / 生存认证
+    name: str
+    group_no: int | None
+    address: str
+    last_review: date | None
+    due_on: date
+    state: b.DueState
+    interval_months: int
+
+    @property
+    def benefit_name(self) -> str:
+        return b.BENEFITS.get(self.benefit, self.benefit)
+
+
+def benefit_rules(session: Session) -> tuple[dict[str, b.BenefitRule], int]:
+    """The review rules per benefit and the longest 渐退期 (the city's records, else the defaults)."""
+    from jydesk.store.reference import records
+
+    return b.rules_from(records(session, b.BENEFIT_RULE_KIND))
+
+
+def _rules(store: Store) -> tuple[dict[str, b.BenefitRule], int]:
+    with store.sql() as conn:
+        rows = conn.execute("SELECT key, value FROM reference_data WHERE kind = ?", (b.BENEFIT_RULE_KIND,)).fetchall()
+    return b.rules_from({k: v for k, v in rows})
+
+
+_DUE_SQL = """
+SELECT r.id, r.benefit, p.name, h.group_no, h.address, r.start_month,
+       (SELECT max(v.reviewed_on) FROM reviews v WHERE v.recipient_id = r.id AND v.deleted = 0),
+       EXISTS (SELECT 1 FROM persons m WHERE m.household_id = r.household_id AND m.deleted = 0
+               AND m.birth_date > :oldest AND m.birth_date <= :youngest
+               AND coalesce(m.disability_grade, 0) NOT IN (1, 2) AND coalesce(m.health, '') NOT IN ('重病', '失能')
+               AND NOT EXISTS (SELECT 1 FROM life_events e WHERE e.person_id = m.id AND e.deleted = 0)),
+       (SELECT max(e.happened_on) FROM life_events e JOIN persons m ON m.id = e.person_id
+        WHERE m.household_id = r.household_id AND e.deleted = 0 AND e.kind = '死亡')
+FROM recipients r JOIN persons p ON p.id = r.person_id JOIN households h ON h.id = r.household_id
+WHERE r.deleted = 0 AND r.status IN ('在保', '暂停', '渐退')
+  AND NOT EXISTS (SELECT 1 FROM life_events e WHERE e.person_id = r.person_id AND e.deleted = 0
+                  AND :household_benefits NOT LIKE '%' || r.benefit || '%')
+  AND NOT EXISTS (SELECT 1 FROM benefit_changes c WHERE c.recipient_id = r.id AND c.deleted = 0
+                  AND c.decision IS NULL AND c.kind = '停发')
+"""
+
+
+def reviews_due(store: Store, *, today: date | None = None, benefit: str | None = None,
+                include_later: bool = False) -> list[DueReview]:
+    """Register rows whose review (or proof of life) is overdue or due this month, overdue first.
+    A person who died or moved out has no further review (their stop is proposed); a household
+    benefit is re-checked within 3 months of a member's death."""
+    today = today or date.today()
+    rules, _ = _rules(store)
+    args = {"oldest": date(today.year - 60, today.month, min(today.day, 28)).isoformat(),
+            "youngest": date(today.year - 16, today.month, min(today.day, 28)).isoformat(),
+            "household_benefits": ",".join(sorted(b.HOUSEHOLD_BENEFITS))}
+    sql = _DUE_SQL + (" AND r.benefit = :benefit" if benefit else "")
+    if benefit:
+        args["benefit"] = benefit
+    out = []
+    with store.sql() as conn:
+        for rid, ben, name, group, address, start, last, able, death in conn.execute(sql, args):
+            last_day = date.fromisoformat(last) if last else None
+            months = b.interval_months(ben, rules, bool(able))
+            due = b.due_on(start, last_day, months)
+            if death and (last_day is None or last_day < date.fromisoformat(death)):
+                due = min(due, b.add_months(date.fromisoformat(death), DEATH_RECHECK_MONTHS))
+            state = b.due_state(due, today)
+            if state is b.DueState.LATER and not include_later:
+                continue
+            kind = (rules.get(ben) or b.BenefitRule(12)).review_kind
+            out.append(DueReview(rid, ben, kind, name, group, address or "", last_day, due, state, months))
+    out.sort(key=lambda d: (d.due_on, d.group_no or 0, d.address))
+    return out
+
+
+def new_review_values(store: Store, recipient_id: str, kind: str, *, clerk: str,
+                      today: date | None = None) -> dict[str, Any]:
+    """The form's defaults for reviewing ``recipient_id``: the person, benefit, amount, today."""
+    today = today or date.today()
+    with store.read() as s:
+        row = s.get(Recipient, recipient_id)
+        if row is None or row.deleted:
+            raise ValidationError(FieldError("recipient_id", "在保对象不存在或已删除", "missing"))
+        person = s.get(Person, row.person_id)
+        from jydesk.store.models import Household
+
+        household = s.get(Household, row.household_id)
+        values: dict[str, Any] = {
+            "person_name": person.name if person else "", "person_id_number": person.id_number if person else None,
+            "benefit_name": b.BENEFITS.get(row.benefit), "address": household.address if household else None,
+            "reviewed_on": today.isoformat(), "method": "入户", "reviewers": clerk, "outcome": "无变化"}
+        if kind == b.REVIEW_KIND:
+            values["persons"] = row.persons
+            values["amount"] = f"{row.amount:.2f}" if row.amount is not None else None
+    village = store.village()
+    if village is not None:
+        values["village_name"] = village.name
+        from jydesk.domain.regions import town_by_code
+
+        town = town_by_code(village.town_code)
+        values["town_name"] = town.name if town else None
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def record_review(store: Store, actor: Actor, recipient_id: str, kind: str, values: dict[str, Any], *,
+                  today: date | None = None) -> str:
+    """Save a review (复核) or proof of life (生存认证) of a register row on its form; ValidationError
+    (Chinese, naming each field) and nothing saved if a value is refused."""
+    today = today or date.today()
+    if kind not in b.REVIEW_KINDS:
+        raise ValidationError(FieldError("kind", f"复核类别应为{'或'.join(b.REVIEW_KINDS)}"))
+    defn = get_definition(b.REVIEW_FORMS[kind])
+    merged = {**new_review_values(store, recipient_id, kind, clerk=actor.name, today=today), **values}
+    errors = [e for e in defn.validate(merged) if not (e.field == "reviewed_on" and e.code == "range")]
+    on = merged.get("reviewed_on")
+    try:
+        day = on if isinstance(on, date) else date.fromisoformat(str(on))
+        if day > today:
+            errors.append(FieldError("reviewed_on", "复核日期不能晚于今天"))
+    except ValueError:
+        day = today
+        errors.append(FieldError("reviewed_on", f"复核日期“{on}”应写成 YYYY-MM-DD"))
+    if errors:
+        raise ValidationError(errors)
+    clean = defn.normalise(merged)
+    data = {k: v for k, v in clean.items() if k not in ("reviewed_on", "outcome") and v not in (None, "", [])}
+    with store.write(actor) as w:
+        row = w.session.get(Recipient, recipient_id)
+        if row is None or row.deleted:
+            raise ValidationError(FieldError("recipient_id", "在保对象不存在或已删除", "missing"))
+        review = w.add(Review(recipient_id=row.id, person_id=row.person_id, kind=kind, form_code=defn.code,
+                              reviewed_on=day, outcome=clean.get("outcome"), data=data))
+        return str(review.id)
