@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -332,6 +332,23 @@ class DecisionRequest(_Model):
     reason: str | None = Field(default=None, max_length=2000)
     base_revision: int | None = Field(default=None, ge=0)
     values: dict[str, Any] = Field(default_factory=dict)
+
+
+class ChangeDecisionRequest(_Model):
+    """A proposed change of the register (增发/减发/停发/暂停/恢复): ``批准`` needs
+    ``effective_month`` (YYYY-MM; 增发/减发 take ``amount``, default the proposed one);
+    ``不予批准`` needs ``reason``."""
+
+    decision: Literal["批准", "不予批准"]
+    amount: str | None = Field(default=None, max_length=20, examples=["500.00"])
+    effective_month: str | None = Field(default=None, max_length=7, examples=["2026-07"])
+    reason: str | None = Field(default=None, max_length=2000)
+    base_revision: int | None = Field(default=None, ge=0)
+
+
+class ChangeDecisionResult(_Model):
+    change: RecordOut
+    recipient: RecordOut
 
 
 class DecisionResult(_Model):

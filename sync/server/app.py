@@ -28,7 +28,7 @@ from jydesk.domain.entities import CaseStatus
 from jydesk.domain.regions import town_of_village
 from sync.protocol import models as m
 from sync.protocol.errors import ErrorCode
-from sync.server import batches, contact, devices, held, pull, review, reviewers
+from sync.server import batches, benefit_review, contact, devices, held, pull, review, reviewers
 from sync.server.attachments import BlobStore
 from sync.server.config import Settings
 from sync.server.db import Database
@@ -348,6 +348,20 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     def review_decide(case_id: Annotated[str, Path(pattern=m.UUID_PATTERN)], body: m.DecisionRequest,
                       request: Request, reviewer: ReviewerDep) -> Response:
         return json_response(review.decide(services(request).db, reviewer, case_id, body))
+
+    @app.get(f"{API}/review/changes", responses=problems(401, 422), tags=["审核"],
+             summary="待审批的在保对象变更（增发、减发、停发、暂停、恢复）")
+    def review_changes(request: Request, reviewer: ReviewerDep, village: Annotated[str | None, Query(
+            pattern=r"^\d{12}$")] = None, include_decided: bool = False, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+            offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+        return json_response(benefit_review.list_changes(services(request).db, reviewer, pending=not include_decided,
+                                                         village=village, limit=limit, offset=offset))
+
+    @app.post(f"{API}/review/changes/{{change_id}}/decision", response_model=m.ChangeDecisionResult,
+              responses=problems(401, 404, 409, 422), tags=["审核"], summary="审批在保对象变更")
+    def review_change_decide(change_id: Annotated[str, Path(pattern=m.UUID_PATTERN)], body: m.ChangeDecisionRequest,
+                             request: Request, reviewer: ReviewerDep) -> Response:
+        return json_response(benefit_review.decide_change(services(request).db, reviewer, change_id, body))
 
     @app.post(f"{API}/review/cases/{{case_id}}/received", response_model=m.DecisionResult,
               responses=problems(401, 404, 409, 422), tags=["审核"], summary="登记已接收材料",

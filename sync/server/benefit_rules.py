@@ -13,6 +13,7 @@ from sync.protocol.errors import ErrorCode
 from sync.server import form_rules as forms
 
 Rule = tuple[dict[str, Any], list[FieldError]]
+COLUMN_KEYS = ("reviewed_on", "outcome")
 
 
 def recipient_rule(new: dict[str, Any], changed: set[str], today: date) -> Rule:
@@ -52,7 +53,9 @@ def review_rule(new: dict[str, Any], changed: set[str], today: date) -> Rule:
         except KeyError:
             defn = None
         if defn is not None:
-            errors.extend(forms._validate(defn, new, changed, partial=False))
+            # the form's 日期 and 结论 are the record's columns (reviewed_on, outcome)
+            record = {**new, **{DATA_PREFIX + k: new.get(k) for k in COLUMN_KEYS}}
+            errors.extend(forms._validate(defn, record, changed, partial=False))
     return {}, errors
 
 

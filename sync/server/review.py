@@ -19,7 +19,7 @@ from jydesk.domain.ids import new_id
 from jydesk.domain.text import clean
 from sync.protocol.errors import ErrorCode
 from sync.protocol.models import DecisionKind, DecisionRequest
-from sync.server import form_rules, reference
+from sync.server import benefit_review, form_rules, reference
 from sync.server.db import Database
 from sync.server.errors import ServiceError
 from sync.server.models import Record
@@ -149,7 +149,10 @@ def decide(db: Database, reviewer: ReviewerRef, case_id: str, req: DecisionReque
         set_fields(state, values, changed, reviewer.origin)
         note = _note(kind, values, delegated=kind is not DecisionKind.RETURN and reviewer.scope == "town"
                      and level is approval.ApprovalLevel.TOWN)
-        return _write(conn, state, last_seq, now, reviewer, status, values["status"], _actor(reviewer, level), note)
+        result = _write(conn, state, last_seq, now, reviewer, status, values["status"], _actor(reviewer, level), note)
+        if kind is DecisionKind.APPROVE:  # the 在保对象 register row (jydesk.domain.benefits)
+            benefit_review.add_recipient(conn, state, last_seq + 2, now, reviewer.origin)
+        return result
 
 
 def _find(db: Database, reviewer: ReviewerRef, case_id: str) -> str:
