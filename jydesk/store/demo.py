@@ -124,6 +124,9 @@ def generate(store: Store, households: int, seed: int, *, today: date | None = N
             bulk_insert(w, Person, clean)
             totals.cases += _cases(w, rng, hh_rows, person_rows, today, village, cover=start == 0)
             totals.visits += _visits(w, rng, [e[0] for e in elders if e[0]["care_flags"]], today)
+            from jydesk.store.recipients.demo import add_demo_recipients
+
+            add_demo_recipients(w, random.Random(seed * 7919 + start), person_rows, today)
         totals.households += len(hh_rows)
         totals.persons += len(clean)
         if progress:

@@ -9,12 +9,12 @@ The order of PANELS is the order docks are placed in the default layout.
 
 from __future__ import annotations
 
-from jydesk.ui import cases, printing, registry, sync, visits
+from jydesk.ui import cases, printing, recipients, registry, sync, visits
 from jydesk.ui.shell.navigation_panel import NavigationPanel
 from jydesk.ui.shell.panel_base import Panel
 
 # 账号 (jydesk.ui.accounts) has no dock panel: the 工具 menu opens its dialogs.
-FEATURES = (registry, cases, printing, visits, sync)
+FEATURES = (registry, cases, printing, visits, recipients, sync)
 
 PANELS: list[type[Panel]] = [NavigationPanel, *(cls for feature in FEATURES for cls in feature.PANELS)]
 

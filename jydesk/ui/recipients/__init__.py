@@ -1,0 +1,9 @@
+"""在保对象: the register of recipients with totals, reviews and proofs of life due, and the
+dialogs recording a review, proposing a change and recording a death or a move."""
+
+from __future__ import annotations
+
+from jydesk.ui.recipients.register_panel import RegisterPanel
+from jydesk.ui.recipients.reviews_panel import ReviewsDuePanel
+
+PANELS = [RegisterPanel, ReviewsDuePanel]
