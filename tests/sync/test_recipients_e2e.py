@@ -11,12 +11,15 @@ from decimal import Decimal
 from pathlib import Path
 
 from jydesk.domain import benefits as b
+from jydesk.printing.recipients import render_roll
 from jydesk.store import Actor
 from jydesk.store.models import BenefitChange, Recipient, Review
 from jydesk.store.recipients.changes import changes_of, propose_change, record_life_event
 from jydesk.store.recipients.register import RegisterListing, import_recipient, totals
 from jydesk.store.recipients.reviews import record_review, reviews_due
+from jydesk.store.recipients.roll import paid_rows
 from sync.server.benefit_review import recipient_id
+from tests.printing.pdf_text import compact_text
 from tests.sync.client_helpers import new_device
 from tests.sync.conftest import ServerEnv
 from tests.sync.test_server_review import reviewer, submitted_case
@@ -70,6 +73,8 @@ def test_register_reviews_changes_and_death_end_to_end(server: ServerEnv, device
     assert clerk.get(Recipient, rid).amount == Decimal("500.00")
     decided = clerk.get(BenefitChange, change_id)
     assert (decided.decision, decided.effective_month) == ("批准", "2026-01")
+    roll = compact_text(render_roll(paid_rows(clerk.store, b.month_of(today)), b.month_of(today), village_name="幸福村"))
+    assert "500.00" in roll and "850.00" not in roll  # the printed 花名册 follows the decision
     t = totals(clerk.store, month=b.month_of(today))
     assert t.amount == Decimal("600.00") and t.households == 1
     assert {k[0]: v[2] for k, v in t.by.items()} == {"dibao": Decimal("500.00"), "gaoling": Decimal("100.00")}
@@ -95,6 +100,7 @@ def test_register_reviews_changes_and_death_end_to_end(server: ServerEnv, device
     clerk.sync()
     assert {clerk.get(Recipient, x).status for x in (rid, old)} == {"停保"}
     assert totals(clerk.store, month=b.month_of(today)).amount == Decimal("0")
+    assert paid_rows(clerk.store, b.month_of(today)) == []
     assert [c.state for c in changes_of(clerk.store, pending_only=True)] == []
     clerk.close()
 
