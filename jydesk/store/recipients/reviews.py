@@ -53,6 +53,11 @@ def _rules(store: Store) -> tuple[dict[str, b.BenefitRule], int]:
     return b.rules_from({k: v for k, v in rows})
 
 
+def review_kind(store: Store, benefit: str) -> str:
+    """复核 or 生存认证: how ``benefit`` is reviewed (the city's rule)."""
+    return (_rules(store)[0].get(benefit) or b.BenefitRule(12)).review_kind
+
+
 _DUE_SQL = """
 SELECT r.id, r.benefit, p.name, h.group_no, h.address, r.start_month,
        (SELECT max(v.reviewed_on) FROM reviews v WHERE v.recipient_id = r.id AND v.deleted = 0),

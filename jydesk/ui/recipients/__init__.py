@@ -5,5 +5,6 @@ from __future__ import annotations
 
 from jydesk.ui.recipients.register_panel import RegisterPanel
 from jydesk.ui.recipients.reviews_panel import ReviewsDuePanel
+from jydesk.ui.recipients.stats_panel import BenefitStatsPanel
 
-PANELS = [RegisterPanel, ReviewsDuePanel]
+PANELS = [RegisterPanel, ReviewsDuePanel, BenefitStatsPanel]

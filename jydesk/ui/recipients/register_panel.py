@@ -97,6 +97,8 @@ class RegisterPanel(Panel):
         self.review_button = QPushButton("复核/生存认证…")
         self.change_button = QPushButton("提出变更…")
         self.event_button = QPushButton("登记死亡/迁出…")
+        self.roll_button = QPushButton("打印花名册")
+        self.notice_button = QPushButton("打印公布")
         top = QHBoxLayout()
         top.setContentsMargins(8, 8, 8, 4)
         for label, widget in (("类别", self.benefit), ("组", self.group), ("状态", self.status)):
@@ -106,7 +108,7 @@ class RegisterPanel(Panel):
         actions = QHBoxLayout()
         actions.setContentsMargins(8, 2, 8, 6)
         actions.addWidget(self.totals_label, 1)
-        for button in (self.review_button, self.change_button, self.event_button):
+        for button in (self.review_button, self.change_button, self.event_button, self.roll_button, self.notice_button):
             actions.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -120,6 +122,8 @@ class RegisterPanel(Panel):
         self.review_button.clicked.connect(self.review_selected)
         self.change_button.clicked.connect(self.change_selected)
         self.event_button.clicked.connect(self.life_event_selected)
+        self.roll_button.clicked.connect(lambda: self.print_list(notice=False))
+        self.notice_button.clicked.connect(lambda: self.print_list(notice=True))
         ctx.hub.record_saved.connect(self._record_saved)
         self._started = False
 
@@ -171,8 +175,10 @@ class RegisterPanel(Panel):
 
         row = self.selected()
         if row is not None:
-            rule = b.DEFAULT_RULES.get(row.benefit) or b.BenefitRule(12)
-            run(ReviewDialog(self.ctx, row.id, rule.review_kind, f"{row.name}（{row.benefit_name}）", self))
+            from jydesk.store.recipients.reviews import review_kind
+
+            run(ReviewDialog(self.ctx, row.id, review_kind(self.ctx.store, row.benefit),
+                             f"{row.name}（{row.benefit_name}）", self))
 
     def change_selected(self) -> None:
         from jydesk.ui.recipients.dialogs import ChangeDialog, run
@@ -188,3 +194,37 @@ class RegisterPanel(Panel):
         row = self.selected()
         if row is not None:
             run(LifeEventDialog(self.ctx, row.person_id, row.name, self))
+
+    def print_list(self, *, notice: bool) -> None:
+        """This month's 花名册 (the chosen benefit) or 公布, rendered in a worker, then previewed."""
+        from datetime import date
+
+        from jydesk.ui.visits.jobs import run_in_worker
+
+        month = b.month_of(date.today())
+        self._print_job = run_in_worker(self.ctx, render_list, self.ctx.store, month,
+                                        None if notice else self.benefit.currentData(), notice,
+                                        on_result=self._rendered, on_error=self._print_failed)
+
+    def _rendered(self, result: tuple[bytes, str, int]) -> None:
+        from jydesk.ui.visits.printouts import PdfPreviewDialog
+
+        pdf, title, count = result
+        self.preview = PdfPreviewDialog(self.ctx, pdf, title, count, self)
+        self.preview.open()
+
+    def _print_failed(self, exc: BaseException) -> None:
+        self.totals_label.setText(f"无法生成打印文件：{exc}")
+
+
+def render_list(store: Any, month: str, benefit: str | None, notice: bool) -> tuple[bytes, str, int]:
+    from jydesk.printing.recipients import render_notice, render_roll
+    from jydesk.store.recipients.roll import notice_rows, paid_rows
+
+    village = store.village()
+    name = village.name if village else ""
+    if notice:
+        rows = notice_rows(store, month)
+        return render_notice(rows, month, village_name=name), f"{month} 社会救助对象公布", len(rows)
+    rows = paid_rows(store, month, benefit)
+    return render_roll(rows, month, village_name=name, benefit=benefit), f"{month} 在保对象花名册", len(rows)

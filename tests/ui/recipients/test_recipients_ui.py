@@ -3,11 +3,13 @@ life from the due list, proposing a change and recording a death from the regist
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
+from jydesk.domain.benefits import month_of
 from jydesk.store import Actor, Store
 from jydesk.store.models import BenefitChange, LifeEvent, Review
 from jydesk.store.recipients.register import RegisterListing, totals
@@ -94,3 +96,26 @@ def test_due_list_records_a_review(qtbot, ctx, monkeypatch) -> None:  # type: ig
     with ctx.store.read() as s:
         assert s.get(Review, dialog.result_value).recipient_id == panel.items[0].recipient_id
     qtbot.waitUntil(lambda: panel._job is None and panel.table.rowCount() == before - 1, timeout=10_000)
+
+
+def test_stats_and_printing(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+    from jydesk.store.recipients.stats import statistics
+    from jydesk.ui.recipients.register_panel import RegisterPanel, render_list
+    from jydesk.ui.recipients.stats_panel import BenefitStatsPanel
+
+    panel = BenefitStatsPanel(ctx)
+    qtbot.addWidget(panel)
+    panel.start()
+    qtbot.waitUntil(lambda: panel._job is None and panel.table.rowCount() > 0, timeout=10_000)
+    lines = statistics(ctx.store)
+    assert panel.table.item(len(lines), 1).text() == str(sum(x.persons for x in lines))
+    assert sum(x.amount for x in lines) == totals(ctx.store).amount
+    pdf, title, count = render_list(ctx.store, month_of(date.today()), None, True)
+    assert pdf.startswith(b"%PDF") and "公布" in title and count > 0
+    register = RegisterPanel(ctx)
+    qtbot.addWidget(register)
+    register.start()
+    register.print_list(notice=False)
+    qtbot.waitUntil(lambda: getattr(register, "preview", None) is not None, timeout=20_000)
+    assert register.preview.page_count >= 1
+    register.preview.done(0)
