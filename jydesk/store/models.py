@@ -221,7 +221,10 @@ class Recipient(SyncRecord):
 
     __tablename__ = "recipients"
     __entity__ = Entity.RECIPIENT
-    __table_args__ = (Index("ix_recipients_list", "deleted", "benefit", "status"),)
+    # covering indexes: the register's order and count, and the reviews-due scan (no table reads)
+    __table_args__ = (Index("ix_recipients_list", "deleted", "benefit", "household_id", "id", "status"),
+                      Index("ix_recipients_due", "deleted", "status", "benefit", "start_month", "last_reviewed_on",
+                            "household_id", "person_id", "id"))
     benefit: Mapped[str] = mapped_column(String(20))
     household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), index=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
@@ -234,6 +237,8 @@ class Recipient(SyncRecord):
     stop_month: Mapped[str | None] = mapped_column(String(7))
     source: Mapped[str] = mapped_column(String(4), default="审批")  # 审批 / 导入
     note: Mapped[str | None] = mapped_column(Text)
+    # local, not synced: the latest live review's date, kept by triggers on reviews (0011)
+    last_reviewed_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Review(SyncRecord):
@@ -241,7 +246,7 @@ class Review(SyncRecord):
 
     __tablename__ = "reviews"
     __entity__ = Entity.REVIEW
-    __table_args__ = (Index("ix_reviews_recipient", "recipient_id", "reviewed_on"),)
+    __table_args__ = (Index("ix_reviews_recipient", "recipient_id", "reviewed_on", "deleted"),)
     recipient_id: Mapped[str] = mapped_column(ForeignKey("recipients.id"))
     person_id: Mapped[str | None] = mapped_column(String(36))
     kind: Mapped[str] = mapped_column(String(4))

@@ -68,11 +68,16 @@ def add_demo_recipients(w: Writer, rng: random.Random, persons: list[dict[str, A
             rule = b.DEFAULT_RULES[benefit]
             roll = rng.random()
             on = None
-            if roll < 0.4 and months_ago > 3:  # done recently: not due
-                on = min(b.add_months(today, -rng.randint(0, 3)), today)
-            elif roll < 0.7 and months_ago > rule.review_months:  # done a term ago: due this month
-                on = b.add_months(today, -rule.review_months)
-            if on is not None:  # else never reviewed since it started: due or overdue
+            term = rule.review_months
+            if months_ago < term:  # started within its first term: not reviewed yet
+                pass
+            elif roll < 0.86:  # reviewed on time, within the term: not due
+                on = min(b.add_months(today, -rng.randint(0, term - 1)), today)
+            elif roll < 0.95:  # reviewed a term ago: due this month (about 1 in 12)
+                on = b.add_months(today, -term)
+            elif roll < 0.98:  # a review missed: overdue by a few months
+                on = b.add_months(today, -term - rng.randint(1, 4))
+            if on is not None:  # else never reviewed since it started (overdue if it started long ago)
                 kind = rule.review_kind
                 data = {"person_name": p["name"], "benefit_name": b.BENEFITS[benefit], "reviewers": "演示专干",
                         "method": rng.choice(b.PROOF_METHODS) if kind == b.PROOF_KIND else "入户"}

@@ -58,50 +58,88 @@ def review_kind(store: Store, benefit: str) -> str:
     return (_rules(store)[0].get(benefit) or b.BenefitRule(12)).review_kind
 
 
-_DUE_SQL = """
-SELECT r.id, r.benefit, p.name, h.group_no, h.address, r.start_month,
-       (SELECT max(v.reviewed_on) FROM reviews v WHERE v.recipient_id = r.id AND v.deleted = 0),
-       EXISTS (SELECT 1 FROM persons m WHERE m.household_id = r.household_id AND m.deleted = 0
-               AND m.birth_date > :oldest AND m.birth_date <= :youngest
-               AND coalesce(m.disability_grade, 0) NOT IN (1, 2) AND coalesce(m.health, '') NOT IN ('重病', '失能')
-               AND NOT EXISTS (SELECT 1 FROM life_events e WHERE e.person_id = m.id AND e.deleted = 0)),
-       (SELECT max(e.happened_on) FROM life_events e JOIN persons m ON m.id = e.person_id
-        WHERE m.household_id = r.household_id AND e.deleted = 0 AND e.kind = '死亡')
-FROM recipients r JOIN persons p ON p.id = r.person_id JOIN households h ON h.id = r.household_id
+#: Candidates in one pass over the covering index ix_recipients_due (no table reads; the last
+#: review's date is kept on the row by triggers): live rows whose review month (last review,
+#: else the start month, plus the shortest interval of their benefit) is this
+#: month or earlier, or whose household had a death; not a person who died or left (their stop
+#: is proposed), not a row whose stop waits for the decision. (CROSS JOIN: the few life events
+#: first, never a scan of the people.)
+_CANDIDATES = """
+WITH deaths AS (SELECT m.household_id AS hh, max(e.happened_on) AS day FROM life_events e
+                CROSS JOIN persons m ON m.id = e.person_id WHERE e.deleted = 0 AND e.kind = '死亡' GROUP BY m.household_id)
+SELECT r.id, r.benefit, r.household_id, r.start_month, r.last_reviewed_on, d.day
+FROM recipients r LEFT JOIN deaths d ON d.hh = r.household_id
 WHERE r.deleted = 0 AND r.status IN ('在保', '暂停', '渐退')
-  AND NOT EXISTS (SELECT 1 FROM life_events e WHERE e.person_id = r.person_id AND e.deleted = 0
-                  AND :household_benefits NOT LIKE '%' || r.benefit || '%')
-  AND NOT EXISTS (SELECT 1 FROM benefit_changes c WHERE c.recipient_id = r.id AND c.deleted = 0
-                  AND c.decision IS NULL AND c.kind = '停发')
+  AND (CAST(substr(coalesce(r.last_reviewed_on, r.start_month), 1, 4) AS INTEGER) * 12
+       + CAST(substr(coalesce(r.last_reviewed_on, r.start_month), 6, 2) AS INTEGER) + {interval} <= :month
+       OR d.day IS NOT NULL)
+  AND r.id NOT IN (SELECT c.recipient_id FROM benefit_changes c WHERE c.deleted = 0 AND c.decision IS NULL
+                   AND c.kind = '停发')
+  AND (r.benefit IN ({household}) OR r.person_id NOT IN (SELECT e.person_id FROM life_events e WHERE e.deleted = 0))
 """
+_DETAILS = """SELECT r.id, p.name, h.group_no, h.address FROM recipients r JOIN persons p ON p.id = r.person_id
+JOIN households h ON h.id = r.household_id WHERE r.id IN ({marks})"""
+_MEMBERS = """SELECT m.household_id FROM persons m WHERE m.household_id IN ({marks}) AND m.deleted = 0
+AND +m.birth_date > ? AND +m.birth_date <= ? AND coalesce(m.disability_grade, 0) NOT IN (1, 2)
+AND coalesce(m.health, '') NOT IN ('重病', '失能')
+AND NOT EXISTS (SELECT 1 FROM life_events e WHERE e.person_id = m.id AND e.deleted = 0)"""
+
+
+def _quoted(values: list[str]) -> str:
+    return ",".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
 def reviews_due(store: Store, *, today: date | None = None, benefit: str | None = None,
                 include_later: bool = False) -> list[DueReview]:
-    """Register rows whose review (or proof of life) is overdue or due this month, overdue first.
+    """Register rows whose review (or proof of life) is overdue or due this month, soonest first.
     A person who died or moved out has no further review (their stop is proposed); a household
-    benefit is re-checked within 3 months of a member's death."""
+    benefit is re-checked within 3 months of a member's death (``include_later``: every live row)."""
     today = today or date.today()
     rules, _ = _rules(store)
-    args = {"oldest": date(today.year - 60, today.month, min(today.day, 28)).isoformat(),
-            "youngest": date(today.year - 16, today.month, min(today.day, 28)).isoformat(),
-            "household_benefits": ",".join(sorted(b.HOUSEHOLD_BENEFITS))}
-    sql = _DUE_SQL + (" AND r.benefit = :benefit" if benefit else "")
+    shortest = {k: min(r.review_months, r.able_months or r.review_months) for k, r in rules.items()}
+    interval = "CASE r.benefit " + " ".join(f"WHEN '{k}' THEN {int(m)}" for k, m in shortest.items()) + " ELSE 12 END"
+    month = today.year * 12 + today.month if not include_later else 10 ** 6
+    sql = _CANDIDATES.format(interval=interval, household=_quoted(sorted(b.HOUSEHOLD_BENEFITS)))
+    args: dict[str, Any] = {"month": month}
     if benefit:
+        sql += " AND r.benefit = :benefit"
         args["benefit"] = benefit
-    out = []
     with store.sql() as conn:
-        for rid, ben, name, group, address, start, last, able, death in conn.execute(sql, args):
+        candidates = conn.execute(sql, args).fetchall()
+        # members able to work shorten the interval: looked up only where that makes a row due
+        able_rows = [c for c in candidates if (rules.get(c[1]) or b.BenefitRule(12)).able_months
+                     and b.due_state(b.due_on(c[3], date.fromisoformat(c[4]) if c[4] else None,
+                                              rules[c[1]].review_months), today) is b.DueState.LATER]
+        able: set[str] = set()
+        oldest = date(today.year - 60, today.month, min(today.day, 28)).isoformat()
+        youngest = date(today.year - 16, today.month, min(today.day, 28)).isoformat()
+        households = sorted({c[2] for c in able_rows})
+        for i in range(0, len(households), 500):
+            chunk = households[i:i + 500]
+            able.update(h for (h,) in conn.execute(_MEMBERS.format(marks=",".join("?" * len(chunk))),
+                                                   [*chunk, oldest, youngest]))
+        found = []
+        for rid, ben, hh, start, last, death in candidates:
             last_day = date.fromisoformat(last) if last else None
-            months = b.interval_months(ben, rules, bool(able))
+            months = b.interval_months(ben, rules, hh in able)
             due = b.due_on(start, last_day, months)
             if death and (last_day is None or last_day < date.fromisoformat(death)):
                 due = min(due, b.add_months(date.fromisoformat(death), DEATH_RECHECK_MONTHS))
             state = b.due_state(due, today)
             if state is b.DueState.LATER and not include_later:
                 continue
-            kind = (rules.get(ben) or b.BenefitRule(12)).review_kind
-            out.append(DueReview(rid, ben, kind, name, group, address or "", last_day, due, state, months))
+            found.append((rid, ben, last_day, due, state, months))
+        details: dict[str, tuple[str, int | None, str]] = {}
+        ids = [f[0] for f in found]
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            for rid, name, group, address in conn.execute(_DETAILS.format(marks=",".join("?" * len(chunk))), chunk):
+                details[rid] = (name, group, address or "")
+    out = []
+    for rid, ben, last_day, due, state, months in found:
+        name, group, address = details.get(rid, ("", None, ""))
+        kind = (rules.get(ben) or b.BenefitRule(12)).review_kind
+        out.append(DueReview(rid, ben, kind, name, group, address, last_day, due, state, months))
     out.sort(key=lambda d: (d.due_on, d.group_no or 0, d.address))
     return out
 

@@ -150,7 +150,16 @@ class RegisterPanel(Panel):
             row = self.model.find_row(chosen.id)
             if row >= 0:
                 self.view.selectRow(row)
-        t = register.totals(self.ctx.store, self.current_filter())
+        from jydesk.ui.visits.jobs import run_in_worker
+
+        self._totals_job = run_in_worker(self.ctx, register.totals, self.ctx.store, self.current_filter(),
+                                         on_result=self._show_totals)
+
+    def _show_totals(self, t: Any) -> None:
+        """Totals are summed in a worker: the list paints first (COUNT + one page)."""
+        if getattr(self, "_totals_job", None) is None or self.sender() is not self._totals_job.signals:
+            return
+        self._totals_job = None
         lines = [f"本月发放：{t.persons} 人，{t.households} 户，月金额 {t.amount:.2f} 元"]
         per: dict[str, list[int | Any]] = {}
         for (benefit, _group), (n, hh, money) in t.by.items():

@@ -36,6 +36,7 @@ def test_register_lists_rows_with_totals_and_filters(qtbot, ctx) -> None:  # typ
     n = RegisterListing(ctx.store).count()
     assert n > 0 and panel.model.rowCount() == n
     t = totals(ctx.store)
+    qtbot.waitUntil(lambda: "本月发放" in panel.totals_label.text(), timeout=10_000)
     assert f"{t.persons} 人，{t.households} 户，月金额 {t.amount:.2f} 元" in panel.totals_label.text()
     panel.benefit.setCurrentIndex(panel.benefit.findData("gaoling"))
     assert panel.model.rowCount() == sum(1 for r in RegisterListing(ctx.store).page(0, n) if r.benefit == "gaoling")

@@ -15,6 +15,11 @@ branch_labels = None
 depends_on = None
 
 
+#: ``recipients.last_reviewed_on`` (local, derived): the reviews-due list reads one covering index.
+LAST_REVIEW = ("UPDATE recipients SET last_reviewed_on = (SELECT max(v.reviewed_on) FROM reviews v "
+               "WHERE v.recipient_id = recipients.id AND v.deleted = 0) WHERE id IN ({rows});")
+
+
 def _common() -> list[sa.Column]:
     return [sa.Column("id", sa.String(length=36), nullable=False),
             sa.Column("village_code", sa.String(length=12), nullable=False),
@@ -45,10 +50,13 @@ def upgrade() -> None:
         sa.Column("stop_month", sa.String(length=7), nullable=True),
         sa.Column("source", sa.String(length=4), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("last_reviewed_on", sa.Date(), nullable=True),
         *_common(),
         _fk("recipients", "household_id", "households"), _fk("recipients", "person_id", "persons"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_recipients")))
-    op.create_index("ix_recipients_list", "recipients", ["deleted", "benefit", "status"])
+    op.create_index("ix_recipients_list", "recipients", ["deleted", "benefit", "household_id", "id", "status"])
+    op.create_index("ix_recipients_due", "recipients", ["deleted", "status", "benefit", "start_month",
+                                                        "last_reviewed_on", "household_id", "person_id", "id"])
     op.create_index(op.f("ix_recipients_household_id"), "recipients", ["household_id"])
     op.create_index(op.f("ix_recipients_person_id"), "recipients", ["person_id"])
     op.create_index(op.f("ix_recipients_village_code"), "recipients", ["village_code"])
@@ -64,7 +72,7 @@ def upgrade() -> None:
         *_common(),
         _fk("reviews", "recipient_id", "recipients"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reviews")))
-    op.create_index("ix_reviews_recipient", "reviews", ["recipient_id", "reviewed_on"])
+    op.create_index("ix_reviews_recipient", "reviews", ["recipient_id", "reviewed_on", "deleted"])
     op.create_index(op.f("ix_reviews_village_code"), "reviews", ["village_code"])
     op.create_table(
         "benefit_changes",
@@ -87,6 +95,10 @@ def upgrade() -> None:
         *_common(),
         _fk("benefit_changes", "recipient_id", "recipients"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_benefit_changes")))
+    for name, event, rows in (("reviews_last_insert", "INSERT", "NEW.recipient_id"),
+                              ("reviews_last_update", "UPDATE", "NEW.recipient_id, OLD.recipient_id"),
+                              ("reviews_last_delete", "DELETE", "OLD.recipient_id")):
+        op.execute(f"CREATE TRIGGER {name} AFTER {event} ON reviews BEGIN {LAST_REVIEW.format(rows=rows)} END")
     op.create_index(op.f("ix_benefit_changes_recipient_id"), "benefit_changes", ["recipient_id"])
     op.create_index(op.f("ix_benefit_changes_village_code"), "benefit_changes", ["village_code"])
     op.create_table(
@@ -104,6 +116,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for name in ("reviews_last_insert", "reviews_last_update", "reviews_last_delete"):
+        op.execute(f"DROP TRIGGER IF EXISTS {name}")
     for table in ("life_events", "benefit_changes", "reviews", "recipients"):
         op.drop_table(table)
     with op.batch_alter_table("households") as batch:
