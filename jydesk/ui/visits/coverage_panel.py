@@ -211,7 +211,7 @@ class CoveragePanel(Panel):
         self.groups.blockSignals(False)
         self._show_pending()
 
-    def selected_group(self) -> int | None | bool:
+    def selected_group(self) -> int | bool | None:
         """The 组 selected in the table (False when none is)."""
         rows = self.groups.selectionModel().selectedRows() if self.groups.selectionModel() else []
         if not rows:
