@@ -13,7 +13,7 @@ import orjson
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from jydesk.domain.care import OLDEST_OLD_AGE, TARGET_AGE, Tier, WeeklyRule
+from jydesk.domain.care import OLDEST_OLD_AGE, TARGET_AGE, CareAssessment, Tier, WeeklyRule
 from jydesk.domain.visits import (
     IsoWeek,
     RosterRow,
@@ -171,9 +171,13 @@ def due_list(session: Session, week: IsoWeek | str, today: date, *, include_extr
     follow_ups = _open_follow_up_counts(session)
     flags = FlagCache()
     keyed: list[tuple[tuple[int, int, int, int, str], DueItem]] = []
+    assessed: dict[tuple[Any, ...], CareAssessment] = {}  # per call: the rule is fixed
     for r in rows:
         age = age_at(as_date(r[3]), sunday)
-        a = assess_cached(flags[r[4]], age, r[5], r[6], r[7], rule)
+        key = (r[4], age, r[5], r[6], r[7])
+        a = assessed.get(key)
+        if a is None:
+            a = assessed[key] = assess_cached(flags[r[4]], age, r[5], r[6], r[7], rule)
         if a.tier is Tier.NONE:
             continue
         before = r[12]
