@@ -22,6 +22,7 @@ from jydesk.store.visits.due import (
     age_at,
     candidate_params,
     candidates_sql,
+    raw_rows,
     weekly_rule,
 )
 from jydesk.store.visits.plans import assess_cached
@@ -63,45 +64,46 @@ def weekly_coverage(session: Session, end_week: IsoWeek | str, count: int = 12) 
     end_week = IsoWeek.parse(end_week) if isinstance(end_week, str) else end_week
     weeks = weeks_ending(end_week, count)
     rule = weekly_rule(session)
-    conn = session.connection()
-    rows = conn.exec_driver_sql(_CANDIDATES_SQL, candidate_params(end_week.sunday, rule)).all()
+    rows = raw_rows(session, _CANDIDATES_SQL, candidate_params(end_week.sunday, rule))
+    first = weeks[0].monday
     visits: dict[str, list[date]] = defaultdict(list)
-    for pid, day in conn.exec_driver_sql(_VISITS_SQL, {"first": weeks[0].monday.isoformat(),
-                                                       "last": end_week.sunday.isoformat()}):
+    for pid, day in raw_rows(session, _VISITS_SQL, {"first": first.isoformat(), "last": end_week.sunday.isoformat()}):
         visits[pid].append(date.fromisoformat(day))
     flags = FlagCache()
-    done = [0] * count
-    due = [0] * count
-    by_group: dict[int | None, list[list[int]]] = {}
+    by_group: dict[int | None, list[list[int]]] = {}  # 组 -> [done per week, due per week]
     pending: list[Pending] = []
+    always: dict[int | None, int] = defaultdict(int)
     for r in rows:
         birth = as_date(r[3])
         key = (flags[r[4]], r[5], r[6], r[7], rule)
         # Tiers only rise with age: in the group at the first week means in it at every week.
         if assess_cached(key[0], age_at(birth, end_week.sunday), *key[1:]).tier is not Tier.HIGH:
             continue
-        always = assess_cached(key[0], age_at(birth, weeks[0].sunday), *key[1:]).tier is Tier.HIGH
-        seen = {IsoWeek.of(d) for d in visits.get(r[0], ())}
-        counts = by_group.get(r[10])
-        if counts is None:
-            counts = by_group[r[10]] = [[0] * count, [0] * count]
-        for i, week in enumerate(weeks):
-            if not always and assess_cached(key[0], age_at(birth, week.sunday), *key[1:]).tier is not Tier.HIGH:
-                continue
-            due[i] += 1
-            counts[1][i] += 1
-            if week in seen:
+        days = visits.get(r[0], ())
+        seen = {(d - first).days // 7 for d in days}
+        done, due = by_group.setdefault(r[10], [[0] * count, [0] * count])
+        if assess_cached(key[0], age_at(birth, weeks[0].sunday), *key[1:]).tier is Tier.HIGH:
+            always[r[10]] += 1  # due in every week
+            for i in seen:
                 done[i] += 1
-                counts[0][i] += 1
-        if end_week not in seen:
+        else:
+            for i, week in enumerate(weeks):
+                if assess_cached(key[0], age_at(birth, week.sunday), *key[1:]).tier is Tier.HIGH:
+                    due[i] += 1
+                    done[i] += i in seen
+        if count - 1 not in seen:
             a = assess_cached(key[0], age_at(birth, end_week.sunday), *key[1:])
-            before = [d for d in visits.get(r[0], ()) if d < end_week.monday]
+            before = [d for d in days if d < end_week.monday]
             pending.append(Pending(r[0], r[1], r[10], r[9] or "", r[8] or r[11] or "", age_at(birth, end_week.sunday),
                                    a.reason, max(before, default=None)))
     pending.sort(key=lambda p: (p.group_no is None, p.group_no or 0, p.address, p.name, p.person_id))
+    for g, n in always.items():
+        by_group[g][1] = [d + n for d in by_group[g][1]]
     groups = {g: [Coverage(w, c[0][i], c[1][i], g) for i, w in enumerate(weeks)]
               for g, c in sorted(by_group.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))}
-    return WeeklyCoverage([Coverage(w, done[i], due[i]) for i, w in enumerate(weeks)], groups, pending)
+    history = [Coverage(w, sum(c[0][i] for c in by_group.values()), sum(c[1][i] for c in by_group.values()))
+               for i, w in enumerate(weeks)]
+    return WeeklyCoverage(history, groups, pending)
 
 
 def coverage_history(session: Session, end_week: IsoWeek | str, count: int = 12) -> list[Coverage]:

@@ -6,12 +6,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
+from typing import Any
 
 import orjson
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from jydesk.domain.care import OLDEST_OLD_AGE, TARGET_AGE, Tier, WeeklyRule
+from jydesk.domain.care import OLDEST_OLD_AGE, TARGET_AGE, CareAssessment, Tier, WeeklyRule
 from jydesk.domain.visits import (
     IsoWeek,
     RosterRow,
@@ -165,14 +167,17 @@ def due_list(session: Session, week: IsoWeek | str, today: date, *, include_extr
     rule = weekly_rule(session)
     sunday, monday = week.sunday, week.monday
     params = {**candidate_params(sunday, rule), "mon": monday.isoformat(), "sun": sunday.isoformat()}
-    rows = session.connection().exec_driver_sql(_DUE_SQL, params).all()
+    rows = raw_rows(session, _DUE_SQL, params)
     follow_ups = _open_follow_up_counts(session)
     flags = FlagCache()
-    items: list[DueItem] = []
+    keyed: list[tuple[tuple[int, int, int, int, str], DueItem]] = []
+    assessed: dict[tuple[Any, ...], CareAssessment] = {}  # per call: the rule is fixed
     for r in rows:
-        birth = as_date(r[3])
-        age = age_at(birth, sunday)
-        a = assess_cached(flags[r[4]], age, r[5], r[6], r[7], rule)
+        age = age_at(as_date(r[3]), sunday)
+        key = (r[4], age, r[5], r[6], r[7])
+        a = assessed.get(key)
+        if a is None:
+            a = assessed[key] = assess_cached(flags[r[4]], age, r[5], r[6], r[7], rule)
         if a.tier is Tier.NONE:
             continue
         before = r[12]
@@ -184,12 +189,17 @@ def due_list(session: Session, week: IsoWeek | str, today: date, *, include_extr
         if not (include_not_due or st.due_in_week or (include_extra and st.visited_on)):
             continue
         seen = st.visited_on if st.visited_on and st.visited_on <= ref else st.last_visit
-        items.append(DueItem(
+        keyed.append((urgency_key(st.status, a.tier, last, r[1]), DueItem(
             r[0], r[1], r[2], age, a.tier, a.reason, a.overridden, r[9] or "", r[10], r[8] or r[11] or "", st,
             (ref - seen).days if seen else None,
-            (monday - st.due_on).days if st.status is VisitStatus.OVERDUE else 0, follow_ups.get(r[0], 0)))
-    items.sort(key=lambda i: urgency_key(i.status, i.tier, i.week_status.last_visit, i.name))
-    return items
+            (monday - st.due_on).days if st.status is VisitStatus.OVERDUE else 0, follow_ups.get(r[0], 0))))
+    keyed.sort(key=itemgetter(0))
+    return [item for _key, item in keyed]
+
+
+def raw_rows(session: Session, sql: str, params: dict[str, str]) -> list[tuple[Any, ...]]:
+    """Rows of a read-only query straight from the sqlite3 cursor (no Row objects on the hot path)."""
+    return session.connection().connection.driver_connection.execute(sql, params).fetchall()  # type: ignore[union-attr]
 
 
 def due_roster(session: Session, week: str | IsoWeek) -> list[RosterRow]:

@@ -216,3 +216,26 @@ def test_due_list_is_sorted_by_urgency(window) -> None:  # type: ignore[no-untyp
     today = date.today()
     assert all(i.week_status.due_on <= due.week.sunday for i in items)
     assert all(i.last_visit is None or i.last_visit <= today + timedelta(days=0) for i in items)
+
+
+def test_coverage_per_group_with_the_unvisited_one_click_away(qtbot, window, demo_store: Store) -> None:  # type: ignore[no-untyped-def]
+    from jydesk.domain.visits import IsoWeek
+    from jydesk.store.visits import weekly_coverage
+    from jydesk.ui.visits.coverage_panel import load
+
+    cov = window.panel("coverage")
+    qtbot.waitUntil(lambda: cov.groups.rowCount() > 0, timeout=10_000)
+    with demo_store.read() as s:
+        expected = weekly_coverage(s, IsoWeek.of(date.today()), 12)
+    assert cov.groups.rowCount() == len(expected.groups)
+    assert sum(int(cov.groups.item(r, 1).text()) for r in range(cov.groups.rowCount())) == expected.history[-1].due
+    group = next(g for g in expected.groups if expected.pending_in(g))
+    assert cov.pending_ids() == []
+    assert cov.select_group(group)  # one click on the 组
+    assert cov.pending_ids() == [p.person_id for p in expected.pending_in(group)]
+    assert "尚未探访" in cov.pending_label.text()
+    # next year's holiday schedule: warned about from 1 December while it is missing
+    _, warning = load(demo_store, IsoWeek.of(date(2026, 12, 1)), date(2026, 12, 1))
+    assert "2027年节假日安排" in warning
+    _, quiet = load(demo_store, IsoWeek.of(date(2026, 11, 30)), date(2026, 11, 30))
+    assert quiet == ""
