@@ -124,3 +124,17 @@ def test_death_proposes_stopping_every_benefit_and_closes_household(store: Store
     assert {e.field for e in bad.value.errors} == {"kind", "happened_on", "source"}
     with store.read() as s:
         assert s.execute(select(BenefitChange).where(BenefitChange.source == "迁出")).scalar_one().recipient_id == r3
+
+
+def test_statistics_per_benefit(store: Store, clerk: Actor) -> None:
+    from jydesk.store.recipients.stats import statistics
+
+    a = household(store, ("甲老", date(1940, 1, 1)))
+    c = household(store, ("乙家", date(1960, 1, 1)), ("乙子", date(1990, 6, 1)))
+    r1 = import_recipient(store, clerk, person_id=a[0], benefit="gaoling", amount="100", start_month="2025-05")
+    import_recipient(store, clerk, person_id=c[0], benefit="dibao", amount="900", start_month="2025-01")
+    record_review(store, clerk, r1, "生存认证", {"method": "电话", "reviewed_on": "2026-05-03"}, today=TODAY)
+    lines = {x.benefit: x for x in statistics(store, "2026-05", today=TODAY)}
+    assert (lines["gaoling"].persons, lines["gaoling"].amount, lines["gaoling"].proofs_done) == (1, Decimal("100"), 1)
+    assert (lines["dibao"].persons, lines["dibao"].households, lines["dibao"].overdue) == (2, 1, 1)  # 6-monthly
+    assert lines["gaoling"].due == 0 and lines["tekun"].persons == 0

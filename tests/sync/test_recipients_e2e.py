@@ -148,3 +148,33 @@ def _debug_rejected(device) -> list:
 
     with device.store.read() as s:
         return [(o.entity, o.fields, o.error) for o in s.execute(select(OutboxEntry)).scalars()]
+
+
+def test_review_intervals_are_reference_data_from_the_city(server: ServerEnv, device, tmp_path: Path) -> None:
+    import pytest
+
+    from sync.server.errors import ServiceError
+    from sync.server.reference import set_setting
+
+    clerk = new_device(server, tmp_path / "c", device.village)
+    hid = clerk.add_household()
+    pid = clerk.add_person(hid, name="高寿")
+    today = date.today()
+    started = b.month_of(b.add_months(today, -7))
+    rid = import_recipient(clerk.store, CLERK, person_id=pid, benefit="gaoling", amount="100", start_month=started)
+    assert rid not in {d.recipient_id for d in reviews_due(clerk.store, today=today)}  # yearly by default
+    set_setting(server.db, "benefit_rule", "gaoling", {"review_months": 6, "review_kind": "生存认证"})
+    set_setting(server.db, "benefit_rule", "taper", {"max_months": 6})
+    with pytest.raises(ServiceError, match="渐退期最长月数"):
+        set_setting(server.db, "benefit_rule", "taper", {"max_months": 0})
+    with pytest.raises(ServiceError, match="复核规则的键"):
+        set_setting(server.db, "benefit_rule", "linshi", {"review_months": 6})
+    clerk.sync()
+    due = {d.recipient_id: d for d in reviews_due(clerk.store, today=today)}
+    assert due[rid].state is b.DueState.OVERDUE and due[rid].interval_months == 6
+    from jydesk.domain.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="渐退期应为 1 到 6 个月"):
+        propose_change(clerk.store, CLERK, rid, "停发", "收入超标", taper_months=7)
+    propose_change(clerk.store, CLERK, rid, "停发", "收入超标", taper_months=6)
+    clerk.close()
