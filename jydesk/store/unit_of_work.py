@@ -17,7 +17,7 @@ import orjson
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
-from jydesk.domain.entities import DATA_PREFIX, SPECS
+from jydesk.domain.entities import DATA_PREFIX, SPECS, Entity
 from jydesk.domain.errors import FieldError, ValidationError
 from jydesk.domain.ids import new_id
 from jydesk.domain.registry import validate_household, validate_person
@@ -142,6 +142,14 @@ def _validate(obj: SyncRecord, session: Session, writer: Writer, changed: set[st
                 ).scalar()
             if other is not None:
                 raise ValidationError(FieldError("id_number", f"该身份证号已登记（{other}），不能重复登记", "duplicate"))
+    elif obj.__entity__ is Entity.BENEFIT_CHANGE and writer.origin == "local" and obj.decision is None:
+        from jydesk.domain.benefits import check_change
+
+        errors = check_change({"kind": obj.kind, "reason": obj.reason, "source": obj.source,
+                               "status_before": obj.status_before, "amount_before": obj.amount_before,
+                               "proposed_amount": obj.proposed_amount, "taper_months": obj.taper_months})
+        if errors:
+            raise ValidationError(errors)
     elif isinstance(obj, Household):
         values = validate_household({k: getattr(obj, k) for k in ("address", "group_no", "residence", "phone")})
         for key, value in values.items():

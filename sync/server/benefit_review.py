@@ -22,7 +22,7 @@ from sync.protocol.errors import ErrorCode
 from sync.protocol.models import ChangeDecisionRequest
 from sync.server.db import Database
 from sync.server.errors import ServiceError
-from sync.server.models import Record
+from sync.server.models import Record, ReferenceSetting
 from sync.server.records import (
     RecordState,
     load_records,
@@ -71,6 +71,13 @@ def add_recipient(conn: Any, case: RecordState, last_seq: int, now: datetime, or
     write_records(conn, [state], now)
     set_village_seq(conn, case.village_code, last_seq + 1)
     return last_seq + 1
+
+
+def _max_taper(conn: Any) -> int:
+    """The longest 渐退期 the city set (reference ``benefit_rule``/``taper``), else the plan's 12."""
+    t = ReferenceSetting.__table__.c
+    rows = conn.execute(select(t.key, t.value).where(t.kind == b.BENEFIT_RULE_KIND)).all()
+    return b.rules_from({k: v for k, v in rows})[1]
 
 
 def _out(row: Any) -> dict[str, Any]:
@@ -147,6 +154,11 @@ def decide_change(db: Database, reviewer: ReviewerRef, change_id: str, req: Chan
         states = [change]
         if values["decision"] == b.APPROVE:
             kind = b.ChangeKind(change.fields["kind"])
+            taper = change.fields.get("taper_months")
+            longest = _max_taper(conn)
+            if taper and int(taper) > longest:
+                raise ServiceError(ErrorCode.DECISION_INVALID, 422, f"渐退期不能超过 {longest} 个月（市级设置）",
+                                   field="taper_months")
             status = row.fields.get("status")
             if status not in b.ALLOWED_FROM[kind]:
                 raise ServiceError(ErrorCode.DECISION_INVALID, 409, f"在保对象现为“{status}”，不能{kind.value}",

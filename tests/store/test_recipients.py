@@ -109,6 +109,10 @@ def test_death_proposes_stopping_every_benefit_and_closes_household(store: Store
     with store.read() as s:
         person = s.get(Person, alone[0])
         assert person.visit_tier_override == "none" and "死亡" in person.visit_tier_override_reason
+        from jydesk.domain.visits import IsoWeek
+        from jydesk.store.visits import due_list
+
+        assert alone[0] not in {i.person_id for i in due_list(s, IsoWeek.of(TODAY), TODAY)}  # visits end
     assert {d.recipient_id for d in reviews_due(store, today=TODAY, include_later=True)} == {r3}
     # a household benefit: one member dies, the other remains -> re-check within 3 months, no stop
     r = record_life_event(store, clerk, pair[0], "死亡", "2026-05-02", "死亡证明", today=TODAY)
@@ -124,6 +128,15 @@ def test_death_proposes_stopping_every_benefit_and_closes_household(store: Store
     assert {e.field for e in bad.value.errors} == {"kind", "happened_on", "source"}
     with store.read() as s:
         assert s.execute(select(BenefitChange).where(BenefitChange.source == "迁出")).scalar_one().recipient_id == r3
+
+
+def test_write_path_refuses_a_bad_change(store: Store, clerk: Actor) -> None:
+    p = household(store, ("丁一", date(1960, 1, 1)))
+    rid = import_recipient(store, clerk, person_id=p[0], benefit="dibao", amount="800", start_month="2025-01")
+    with pytest.raises(ValidationError) as bad, store.write(clerk) as w:
+        w.add(BenefitChange(recipient_id=rid, kind="增发", reason="x", status_before="在保", amount_before=800,
+                            proposed_amount=700, proposed_on=TODAY))
+    assert bad.value.errors[0].field == "proposed_amount"
 
 
 def test_statistics_per_benefit(store: Store, clerk: Actor) -> None:

@@ -176,5 +176,21 @@ def test_review_intervals_are_reference_data_from_the_city(server: ServerEnv, de
 
     with pytest.raises(ValidationError, match="渐退期应为 1 到 6 个月"):
         propose_change(clerk.store, CLERK, rid, "停发", "收入超标", taper_months=7)
-    propose_change(clerk.store, CLERK, rid, "停发", "收入超标", taper_months=6)
+    cid = propose_change(clerk.store, CLERK, rid, "停发", "收入超标", taper_months=6)
+    clerk.sync()
+    set_setting(server.db, "benefit_rule", "taper", {"max_months": 3})  # the city shortens it meanwhile
+    with closing(reviewer(server, device.village[:9])) as http:
+        month = b.month_of(today)
+        r = http.post(f"/api/v1/review/changes/{cid}/decision", json={"decision": "批准", "effective_month": month})
+        assert r.status_code == 422 and r.json()["field"] == "taper_months"
+        set_setting(server.db, "benefit_rule", "taper", {"max_months": 12})
+        r = http.post(f"/api/v1/review/changes/{cid}/decision", json={"decision": "批准", "effective_month": month})
+        assert r.status_code == 200, r.text
+        end = b.month_of(b.add_months(b.month_start(month), 5))
+        assert (r.json()["recipient"]["fields"]["status"], r.json()["recipient"]["fields"]["taper_end_month"]) == (
+            "渐退", end)
+    clerk.sync()
+    row = clerk.get(Recipient, rid)
+    assert (row.status, row.taper_end_month) == ("渐退", end)
+    assert b.status_in(row.status, row.taper_end_month, b.month_of(b.add_months(today, 6))) == "停保"
     clerk.close()
