@@ -202,3 +202,13 @@ def record_review(store: Store, actor: Actor, recipient_id: str, kind: str, valu
         review = w.add(Review(recipient_id=row.id, person_id=row.person_id, kind=kind, form_code=defn.code,
                               reviewed_on=day, outcome=clean.get("outcome"), data=data))
         return str(review.id)
+
+
+def review_print_values(store: Store, review_id: str) -> tuple[Any, dict[str, Any]]:
+    """The form definition and values of a recorded review, to print it (复核表 / 生存认证记录)."""
+    with store.read() as s:
+        review = s.get(Review, review_id)
+        if review is None or review.deleted:
+            raise ValidationError(FieldError("review_id", "复核记录不存在或已删除", "missing"))
+        values = {**(review.data or {}), "reviewed_on": review.reviewed_on.isoformat(), "outcome": review.outcome}
+        return get_definition(review.form_code), values

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -92,6 +93,9 @@ class ReviewDialog(_ServiceDialog):
         self.form.addRow("方式", self.method)
         self.form.addRow("结论", self.outcome)
         self.form.addRow("情况说明" if kind == b.PROOF_KIND else "处理建议", self.note)
+        self.print_after = QCheckBox(f"保存后打印{'生存认证记录' if kind == b.PROOF_KIND else '复核表'}")
+        self.form.addRow("", self.print_after)
+        self.preview: Any = None
 
     def save(self) -> str:
         from jydesk.store.recipients.reviews import record_review
@@ -103,7 +107,19 @@ class ReviewDialog(_ServiceDialog):
             values["note" if self.kind == b.PROOF_KIND else "suggestion"] = note
         rid = record_review(self.ctx.store, self.ctx.actor, self.recipient_id, self.kind, values)
         self.ctx.hub.record_saved.emit("review", rid)
+        if self.print_after.isChecked():
+            self.show_print(rid)
         return rid
+
+    def show_print(self, review_id: str) -> None:
+        """The recorded review on its form, in the print preview (printed like the other forms)."""
+        from jydesk.printing import render_form
+        from jydesk.store.recipients.reviews import review_print_values
+        from jydesk.ui.visits.printouts import PdfPreviewDialog
+
+        defn, values = review_print_values(self.ctx.store, review_id)
+        self.preview = PdfPreviewDialog(self.ctx, render_form(defn, values), defn.title, 1, self.parentWidget())
+        self.preview.open()
 
 
 class ChangeDialog(_ServiceDialog):

@@ -92,8 +92,11 @@ def test_due_list_records_a_review(qtbot, ctx, monkeypatch) -> None:  # type: ig
     monkeypatch.setattr(dialogs, "run", lambda dialog, done=None: shown.append(dialog))
     panel.record_selected()
     dialog = shown.pop()
+    dialog.print_after.setChecked(True)
     dialog._accept()
     assert dialog.result_value
+    assert dialog.preview is not None and dialog.preview.page_count >= 1
+    dialog.preview.done(0)
     with ctx.store.read() as s:
         assert s.get(Review, dialog.result_value).recipient_id == panel.items[0].recipient_id
     qtbot.waitUntil(lambda: panel._job is None and panel.table.rowCount() == before - 1, timeout=10_000)
