@@ -1,6 +1,6 @@
-"""The 在保对象 register: windowed rows with filters, totals per benefit and 组, imported current
-recipients, and register rows derived from an approved case (the server makes them when a
-reviewer approves; :func:`rows_for_case` is the shared derivation)."""
+"""The 在保对象 register: windowed rows with filters, totals per benefit and 组, and imported current
+recipients. Rows of approved cases come from the city server, which makes them when a reviewer
+approves (``sync.server.benefit_review.add_recipient``)."""
 
 from __future__ import annotations
 
@@ -166,12 +166,6 @@ def _groups_of(conn: sqlite3.Connection, households: list[str]) -> dict[str, int
     return out
 
 
-def rows_for_case(benefit: str, amount: Decimal, start_month: str, household_members: int) -> tuple[int, Decimal]:
-    """保障人数 and 月金额 of the register row an approved case makes (低保: the household)."""
-    persons = household_members if benefit in b.HOUSEHOLD_BENEFITS else 1
-    return max(1, persons), amount
-
-
 def import_recipient(store: Store, actor: Actor, *, person_id: str, benefit: str, amount: Any, start_month: str,
                      persons: int | None = None, status: str = b.RecipientStatus.ACTIVE.value,
                      note: str | None = None) -> str:
@@ -222,5 +216,4 @@ def groups(store: Store) -> list[int]:
             return []
 
 
-__all__ = ["RegisterFilter", "RegisterListing", "RegisterRow", "Totals", "groups", "import_recipient",
-           "rows_for_case", "totals"]
+__all__ = ["RegisterFilter", "RegisterListing", "RegisterRow", "Totals", "groups", "import_recipient", "totals"]

@@ -57,7 +57,7 @@ class RegisterPanel(Panel):
     tab_with = "list"
     stretch = 5
     visible_by_default = False
-    nav_entries = (NavEntry("recipients", "在保对象", "救助", 50),)
+    nav_entries = (NavEntry("recipients", "在保对象", "保障对象", 35),)
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
@@ -170,6 +170,9 @@ class RegisterPanel(Panel):
         if per:
             lines.append("　".join(f"{b.BENEFITS.get(k, k)} {n}人/{hh}户/{m:.2f}元" for k, (n, hh, m) in per.items()))
         self.totals_label.setText("\n".join(lines))
+        self.totals_label.setToolTip("\n".join(  # per benefit and 组
+            f"{b.BENEFITS.get(k, k)}　{f'{g}组' if g else '未分组'}：{n}人，{hh}户，{m:.2f}元"
+            for (k, g), (n, hh, m) in t.by.items()))
 
     def _record_saved(self, entity: str, _rid: str) -> None:
         if entity in ("recipient", "benefit_change", "life_event", "review", "household", "person"):

@@ -38,7 +38,7 @@ class ReviewsDuePanel(Panel):
     area = "center"
     tab_with = "list"
     visible_by_default = False
-    nav_entries = (NavEntry("reviews_due", "待复核与生存认证", "救助", 55),)
+    nav_entries = (NavEntry("reviews_due", "待复核与生存认证", "保障对象", 36),)
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)

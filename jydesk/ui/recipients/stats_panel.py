@@ -26,7 +26,7 @@ class BenefitStatsPanel(Panel):
     area = "right"
     tab_with = "coverage"
     visible_by_default = False
-    nav_entries = (NavEntry("benefit_stats", "保障统计", "救助", 60),)
+    nav_entries = (NavEntry("benefit_stats", "保障统计", "保障对象", 37),)
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
