@@ -5,10 +5,14 @@ register's totals match the approved decisions."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import closing
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+
+import pytest
+from sqlalchemy import delete
 
 from jydesk.domain import benefits as b
 from jydesk.printing.recipients import render_roll
@@ -19,6 +23,7 @@ from jydesk.store.recipients.register import RegisterListing, import_recipient, 
 from jydesk.store.recipients.reviews import record_review, reviews_due
 from jydesk.store.recipients.roll import paid_rows
 from sync.server.benefit_review import recipient_id
+from sync.server.models import ReferenceSetting
 from tests.printing.pdf_text import compact_text
 from tests.sync.client_helpers import new_device
 from tests.sync.conftest import ServerEnv
@@ -150,8 +155,17 @@ def _debug_rejected(device) -> list:
         return [(o.entity, o.fields, o.error) for o in s.execute(select(OutboxEntry)).scalars()]
 
 
+@pytest.fixture
+def _forget_settings(server: ServerEnv) -> Iterator[None]:
+    """The server database is shared by the session's tests: city-wide settings left behind would
+    reach the villages other tests enrol later."""
+    yield
+    with server.db.write() as conn:
+        conn.execute(delete(ReferenceSetting))
+
+
+@pytest.mark.usefixtures("_forget_settings")
 def test_review_intervals_are_reference_data_from_the_city(server: ServerEnv, device, tmp_path: Path) -> None:
-    import pytest
 
     from sync.server.errors import ServiceError
     from sync.server.reference import set_setting
