@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from jydesk.store.database import Store
 
 #: Who runs a command line that logs no clerk in.
-COMMAND_LINE = Actor("system", "命令行")
+COMMAND_LINE = Actor("cli", "命令行")
 
 
 def record_event(store: Store, actor: Actor, action: str, detail: str | None = None, *,

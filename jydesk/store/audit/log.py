@@ -314,4 +314,4 @@ class AuditListing:
 def clerks(db: sqlite3.Connection) -> list[tuple[str, str]]:
     """(actor id, name) choices of the clerk filter: the accounts, then 市级平台 and 系统."""
     rows = [(r[0], r[1]) for r in db.execute("SELECT id, display_name FROM users ORDER BY display_name")]
-    return [*rows, (SERVER_ID, SERVER_NAME), ("system", "系统")]
+    return [*rows, (SERVER_ID, SERVER_NAME), ("cli", "命令行"), ("system", "系统")]
