@@ -3,6 +3,8 @@ restores, exports, and reading a history with the full 身份证号 (itself a re
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jydesk.store.actor import Actor
@@ -25,14 +27,28 @@ def record_event(store: Store, actor: Actor, action: str, detail: str | None = N
 def try_record_event(store: Store, actor: Actor, action: str, detail: str | None = None) -> bool:
     """``record_event`` where the event itself has already happened (a backup written, a window
     locked): a full disk or a locked file must not turn it into a failure. False if not written."""
-    import logging
-
     try:
         record_event(store, actor, action, detail)
     except Exception as exc:
         logging.getLogger(__name__).warning("操作日志未能记录“%s”：%s", action, exc)
         return False
     return True
+
+
+def record_in_folder(data_dir: Path, actor: Actor, action: str, detail: str) -> bool:
+    """Open the folder's store, write one entry, close it (after a restore or a command-line
+    backup, where no store is open). False (logged) if it could not be written."""
+    from jydesk.store.database import open_store
+
+    try:
+        store = open_store(data_dir)
+    except Exception as exc:  # the restore or backup stands; logged
+        logging.getLogger(__name__).warning("操作日志未能记录“%s”：%s", action, exc)
+        return False
+    try:
+        return try_record_event(store, actor, action, detail)
+    finally:
+        store.close()
 
 
 def revealed_history(store: Store, actor: Actor, entity: str, record_id: str) -> list[AuditRow]:

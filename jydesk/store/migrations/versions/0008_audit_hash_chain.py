@@ -1,4 +1,4 @@
-"""The audit log's hash chain and the indexes of the 操作日志 filters: ``audit_log.hash`` (each
+"""The audit log's hash chain and the time-ordered indexes of the 操作日志 filters (clerk, kind): ``audit_log.hash`` (each
 entry's SHA-256 chained to the one before, ``jydesk.store.audit.chain``), existing entries chained
 in id order; a new entry without a hash is refused.
 
@@ -26,8 +26,8 @@ def upgrade() -> None:
     from jydesk.store.audit.chain import COLUMNS, chain_links
 
     op.add_column("audit_log", sa.Column("hash", sa.String(length=64), nullable=True))
-    op.create_index("ix_audit_log_actor_id", "audit_log", ["actor_id"])
-    op.create_index("ix_audit_log_action", "audit_log", ["action"])
+    op.create_index("ix_audit_log_actor_at", "audit_log", ["actor_id", "at"])
+    op.create_index("ix_audit_log_action_at", "audit_log", ["action", "at"])
     conn = op.get_bind()
     links = chain_links(conn.exec_driver_sql(f"SELECT {COLUMNS} FROM audit_log ORDER BY id").fetchall())
     if links:
@@ -40,8 +40,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS audit_log_hash_required")
-    op.drop_index("ix_audit_log_action", table_name="audit_log")
-    op.drop_index("ix_audit_log_actor_id", table_name="audit_log")
+    op.drop_index("ix_audit_log_action_at", table_name="audit_log")
+    op.drop_index("ix_audit_log_actor_at", table_name="audit_log")
     op.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
     op.execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
     with op.batch_alter_table("audit_log") as batch:  # recreates the table, so the guards come after
