@@ -81,7 +81,8 @@ def who(actor_id: str, actor_name: str, detail: str | None = None) -> str:
 def reviewer_of(detail: str | None) -> str | None:
     """The reviewer named in a server entry's detail (``来自市级平台（审核人：X）``)."""
     if detail and "审核人：" in detail:
-        return detail.split("审核人：", 1)[1].rstrip("）")
+        name = detail.split("审核人：", 1)[1]
+        return name[:-1] if name.endswith("）") else name
     return None
 
 
