@@ -11,6 +11,7 @@ not put in the outbox (they are not local edits).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -247,8 +248,9 @@ def _seal(_mapper: Any, connection: Any, entry: AuditEntry) -> None:
     if entry.at is None:
         entry.at = utcnow()
     entry.id = last_id + 1
+    stored = chain.stored_changes(json.dumps(entry.changes))  # hashed as verify will read it back
     entry.hash = chain.entry_hash(prev, entry.id, entry.at, entry.actor_id, entry.actor_name, entry.action,
-                                  entry.entity, entry.record_id, entry.changes, entry.detail)
+                                  entry.entity, entry.record_id, stored, entry.detail)
     info["audit_tail"] = (entry.id, entry.hash)
 
 

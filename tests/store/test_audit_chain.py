@@ -154,6 +154,8 @@ def test_failed_savepoint_leaves_the_chain_whole(store: Store):
 def test_control_characters_and_huge_values_hash_and_verify(store: Store):
     with store.write(CLERK) as w:
         w.audit("print", detail="x\x00y\u202e" + "长" * 100_000, changes={"a": [None, 10**18], "b": ["\x07", 1.5]})
+        w.audit("print", changes={"big": [10**30, -(10**40)], "nan": float("nan"), 3: "int key"})
+    generate(store, 2, seed=1)  # bulk entries after them
     assert check(store).ok
 
 

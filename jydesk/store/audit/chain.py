@@ -15,6 +15,7 @@ person out; the chain makes careless or partial edits visible.
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -47,9 +48,17 @@ def entry_hash(prev: str, id_: int, at: datetime | str | None, actor_id: str | N
                action: str | None, entity: str | None, record_id: str | None, changes: Any,
                detail: str | None) -> str:
     """SHA-256 (hex) of the previous hash and the entry's canonical serialisation."""
-    body = orjson.dumps([id_, time_text(at), actor_id, actor_name, action, entity, record_id, changes, detail],
-                        option=_OPTIONS)
+    body = _canonical([id_, time_text(at), actor_id, actor_name, action, entity, record_id, changes, detail])
     return hashlib.sha256(prev.encode("ascii") + b"\n" + body).hexdigest()
+
+
+def _canonical(value: Any) -> bytes:
+    """Sorted-key compact JSON; what orjson cannot write (integers beyond 64 bits) goes through
+    the standard library, the same way when sealing and when verifying."""
+    try:
+        return orjson.dumps(value, option=_OPTIONS)
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 
 def stored_changes(text: Any) -> Any:
@@ -59,7 +68,10 @@ def stored_changes(text: Any) -> Any:
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
-        return text  # hashed as the raw text: still detected if changed
+        try:
+            return json.loads(text)  # e.g. integers beyond 64 bits
+        except ValueError:
+            return text  # hashed as the raw text: still detected if changed
 
 
 def tail(conn: Any) -> tuple[int, str]:
@@ -78,9 +90,13 @@ def seal_rows(last: tuple[int, str], rows: Iterable[Sequence[Any]]) -> list[tupl
     sealed = []
     for at, actor_id, actor_name, action, entity, record_id, changes, detail in rows:
         last_id += 1
-        prev = entry_hash(prev, last_id, at, actor_id, actor_name, action, entity, record_id, changes, detail)
-        sealed.append((last_id, time_text(at), actor_id, actor_name, action, entity, record_id,
-                       orjson.dumps(changes).decode(), detail, prev))
+        try:
+            text = orjson.dumps(changes).decode()
+        except TypeError:  # orjson.JSONEncodeError: e.g. an integer beyond 64 bits
+            text = json.dumps(changes, ensure_ascii=False)
+        prev = entry_hash(prev, last_id, at, actor_id, actor_name, action, entity, record_id, stored_changes(text),
+                          detail)
+        sealed.append((last_id, time_text(at), actor_id, actor_name, action, entity, record_id, text, detail, prev))
     return sealed
 
 
