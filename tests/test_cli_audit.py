@@ -56,6 +56,9 @@ def test_audit_prints_newest_first_with_masked_id_numbers(folder: Path):
     assert created["changes"]["id_number"][1] == number(3)[:6] + "********" + number(3)[-4:]
     assert json.loads(jydesk(folder, "audit", "--json", "--since", "2000-01-01", "--until", "2000-12-31").stdout) == []
     assert len(json.loads(jydesk(folder, "audit", "--json", "--limit", "1").stdout)) == 1
+    everything = json.loads(jydesk(folder, "audit", "--json").stdout)
+    assert json.loads(jydesk(folder, "audit", "--json", "--since", "0001-01-01", "--until", "9999-12-31").stdout) == \
+        everything
 
 
 @pytest.mark.parametrize(("args", "words"), [
@@ -65,6 +68,8 @@ def test_audit_prints_newest_first_with_masked_id_numbers(folder: Path):
     (("--kind", "偷看"), "--kind 的值“偷看”无效"),
     (("--limit", "0"), "正整数"),
     (("--limit", "x"), "应为整数"),
+    (("verify-all",), "无效"),
+    (("--since", "\x07"), "无效"),
 ])
 def test_bad_input_is_one_chinese_line(folder: Path, args: tuple[str, ...], words: str):
     out = jydesk(folder, "audit", *args)

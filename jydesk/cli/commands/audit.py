@@ -20,12 +20,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("audit", help="查看操作日志；audit verify 检查操作日志是否被改动")
     p.add_argument("check", nargs="?", choices=["verify"], metavar="verify",
                    help="检查操作日志的哈希链（断开时退出码为 3）")
-    p.add_argument("--since", help="开始日期（含），如 2026-01-31")
-    p.add_argument("--until", help="结束日期（含），如 2026-12-31")
-    p.add_argument("--user", help="操作人：登录用户名或姓名（“市级平台”为同步下载的修改）")
-    p.add_argument("--kind", help="操作类型：新增、修改、删除、查看身份证号、打印、导出、登录、锁定、同步、备份恢复")
-    p.add_argument("--record", help="只看一条记录（记录编号）")
-    p.add_argument("--limit", type=int, default=None, help="最多显示条数")
+    p.add_argument("--since", metavar="DATE", help="开始日期（含），如 2026-01-31")
+    p.add_argument("--until", metavar="DATE", help="结束日期（含），如 2026-12-31")
+    p.add_argument("--user", metavar="U", help="操作人：登录用户名或姓名（“市级平台”为同步下载的修改）")
+    p.add_argument("--kind", metavar="K", help="操作类型：新增、修改、删除、查看身份证号、打印、导出、登录、锁定、同步、备份恢复")
+    p.add_argument("--record", metavar="ID", help="只看一条记录（记录编号）")
+    p.add_argument("--limit", metavar="N", type=int, default=None, help="最多显示条数")
     p.add_argument("--json", action="store_true", help="以 JSON 输出（供程序使用）")
     p.set_defaults(handler=run)
 

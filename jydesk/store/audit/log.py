@@ -66,8 +66,12 @@ def to_local(at: datetime | str | None) -> datetime | None:
 
 
 def utc_bound(day: date) -> str:
-    """The stored-time text of 00:00 China time on ``day`` (for range filters)."""
-    return (datetime.combine(day, datetime.min.time()) - CHINA).isoformat(sep=" ", timespec="microseconds")
+    """The stored-time text of 00:00 China time on ``day`` (for range filters); the ends of the
+    calendar clamp (before every entry / after every entry)."""
+    try:
+        return (datetime.combine(day, datetime.min.time()) - CHINA).isoformat(sep=" ", timespec="microseconds")
+    except OverflowError:
+        return ""
 
 
 def who(actor_id: str, actor_name: str, detail: str | None = None) -> str:
@@ -236,7 +240,7 @@ class LogFilter:
         if self.since:
             clauses.append("at >= ?")
             params.append(utc_bound(self.since))
-        if self.until:
+        if self.until and self.until < date.max:
             clauses.append("at < ?")
             params.append(utc_bound(self.until + timedelta(days=1)))
         if self.kind and with_kind:
