@@ -216,7 +216,8 @@ class AuditEntry(Base):
     carries a hash chained to the one before (``jydesk.store.audit.chain``)."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_actor_at", "actor_id", "at"), Index("ix_audit_log_action_at", "action", "at"))
+    __table_args__ = (Index("ix_audit_log_actor_at", "actor_id", "at"), Index("ix_audit_log_action_at", "action", "at"),
+                      Index("ix_audit_log_actor_action_at", "actor_id", "action", "at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     actor_id: Mapped[str] = mapped_column(String(36))

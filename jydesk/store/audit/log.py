@@ -275,7 +275,7 @@ class LogFilter:
             [p for action in actions for p in (*params, action)]
 
 
-ESTIMATE_CAP = 10_000
+ESTIMATE_CAP = 2_000
 
 
 class AuditListing:

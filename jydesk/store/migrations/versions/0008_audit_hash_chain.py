@@ -1,4 +1,4 @@
-"""The audit log's hash chain and the time-ordered indexes of the 操作日志 filters (clerk, kind): ``audit_log.hash`` (each
+"""The audit log's hash chain and the time-ordered indexes of the 操作日志 filters (clerk, kind, both): ``audit_log.hash`` (each
 entry's SHA-256 chained to the one before, ``jydesk.store.audit.chain``), existing entries chained
 in id order; a new entry without a hash is refused.
 
@@ -28,6 +28,7 @@ def upgrade() -> None:
     op.add_column("audit_log", sa.Column("hash", sa.String(length=64), nullable=True))
     op.create_index("ix_audit_log_actor_at", "audit_log", ["actor_id", "at"])
     op.create_index("ix_audit_log_action_at", "audit_log", ["action", "at"])
+    op.create_index("ix_audit_log_actor_action_at", "audit_log", ["actor_id", "action", "at"])
     conn = op.get_bind()
     links = chain_links(conn.exec_driver_sql(f"SELECT {COLUMNS} FROM audit_log ORDER BY id").fetchall())
     if links:
@@ -40,6 +41,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS audit_log_hash_required")
+    op.drop_index("ix_audit_log_actor_action_at", table_name="audit_log")
     op.drop_index("ix_audit_log_action_at", table_name="audit_log")
     op.drop_index("ix_audit_log_actor_at", table_name="audit_log")
     op.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
