@@ -61,7 +61,8 @@ def test_case_history_includes_its_events_and_names_the_reviewer(store: Store):
         w.session.get(Case, case.id).decided_by = "刘审核"
         bulk_insert(w, CaseEvent, [{"case_id": case.id, "from_status": "审核中", "to_status": "已批准",
                                     "at": datetime(2026, 5, 1), "actor": "张科长（县级）", "note": "同意"}])
-    rows, _ = read_history(store, "case", case.id)
+    rows, names = read_history(store, "case", case.id)
+    assert names[case.id] == "申请 周大山 dibao"
     assert [r.who for r in rows] == ["李专干", "市级平台（张科长（县级））", "市级平台（刘审核）"]  # in write order
     assert rows[1].entity_name == "办理记录" and "新状态：（空） → 已批准" in rows[1].summary()
     with store.sql() as db:

@@ -201,13 +201,17 @@ def record_names(db: sqlite3.Connection, rows: Sequence[AuditRow]) -> dict[str, 
             ids.setdefault(row.entity or "", set()).add(row.record_id)
     names: dict[str, str] = {}
     sources = {"person": "SELECT id, name FROM persons", "household": "SELECT id, address FROM households",
-               "user": "SELECT id, display_name FROM users"}
+               "user": "SELECT id, display_name FROM users",
+               "case": "SELECT c.id, p.name || ' ' || coalesce(c.register_no, c.form_code) FROM cases c "
+                       "LEFT JOIN persons p ON p.id = c.applicant_id",
+               "visit": "SELECT v.id, p.name || ' ' || v.visited_on FROM visits v LEFT JOIN persons p ON p.id = v.person_id"}
     for entity, wanted in ids.items():
         kind = ENTITY_NAMES.get(entity, entity)
         found: dict[str, str] = {}
         if entity in sources:
             marks = ",".join("?" * len(wanted))
-            found = dict(db.execute(f"{sources[entity]} WHERE id IN ({marks})", sorted(wanted)).fetchall())
+            alias = sources[entity].split(" FROM ", 1)[1].split()[1] + "." if " LEFT JOIN " in sources[entity] else ""
+            found = dict(db.execute(f"{sources[entity]} WHERE {alias}id IN ({marks})", sorted(wanted)).fetchall())
         for rid in wanted:
             names[rid] = f"{kind} {found[rid]}" if found.get(rid) else kind
     return names

@@ -61,6 +61,8 @@ class HistoryDialog(QDialog):
         layout.addWidget(self.tree, 1)
         layout.addLayout(buttons)
         rows, self.names = events.read_history(store, entity, record_id)
+        if not title and record_id in self.names:
+            self.setWindowTitle(f"修改记录 — {self.names[record_id]}")
         self.fill(rows)
 
     def fill(self, rows: list[AuditRow]) -> None:

@@ -119,6 +119,10 @@ class AuditLogDialog(QDialog):
         close.clicked.connect(self.accept)
         self.search()
 
+    def done(self, result: int) -> None:
+        self.model.detach()  # the dialog (and its model) may be deleted before a worker answers
+        super().done(result)
+
     def current_filter(self) -> LogFilter:
         since = until = None
         if self.by_date.isChecked():

@@ -169,6 +169,18 @@ class WindowedTableModel(QAbstractTableModel):
             self.exact = True
             self.count_settled.emit(exact)
 
+    def detach(self) -> None:
+        """Forget the listing and any order still being prepared (call before the model is
+        destroyed with a closing dialog: a late worker result must not reach it)."""
+        for signals in list(self._preparing):
+            for signal, slot in ((signals.result, self._prepared), (signals.error, self._prepare_failed)):
+                try:
+                    signal.disconnect(slot)
+                except (RuntimeError, TypeError):
+                    pass
+        self._preparing.clear()
+        self._listing = None
+
     @property
     def listing(self) -> ListingLike | None:
         return self._listing

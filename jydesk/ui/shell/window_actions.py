@@ -196,7 +196,10 @@ class WindowActions(WindowParts):
         """修改记录 of one record (from a list's or an editor's menu)."""
         from jydesk.ui.audit.history_dialog import HistoryDialog
 
-        if self.locked or not record_id:
+        if self.locked:
+            return None
+        if not record_id:
+            self.statusBar().showMessage("没有可查看修改记录的记录（例如该人员还没有探访记录）", 5000)
             return None
         dialog = HistoryDialog(self.ctx.store, self.ctx.actor, entity, record_id, title, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
