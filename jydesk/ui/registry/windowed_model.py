@@ -13,6 +13,7 @@ and optionally ``prepare()``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -174,10 +175,8 @@ class WindowedTableModel(QAbstractTableModel):
         destroyed with a closing dialog: a late worker result must not reach it)."""
         for signals in list(self._preparing):
             for signal, slot in ((signals.result, self._prepared), (signals.error, self._prepare_failed)):
-                try:
+                with contextlib.suppress(RuntimeError, TypeError):  # already gone
                     signal.disconnect(slot)
-                except (RuntimeError, TypeError):
-                    pass
         self._preparing.clear()
         self._listing = None
 
