@@ -94,3 +94,18 @@ def test_verify_passes_then_finds_the_edited_entry(folder: Path):
 def test_missing_database_is_refused(tmp_path: Path):
     out = jydesk(tmp_path / "nothing", "audit", "verify")
     assert out.returncode != 0 and "没有数据库" in out.stderr
+
+
+def test_command_line_backup_and_restore_are_logged(folder: Path, tmp_path: Path):
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    made = jydesk(folder, "backup", "-o", str(copies))
+    assert made.returncode == 0, made.stderr
+    logged = json.loads(jydesk(folder, "audit", "--json", "--kind", "备份恢复").stdout)
+    assert logged[0]["action"] == "backup" and logged[0]["actor"] == "命令行" and str(copies) in logged[0]["detail"]
+    backup = next(copies.glob("*.sqlite3"))
+    restored = jydesk(folder, "restore", str(backup))
+    assert restored.returncode == 0, restored.stderr
+    after = json.loads(jydesk(folder, "audit", "--json", "--kind", "备份恢复").stdout)
+    assert after[0]["action"] == "restore" and str(backup) in after[0]["detail"]
+    assert jydesk(folder, "audit", "verify").returncode == 0
