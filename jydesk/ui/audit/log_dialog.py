@@ -114,6 +114,7 @@ class AuditLogDialog(QDialog):
         self.by_date.toggled.connect(lambda on: (self.since.setEnabled(on), self.until.setEnabled(on)))
         self.search_button.clicked.connect(self.search)
         self.record.returnPressed.connect(self.search)
+        self.view.doubleClicked.connect(lambda index: self.open_history(index.row()))
         self.export_button.clicked.connect(lambda: self.export())
         self.verify_button.clicked.connect(self.verify)
         close.clicked.connect(self.accept)
@@ -122,6 +123,18 @@ class AuditLogDialog(QDialog):
     def done(self, result: int) -> None:
         self.model.detach()  # the dialog (and its model) may be deleted before a worker answers
         super().done(result)
+
+    def open_history(self, row: int) -> QDialog | None:
+        """Double-click: the 修改记录 of the entry's record."""
+        from jydesk.ui.audit.history_dialog import HistoryDialog
+
+        entry = self.model.row_object(row)
+        if entry is None or not entry.record_id or not entry.entity:
+            return None
+        dialog = HistoryDialog(self.store, self.actor, entry.entity, entry.record_id, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def current_filter(self) -> LogFilter:
         since = until = None

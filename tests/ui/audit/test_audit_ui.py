@@ -95,6 +95,12 @@ def test_audit_log_is_for_administrators_and_filters(qtbot, main_window, demo_st
     dialog.search()
     qtbot.waitUntil(lambda: dialog.model.exact, timeout=5000)
     assert {dialog.model.row_object(i).actor_id for i in range(dialog.model.rowCount())} == {clerk.id}
+    dialog.clerk.setCurrentIndex(0)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("新增"))
+    dialog.search()
+    history = dialog.open_history(0)  # double-click: that record's 修改记录
+    assert history is not None and history.rows and history.rows[0].action == "create_user"  # 王五 (newest)
+    history.close()
     dialog.close()
 
 
