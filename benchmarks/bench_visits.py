@@ -10,11 +10,11 @@ from datetime import date
 from sqlalchemy import text
 
 from benchmarks.common import database_100k, percentiles
-
-BUDGET_DUE_MS = 100
 from jydesk.domain.visits import IsoWeek
 from jydesk.store import open_store
 from jydesk.store.visits import due_list, due_roster, weekly_coverage
+
+BUDGET_DUE_MS = 100
 
 
 def _timed(fn, runs: int) -> tuple[list[float], object]:  # type: ignore[no-untyped-def]

@@ -45,7 +45,6 @@ TOWN_KINDS = frozenset({APPROVAL_KIND})
 STANDARD_KINDS = {"dibao": "低保", "tekun": "特困"}
 AREAS = {"jianyang": "简阳", "east": "东部新区"}
 _YEAR_RE = re.compile(r"^(19|20)\d\d$")
-MAX_VALUE_CHARS = 20_000
 
 
 class ReferenceError(ValueError):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from jydesk.domain import reference_data as rd
 from jydesk.domain.approval import APPROVAL_KIND, DEFAULT_LEVEL, ApprovalLevel, town_of
+from jydesk.domain.care import WeeklyRule
 from jydesk.domain.standards import BenefitStandard, from_reference
 from jydesk.domain.workdays import CalendarDay
 from jydesk.store.database import Store
@@ -81,3 +82,9 @@ def visit_policy(session: Session) -> dict[str, Any]:
     value = records(session, rd.VISIT_POLICY_KIND).get("weekly")
     data = _checked(rd.VISIT_POLICY_KIND, "weekly", value) if value else None
     return data or rd.DEFAULT_VISIT_POLICY
+
+
+def weekly_rule(store: Store) -> WeeklyRule:
+    """The weekly visit rule now in force (the city's, else the plan's)."""
+    with store.read() as s:
+        return WeeklyRule.from_policy(visit_policy(s))

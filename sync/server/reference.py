@@ -105,12 +105,15 @@ def set_many(db: Database, items: list[tuple[str, str, Any, str]], *, always: bo
                 row = conn.execute(select(ReferenceSetting.__table__).where(t.kind == kind, t.key == key)).one()
                 result.append(Setting(row.kind, row.key, row.value, row.version, row.source, row.updated_at))
                 continue
-            setting = Setting(kind, key, value, (old.version if old else 0) + 1, source, utcnow())
+            now = utcnow()
             stmt = insert_for(conn)(ReferenceSetting.__table__).values(
-                kind=kind, key=key, value=value, version=setting.version, source=source,
-                updated_at=setting.updated_at)
-            conn.execute(stmt.on_conflict_do_update(index_elements=["kind", "key"], set_={
-                k: stmt.excluded[k] for k in ("value", "version", "source", "updated_at")}))
+                kind=kind, key=key, value=value, version=1, source=source, updated_at=now)
+            # The new version is counted by the database row itself, so two administrators
+            # setting the same key at once get two versions, never the same one twice.
+            version = conn.execute(stmt.on_conflict_do_update(index_elements=["kind", "key"], set_={
+                "value": stmt.excluded.value, "source": stmt.excluded.source, "updated_at": stmt.excluded.updated_at,
+                "version": ReferenceSetting.__table__.c.version + 1}).returning(t.version)).scalar_one()
+            setting = Setting(kind, key, value, version, source, now)
             for village in villages:
                 if kind not in reference_data.TOWN_KINDS or approval.town_of(village) == key:
                     _publish(conn, setting, village)

@@ -109,3 +109,17 @@ def test_cli_import_set_list(server: ServerEnv, tmp_path: Path, capsys: pytest.C
         assert main([*argv, "--database-url", url]) == 1
         err = capsys.readouterr().err
         assert words in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_two_administrators_at_once_get_distinct_versions(server: ServerEnv) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def setter(n: int) -> list[int]:
+        return [set_setting(server.db, "visit_policy", "weekly", {"min_age": 60 + n, "any_of": ["独居"]},
+                            always=True).version for _ in range(5)]
+
+    with ThreadPoolExecutor(2) as pool:
+        versions = [v for vs in pool.map(setter, (1, 2)) for v in vs]
+    assert sorted(versions) == list(range(1, 11))
+    (stored,) = list_settings(server.db, "visit_policy")
+    assert stored.version == 10

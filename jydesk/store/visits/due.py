@@ -91,8 +91,8 @@ def weekly_rule(session: Session) -> WeeklyRule:
 # people who may have a visit tier (over-inclusive; ``assess`` decides) — those with a care
 # flag, a disability or an override, and those old enough for 高龄 without any — read from the
 # covering partial indexes ix_persons_care / ix_persons_aged and ix_households_visit (0009),
-# each with the latest visit before the week (and its 下次探访日期) and the latest inside it,
-# from the covering partial index ix_visits_live (person_id, visited_on, next_visit_on).
+# each with the latest visit before the week (and its 下次探访日期) from the covering partial
+# index ix_visits_live (person_id, visited_on, next_visit_on); visits inside the week separately.
 CANDIDATE_COLUMNS = (
     "p.id, p.name, p.sex, p.birth_date, p.care_flags, p.disability_grade, p.visit_tier_override, "
     "p.visit_tier_override_reason, p.phone, h.address, h.group_no, h.phone")
@@ -114,9 +114,10 @@ def candidates_sql(extra_columns: str = "") -> str:
 
 _DUE_SQL = candidates_sql(
     "(SELECT v.visited_on || ' ' || coalesce(v.next_visit_on, '') FROM visits v WHERE v.person_id = p.id "
-    "AND v.deleted = 0 AND v.visited_on < :mon ORDER BY v.visited_on DESC LIMIT 1), "
-    "(SELECT max(v.visited_on) FROM visits v WHERE v.person_id = p.id AND v.deleted = 0 "
-    "AND v.visited_on >= :mon AND v.visited_on <= :sun)")
+    "AND v.deleted = 0 AND v.visited_on < :mon ORDER BY v.visited_on DESC LIMIT 1)")
+#: The latest visit inside the week per person (a few hundred rows, by the visited_on index).
+_IN_WEEK_SQL = ("SELECT person_id, max(visited_on) FROM visits WHERE deleted = 0 AND visited_on >= :mon "
+                "AND visited_on <= :sun GROUP BY person_id")
 
 
 def candidate_params(latest: date, rule: WeeklyRule) -> dict[str, str]:
@@ -168,6 +169,7 @@ def due_list(session: Session, week: IsoWeek | str, today: date, *, include_extr
     sunday, monday = week.sunday, week.monday
     params = {**candidate_params(sunday, rule), "mon": monday.isoformat(), "sun": sunday.isoformat()}
     rows = raw_rows(session, _DUE_SQL, params)
+    in_week = dict(raw_rows(session, _IN_WEEK_SQL, {"mon": params["mon"], "sun": params["sun"]}))
     follow_ups = _open_follow_up_counts(session)
     flags = FlagCache()
     keyed: list[tuple[tuple[int, int, int, int, str], DueItem]] = []
@@ -185,7 +187,7 @@ def due_list(session: Session, week: IsoWeek | str, today: date, *, include_extr
         if before:
             last = date.fromisoformat(before[:10])
             planned = _day(before[11:])
-        st = week_status(a.tier, week, last, planned_next=planned, visited_on=_day(r[13]))
+        st = week_status(a.tier, week, last, planned_next=planned, visited_on=_day(in_week.get(r[0])))
         if not (include_not_due or st.due_in_week or (include_extra and st.visited_on)):
             continue
         seen = st.visited_on if st.visited_on and st.visited_on <= ref else st.last_visit

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from jydesk.domain.errors import FieldError, ValidationError
 from jydesk.domain.registry import RESIDENCES
 from jydesk.store import faults, registry
+from jydesk.store.reference import weekly_rule
 from jydesk.store.registry import FormRejected, HouseholdForm, MemberForm
 from jydesk.ui.registry.household_members import MembersTable
 from jydesk.ui.registry.person_form import PersonForm
@@ -182,6 +183,7 @@ class HouseholdEditor(QWidget):
         self._update_state()
 
     def open_household(self, household_id: str, person_id: str | None = None) -> None:
+        self.person.weekly_rule = weekly_rule(self.ctx.store)
         form = registry.load_household(self.ctx.store, household_id)
         index = next((i for i, m in enumerate(form.members) if person_id and m.id == person_id), 0)
         self.load(form, member=index)
@@ -189,6 +191,7 @@ class HouseholdEditor(QWidget):
     def new_household(self) -> None:
         from jydesk.domain.ids import new_id
 
+        self.person.weekly_rule = weekly_rule(self.ctx.store)
         form = HouseholdForm(members=[MemberForm(relation=registry.HEAD_RELATION)])
         self.load(form, new_key=new_id())
         self.address.setFocus()

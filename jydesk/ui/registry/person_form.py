@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from jydesk.domain import idnumber
-from jydesk.domain.care import CARE_FLAGS, TIER_FREQUENCY, TIER_NAMES, Tier, assess
+from jydesk.domain.care import CARE_FLAGS, PLAN_RULE, TIER_FREQUENCY, TIER_NAMES, Tier, assess
 from jydesk.domain.errors import FieldError, ValidationError
 from jydesk.domain.registry import DISABILITY_TYPES, EMPLOYMENT, HEALTH, RELATIONS
 from jydesk.store.registry import MemberForm, check_member
@@ -43,6 +43,7 @@ class PersonForm(QWidget):
         super().__init__(parent)
         self._reveal = reveal
         self._member = MemberForm()
+        self.weekly_rule = PLAN_RULE  # who is visited weekly: set from the city's rule by the editor
         self._masked = False
         self._loading = False
         self._touched: set[str] = set()
@@ -260,7 +261,7 @@ class PersonForm(QWidget):
             age = parsed.age_on(today)
             self.derived.setText(f"出生日期：{parsed.birth_date:%Y年%m月%d日}　　性别：{parsed.sex}　　年龄：{age}岁")
         grade = int(member.disability_grade) if member.disability_grade.isdigit() else None
-        result = assess(member.care_flags, age, disability_grade=grade)
+        result = assess(member.care_flags, age, disability_grade=grade, rule=self.weekly_rule)
         if result.tier == Tier.NONE:
             self.tier.setText("探访等级：不在探访范围（60周岁以上且有关爱标记的老人需定期探访）")
         else:

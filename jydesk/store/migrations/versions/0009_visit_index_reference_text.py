@@ -4,7 +4,7 @@ among persons and their households (covering, so 100k people are not read row by
 reference records of any length (a year's holiday schedule).
 
 Revision ID: 0009
-Revises: 0007 (the lead re-chains after 0008)
+Revises: 0008
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
