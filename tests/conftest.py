@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from jydesk.store import Actor, Store, open_store
+from jydesk.store import Actor, Store
 from jydesk.store.installation import set_up_village
+from tests.keys import keyed
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def data_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def store(data_dir: Path) -> Iterator[Store]:
     """An empty store bound to the default demo village 510185001001."""
-    s = open_store(data_dir)
+    s = keyed(data_dir)
     set_up_village(s, "510185001001", "安象街社区")
     yield s
     s.close()

@@ -12,10 +12,10 @@ import time
 import pytest
 from sqlalchemy import select
 
-from jydesk.store import open_store
 from jydesk.store.accounts import authenticate, create_user, list_users
 from jydesk.store.installation import set_up_village
 from jydesk.store.models import AuditEntry
+from tests.keys import keyed
 
 
 def jydesk(data_dir, *args, stdin: str = ""):
@@ -26,14 +26,14 @@ def jydesk(data_dir, *args, stdin: str = ""):
 @pytest.fixture
 def village(tmp_path):
     folder = tmp_path / "data"
-    store = open_store(folder)
+    store = keyed(folder)
     set_up_village(store, "510185001001", "安象街社区")
     store.close()
     return folder
 
 
 def users(folder):
-    store = open_store(folder)
+    store = keyed(folder)
     try:
         return {u.username: u for u in list_users(store)}
     finally:
@@ -51,7 +51,7 @@ def test_first_account_must_be_admin_then_clerks_can_be_added(village):
     assert made.returncode == 0, made.stderr
     found = users(village)
     assert found["zhangsan"].role == "admin" and found["lisi"].role == "clerk"
-    store = open_store(village)
+    store = keyed(village)
     try:
         assert authenticate(store, "lisi", "clerk pass 2").ok  # inner spaces kept, line ending dropped
         assert authenticate(store, "zhangsan", "admin-pass-1").ok
@@ -65,7 +65,7 @@ def test_first_account_must_be_admin_then_clerks_can_be_added(village):
 
 
 def test_bad_input_is_one_chinese_line_and_nothing_is_saved(village):
-    store = open_store(village)
+    store = keyed(village)
     create_user(store, "zhangsan", "张三", "admin-pass-1", role="admin")
     store.close()
     cases = [

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from jydesk.store import open_store
 from jydesk.store.backup import (
     backup_to,
     daily_backup_due,
@@ -27,6 +26,7 @@ from jydesk.store.installation import set_up_village
 from jydesk.store.integrity import integrity_problems
 from jydesk.store.models import Person
 from jydesk.store.restore import RestoreError, restore
+from tests.keys import keyed
 from tests.store.writer_child import id_number
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,7 +120,7 @@ def test_restore_checks_the_backup_and_keeps_the_replaced_database(store, data_d
     assert _people(data_dir / DB_FILENAME) == 3
     assert result.kept is not None and result.kept.name.endswith("-before-restore.sqlite3")
     assert _people(result.kept) == 5
-    reopened = open_store(data_dir)
+    reopened = keyed(data_dir)
     with reopened.sql() as db:
         assert db.execute("SELECT count(*) FROM persons").fetchone() == (3,)
     reopened.close()
@@ -141,7 +141,7 @@ def test_restore_refuses_a_bad_backup_and_leaves_the_database_alone(store, data_
 
 def test_restore_refuses_another_villages_backup(store, data_dir, tmp_path):
     other_dir = tmp_path / "other"
-    other = open_store(other_dir)
+    other = keyed(other_dir)
     set_up_village(other, "510185002002", "别的村")
     other.close()
     store.close()

@@ -9,18 +9,18 @@ from pathlib import Path
 import pytest
 
 from jydesk.domain.errors import ValidationError
-from jydesk.store import open_store
 from jydesk.store.database import Store
 from jydesk.store.faults import STORAGE_CODE, FaultKind, classify, saving
 from jydesk.store.installation import set_up_village
 from jydesk.store.models import Person
+from tests.keys import keyed
 from tests.store.storage_faults import storage_fault
 from tests.sync.client_helpers import CLERK, id_number
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    s = open_store(tmp_path)
+    s = keyed(tmp_path)
     set_up_village(s, "510185001001", "安象街社区")
     yield s
     s.close()

@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from jydesk.cli import main as jydesk_main
 from jydesk.domain.entities import Entity
-from jydesk.store import open_store
 from jydesk.store.attachments import attach, attachments_of, blob_path, store_photo
 from jydesk.store.models import Attachment, OutboxEntry, Person
 from jydesk.store.sync_models import DeferredRecord, SyncLogEntry
@@ -22,6 +21,7 @@ from sync.client.resolve import discard, rejected_changes, resend
 from sync.protocol.wire import device_authorization
 from sync.server.bundle_import import import_bundle
 from sync.server.devices import issue_code
+from tests.keys import keyed
 from tests.sync.client_helpers import CLERK, id_number, new_device
 
 pytestmark = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
@@ -212,7 +212,7 @@ def test_cli_enroll_sync_and_export(server, tmp_path: Path, capsys: pytest.Captu
     assert jydesk_main(["--data-dir", str(data), "enroll", "--server", server.url, "--code", code,
                         "--village-name", "幸福村"]) == 0
     assert "登记成功" in capsys.readouterr().out
-    store = open_store(data)
+    store = keyed(data)
     with store.write(CLERK) as w:
         w.add(Person(name="冯一", id_number=id_number()))
     store.close()
@@ -231,5 +231,5 @@ def test_cli_enroll_sync_and_export(server, tmp_path: Path, capsys: pytest.Captu
     assert jydesk_main(["--data-dir", str(data), "enroll", "--server", server.url, "--code", other,
                         "--re-enroll"]) == 1
     assert "已拒绝登记" in capsys.readouterr().err
-    with open_store(data).read() as s:
+    with keyed(data).read() as s:
         assert s.execute(select(OutboxEntry)).first() is None

@@ -237,9 +237,9 @@ def test_re_enrolling_asks_first_and_revokes_the_old_device(server: ServerEnv, t
         args = ["--data-dir", str(desk.folder), "enroll", "--server", server.url, "--code", code]
         assert jydesk_main(args) == 1
         assert jydesk_main([*args, "--re-enroll"]) == 0
-        from jydesk.store import open_store
+        from tests.keys import keyed
 
-        desk.store = open_store(desk.folder)
+        desk.store = keyed(desk.folder)
         new = client_state.credentials(desk.store)
         assert new is not None and new.device_id != old.device_id
         states = {d["id"]: d["revoked_at"] for d in list_devices(server.db, village)}

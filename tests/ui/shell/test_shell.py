@@ -146,10 +146,10 @@ def test_switched_clerk_gets_the_audit_entries(main_window, qtbot, demo_store): 
 
 
 def test_first_run_setup_binds_the_village_and_creates_the_clerk(qtbot, app_styled, tmp_path):  # type: ignore[no-untyped-def]
-    from jydesk.store import open_store
     from jydesk.ui.shell.setup_dialog import SetupDialog
+    from tests.keys import keyed
 
-    store = open_store(tmp_path / "empty")
+    store = keyed(tmp_path / "empty")
     try:
         dialog = SetupDialog(store)
         qtbot.addWidget(dialog)
@@ -180,10 +180,10 @@ def test_first_run_setup_binds_the_village_and_creates_the_clerk(qtbot, app_styl
 
 
 def test_setup_rejects_a_code_outside_the_chosen_town(qtbot, app_styled, tmp_path):  # type: ignore[no-untyped-def]
-    from jydesk.store import open_store
     from jydesk.ui.shell.setup_dialog import SetupDialog
+    from tests.keys import keyed
 
-    store = open_store(tmp_path / "empty")
+    store = keyed(tmp_path / "empty")
     try:
         dialog = SetupDialog(store)
         qtbot.addWidget(dialog)
