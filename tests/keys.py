@@ -1,23 +1,43 @@
-"""Keys for tests: one fixed data key, so every test database is SQLCipher like a real one."""
+"""Keys for tests: one fixed data key, so every test database is SQLCipher like a real one.
+
+- ``TEST_KEY``        the data key of every test data folder;
+- ``keyed(dir)``      ``open_store`` with it;
+- ``db_connect(p)``   a raw connection to a test database file (instead of ``sqlite3.connect``);
+- ``add_demo_login``  a key slot for the demo clerk (cheap argon2 parameters: tests only), so
+                      command-line runs log in with ``JYDESK_USER``/``JYDESK_PASSWORD`` (set for
+                      every test by ``tests/conftest.py``).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from jydesk.store import Store, open_store
 from jydesk.store.crypto import DataKey
+from jydesk.store.demo import DEMO_PASSWORD, DEMO_USERNAME
 from jydesk.store.keyslots import KeySlots
 
 TEST_KEY = DataKey(bytes(range(32)))
+CHEAP = (1, 8, 1)
 
 
-def keyed(data_dir: Path | str, **kwargs) -> Store:  # type: ignore[no-untyped-def]
+def keyed(data_dir: Path | str, **kwargs: Any) -> Store:
     """``open_store`` with the test key."""
     return open_store(data_dir, key=TEST_KEY, **kwargs)
 
 
-def add_demo_login(data_dir: Path | str, username: str = "demo", password: str = "jydesk-demo") -> None:
-    """Give ``username`` a key slot for the test key (the account itself must exist or follow)."""
+def db_connect(path: Path | str, **kwargs: Any) -> Any:
+    """A ``sqlcipher3`` connection to a test database (used like ``sqlite3.connect``)."""
+    from sqlcipher3 import dbapi2
+
+    conn = dbapi2.connect(str(path), **kwargs)
+    conn.execute(TEST_KEY.pragma)
+    return conn
+
+
+def add_demo_login(data_dir: Path | str, username: str = DEMO_USERNAME, password: str = DEMO_PASSWORD) -> None:
+    """Give ``username`` a key slot for the test key (cheap argon2: tests only)."""
     slots = KeySlots.for_data_dir(Path(data_dir))
-    slots.put(username, password, TEST_KEY)
+    slots.put(username, password, TEST_KEY, cost=CHEAP)
     slots.save()

@@ -52,7 +52,7 @@ class WrongKeyError(DatabaseFileError):
         self.path = Path(path)
         self.reason = "密码错误或不是本机数据文件"
         RuntimeError.__init__(self, f"数据文件 {self.path} 无法用此密钥打开：密码错误或不是本机的数据文件"
-                                    f"（也可能文件开头已损坏）。")
+                                    f"（也可能文件头已损坏）。")
 
 
 _quiet: list[bool] = []

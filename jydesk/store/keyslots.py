@@ -155,10 +155,12 @@ class KeySlots:
 
     # ---- changing (call save() afterwards) ----
 
-    def put(self, username: str, password: str, key: DataKey) -> None:
-        """Seal ``key`` for ``username`` under a fresh salt (adding or re-wrapping the slot)."""
+    def put(self, username: str, password: str, key: DataKey, *, cost: tuple[int, int, int] | None = None) -> None:
+        """Seal ``key`` for ``username`` under a fresh salt (adding or re-wrapping the slot);
+        ``cost`` (t, m, p) other than the login parameters is for tests only."""
         salt = secrets.token_bytes(SALT_LEN)
-        self._put(username, derive(password, salt), salt, TIME_COST, MEMORY_KIB, PARALLELISM, key)
+        t, m, p = cost or (TIME_COST, MEMORY_KIB, PARALLELISM)
+        self._put(username, derive(password, salt, t, m, p), salt, t, m, p, key)
 
     def put_from_hash(self, username: str, password_hash: str, key: DataKey) -> None:
         """Seal ``key`` for ``username`` under the raw hash of their stored argon2id password hash."""

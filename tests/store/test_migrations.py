@@ -1,4 +1,3 @@
-import sqlite3
 
 import pytest
 from sqlalchemy import text
@@ -7,7 +6,7 @@ from jydesk.domain.idnumber import check_digit
 from jydesk.store import SchemaTooNewError
 from jydesk.store.database import DB_FILENAME, current_revision, head_revision
 from jydesk.store.search import search
-from tests.keys import keyed
+from tests.keys import db_connect, keyed
 
 
 def test_empty_folder_gets_the_current_schema(data_dir):
@@ -39,7 +38,7 @@ def test_upgrade_from_previous_revision_keeps_data_and_backfills_search(data_dir
     assert current_revision(store.engine) == head_revision()
     backups = list((data_dir / "backups").glob("jydesk-*-before-upgrade.sqlite3"))
     assert len(backups) == 1
-    with sqlite3.connect(backups[0]) as b:
+    with db_connect(backups[0]) as b:
         assert b.execute("SELECT name FROM persons").fetchone() == ("曾小红",)
     with store.sql() as db:
         assert [h.name for h in search(db, "zxh")] == ["曾小红"]
@@ -49,7 +48,7 @@ def test_upgrade_from_previous_revision_keeps_data_and_backfills_search(data_dir
 
 def test_database_from_a_newer_version_is_refused(data_dir):
     keyed(data_dir).close()
-    with sqlite3.connect(data_dir / DB_FILENAME) as conn:
+    with db_connect(data_dir / DB_FILENAME) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999'")
     with pytest.raises(SchemaTooNewError, match="更新版本"):
         keyed(data_dir)

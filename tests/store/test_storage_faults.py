@@ -13,7 +13,7 @@ from jydesk.store.database import Store
 from jydesk.store.faults import STORAGE_CODE, FaultKind, classify, saving
 from jydesk.store.installation import set_up_village
 from jydesk.store.models import Person
-from tests.keys import keyed
+from tests.keys import db_connect, keyed
 from tests.store.storage_faults import storage_fault
 from tests.sync.client_helpers import CLERK, id_number
 
@@ -53,8 +53,10 @@ def test_a_damaged_file_is_recognised(tmp_path: Path) -> None:
 
     path = tmp_path / "broken.sqlite3"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(sqlite3.DatabaseError) as info:
-        sqlite3.connect(path).execute("SELECT * FROM sqlite_master").fetchall()
+    from jydesk.store.connection import DatabaseError
+
+    with pytest.raises(DatabaseError) as info:
+        db_connect(path).execute("SELECT * FROM sqlite_master").fetchall()
     assert classify(info.value).kind is FaultKind.DAMAGED  # type: ignore[union-attr]
 
 
