@@ -23,17 +23,27 @@ CHEAP = (1, 8, 1)
 
 
 def keyed(data_dir: Path | str, **kwargs: Any) -> Store:
-    """``open_store`` with the test key."""
-    return open_store(data_dir, key=TEST_KEY, **kwargs)
+    """``open_store`` with the test key; a folder without key slots gets the demo clerk's."""
+    store = open_store(data_dir, key=TEST_KEY, **kwargs)
+    if not (Path(data_dir) / "keyslots.json").exists():
+        add_demo_login(data_dir)
+    return store
 
 
-def db_connect(path: Path | str, **kwargs: Any) -> Any:
+def db_connect(path: Path | str, key: DataKey = TEST_KEY, **kwargs: Any) -> Any:
     """A ``sqlcipher3`` connection to a test database (used like ``sqlite3.connect``)."""
     from sqlcipher3 import dbapi2
 
     conn = dbapi2.connect(str(path), **kwargs)
-    conn.execute(TEST_KEY.pragma)
+    conn.execute(key.pragma)
     return conn
+
+
+def folder_key(data_dir: Path | str, username: str = DEMO_USERNAME, password: str = DEMO_PASSWORD) -> DataKey:
+    """The data key of a folder made by the command line (``demo-data``: a random key)."""
+    key = KeySlots.for_data_dir(Path(data_dir)).unlock(username, password)
+    assert key is not None, f"no slot of {username} opens {data_dir}"
+    return key
 
 
 def add_demo_login(data_dir: Path | str, username: str = DEMO_USERNAME, password: str = DEMO_PASSWORD) -> None:

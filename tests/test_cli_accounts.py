@@ -18,9 +18,12 @@ from jydesk.store.models import AuditEntry
 from tests.keys import keyed
 
 
-def jydesk(data_dir, *args, stdin: str = ""):
+ADMIN = {"JYDESK_USER": "zhangsan", "JYDESK_PASSWORD": "admin-pass-1"}
+
+
+def jydesk(data_dir, *args, stdin: str = "", login: dict[str, str] | None = None):
     return subprocess.run([sys.executable, "-m", "jydesk", "--data-dir", str(data_dir), *args],
-                          input=stdin, capture_output=True, text=True, timeout=120)
+                          input=stdin, capture_output=True, text=True, timeout=120, env={**os.environ, **(login or {})})
 
 
 @pytest.fixture
@@ -47,7 +50,9 @@ def test_first_account_must_be_admin_then_clerks_can_be_added(village):
                   stdin="admin-pass-1\n")
     assert made.returncode == 0, made.stderr
     assert "已创建管理员账号 zhangsan" in made.stdout and "admin-pass-1" not in made.stdout + made.stderr
-    made = jydesk(village, "add-clerk", "--username", "lisi", "--name", "李四", stdin="clerk pass 2\r\n")
+    refused = jydesk(village, "add-clerk", "--username", "lisi", "--name", "李四", stdin="clerk pass 2\r\n")
+    assert refused.returncode != 0 and "只有管理员" in refused.stderr  # the demo slot's holder is no administrator
+    made = jydesk(village, "add-clerk", "--username", "lisi", "--name", "李四", stdin="clerk pass 2\r\n", login=ADMIN)
     assert made.returncode == 0, made.stderr
     found = users(village)
     assert found["zhangsan"].role == "admin" and found["lisi"].role == "clerk"
@@ -75,7 +80,7 @@ def test_bad_input_is_one_chinese_line_and_nothing_is_saved(village):
         (["--username", "lisi", "--name", "李四"], "", "未从标准输入读到密码"),
     ]
     for args, stdin, message in cases:
-        proc = jydesk(village, "add-clerk", *args, stdin=stdin)
+        proc = jydesk(village, "add-clerk", *args, stdin=stdin, login=ADMIN)
         assert proc.returncode != 0, args
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("错误：") and message in lines[0], proc.stderr

@@ -24,6 +24,7 @@ LOGIN_FAILED = 3
 
 
 def add_login_arguments(p: argparse.ArgumentParser) -> None:
+    p.allow_abbrev = False  # a password is never an argument: "--password x" must not mean --password-stdin
     group = p.add_argument_group("登录（数据已加密，需专干账号）")
     group.add_argument("--user", metavar="用户名", help="专干用户名（也可用环境变量 JYDESK_USER）")
     group.add_argument("--password-stdin", action="store_true",

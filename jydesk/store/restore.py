@@ -71,7 +71,7 @@ def inspect_backup(path: Path, key: DataKey) -> BackupFacts:
         check_file(path, key)
         facts = _facts(path, key)
     except WrongKeyError:
-        raise RestoreError(f"备份文件 {path} 无法用此密码或恢复密钥打开（密码错误或不是本村的备份）") from None
+        raise RestoreError(f"备份文件 {path} 无法用此密码或恢复密钥打开（密码错误或不是本村的备份），不能用于恢复") from None
     except DatabaseFileError as exc:
         raise RestoreError(f"备份文件 {path} {exc.reason}，不能用于恢复") from None
     except DatabaseError:

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     role = ADMIN if args.admin else CLERK
     store = open_logged_in(args)
     try:
-        if not args.recovery:
+        if not args.recovery and active_admin_count(store) > 0:  # else: the first administrator
             import os
 
             from jydesk.store.quick_reads import is_admin, user_by_name
