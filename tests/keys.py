@@ -24,7 +24,7 @@ CHEAP = (1, 8, 1)
 
 def keyed(data_dir: Path | str, **kwargs: Any) -> Store:
     """``open_store`` with the test key; a folder without key slots gets the demo clerk's."""
-    store = open_store(data_dir, key=TEST_KEY, **kwargs)
+    store = open_store(data_dir, key=kwargs.pop("key", TEST_KEY), **kwargs)
     if not (Path(data_dir) / "keyslots.json").exists():
         add_demo_login(data_dir)
     return store

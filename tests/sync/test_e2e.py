@@ -21,7 +21,7 @@ from sync.client.resolve import discard, rejected_changes, resend
 from sync.protocol.wire import device_authorization
 from sync.server.bundle_import import import_bundle
 from sync.server.devices import issue_code
-from tests.keys import keyed
+from tests.keys import folder_key, keyed
 from tests.sync.client_helpers import CLERK, id_number, new_device
 
 pytestmark = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
@@ -212,7 +212,8 @@ def test_cli_enroll_sync_and_export(server, tmp_path: Path, capsys: pytest.Captu
     assert jydesk_main(["--data-dir", str(data), "enroll", "--server", server.url, "--code", code,
                         "--village-name", "幸福村"]) == 0
     assert "登记成功" in capsys.readouterr().out
-    store = keyed(data)
+    key = folder_key(data)  # a new folder: enroll made its data key and the clerk's slot
+    store = keyed(data, key=key)
     with store.write(CLERK) as w:
         w.add(Person(name="冯一", id_number=id_number()))
     store.close()
@@ -231,5 +232,5 @@ def test_cli_enroll_sync_and_export(server, tmp_path: Path, capsys: pytest.Captu
     assert jydesk_main(["--data-dir", str(data), "enroll", "--server", server.url, "--code", other,
                         "--re-enroll"]) == 1
     assert "已拒绝登记" in capsys.readouterr().err
-    with keyed(data).read() as s:
+    with keyed(data, key=key).read() as s:
         assert s.execute(select(OutboxEntry)).first() is None
