@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from jydesk.store import Actor, Store
-from jydesk.store.installation import set_up_village
 from jydesk.store.demo import DEMO_PASSWORD, DEMO_USERNAME
+from jydesk.store.installation import set_up_village
 from tests.keys import add_demo_login, keyed
 
 

@@ -15,10 +15,10 @@ from typing import Any
 
 from jydesk.store import Store, open_store
 from jydesk.store.crypto import DataKey
-from jydesk.store.demo import DEMO_PASSWORD, DEMO_USERNAME
 from jydesk.store.keyslots import KeySlots
 
 TEST_KEY = DataKey(bytes(range(32)))
+DEMO_USERNAME, DEMO_PASSWORD = "demo", "jydesk-demo"  # jydesk.store.demo's (not imported: no SQLAlchemy)
 CHEAP = (1, 8, 1)
 
 

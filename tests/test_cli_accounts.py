@@ -17,7 +17,6 @@ from jydesk.store.installation import set_up_village
 from jydesk.store.models import AuditEntry
 from tests.keys import keyed
 
-
 ADMIN = {"JYDESK_USER": "zhangsan", "JYDESK_PASSWORD": "admin-pass-1"}
 
 

@@ -49,7 +49,6 @@ def test_a_real_fault_during_a_save_is_classified_and_the_store_recovers(store: 
 
 
 def test_a_damaged_file_is_recognised(tmp_path: Path) -> None:
-    import sqlite3
 
     path = tmp_path / "broken.sqlite3"
     path.write_bytes(b"this is not a database" * 100)

@@ -148,7 +148,8 @@ class SetupDialog(QDialog):
         try:  # checked before anything is written: a refused set-up leaves no half-made folder
             validate_village_code(code)
         except ValidationError as exc:
-            errors.update({e.field: e.message for e in exc.errors})
+            for e in exc.errors:
+                errors.setdefault(e.field, e.message)
         if not self.village_name.text().strip():
             errors["village_name"] = "村(社区)名称不能为空"
         if not self.username_edit.text().strip():
