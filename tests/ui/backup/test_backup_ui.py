@@ -89,9 +89,9 @@ def test_an_empty_or_foreign_file_without_backups_is_left_alone(app_styled, data
 
 
 def test_after_start_checks_then_makes_the_days_backup_once(demo_store):
-    problems, made = checks.after_start(demo_store.path)
+    problems, made = checks.after_start(demo_store.path, demo_store.key)
     assert problems == [] and made is not None and made.kind == "daily"
-    assert checks.after_start(demo_store.path) == ([], None)
+    assert checks.after_start(demo_store.path, demo_store.key) == ([], None)
 
 
 def test_problems_found_after_start_are_shown_with_the_newest_backup(main_window, demo_store, answers):
