@@ -91,6 +91,7 @@ def test_a_stolen_laptop_reveals_nobody(server, tmp_path: Path, monkeypatch: pyt
         store.close()
     picture.unlink()
     assert jydesk_main(["sync"]) == 0  # the photo is uploaded too
+    (data / "backups").mkdir(exist_ok=True)
     assert jydesk_main(["backup", "-o", str(data / "backups")]) == 0
     out = tmp_path / "prints" / "visit.pdf"
     out.parent.mkdir()

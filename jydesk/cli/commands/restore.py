@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     slots = backup_slots_path(args.file)
     key = login_key(args, slots if slots.is_file() else None)
 
-    sync_lock = FileLock(str(args.data_dir / DB_FILENAME) + ".sync.lock", timeout=0)  # no sync mid-restore
+    sync_lock = FileLock(str(args.data_dir / DB_FILENAME) + ".sync.lock", timeout=0, mode=0o600)  # no sync mid-restore
     try:
         with InstanceLock(args.data_dir, "命令 jydesk restore"), sync_lock:
             result = restore(args.data_dir, args.file, key, allow_other_village=args.other_village)
