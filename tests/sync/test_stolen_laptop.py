@@ -122,3 +122,34 @@ def test_a_stolen_laptop_reveals_nobody(server, tmp_path: Path, monkeypatch: pyt
         assert all(p.stat().st_mode & 0o077 == 0 for p in files if p.is_relative_to(data)), \
             [(str(p), oct(p.stat().st_mode)) for p in files if p.is_relative_to(data) and p.stat().st_mode & 0o077]
         assert data.stat().st_mode & 0o777 == 0o700
+
+
+def test_with_every_password_and_the_recovery_key_lost_a_new_installation_pulls_the_village_again(
+        server, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The path the set-up dialog and the README promise: the old data cannot be opened, but a
+    newly enrolled installation (new data key, new first administrator) pulls what was synced."""
+    if server.backend != "sqlite":
+        pytest.skip("the device side is the same for every server backend")
+    from tests.sync.client_helpers import new_device
+
+    village = server.new_village()
+    old = new_device(server, tmp_path / "old", village)
+    for i in range(3):
+        old.add_person(name=f"重装{i}号")
+    old.sync()
+    old.close()
+    new = tmp_path / "new"
+    code = issue_code(server.db, village).code
+    assert jydesk_main(["--data-dir", str(new), "enroll", "--server", server.url, "--code", code,
+                        "--village-name", "幸福村"]) == 0
+    assert "恢复密钥" in capsys.readouterr().err
+    assert jydesk_main(["--data-dir", str(new), "sync"]) == 0
+    key = folder_key(new)
+    assert key != folder_key(tmp_path / "old")  # its own data key
+    store = open_store(new, key=key)
+    try:
+        with store.sql() as db:
+            names = {n for (n,) in db.execute("SELECT name FROM persons")}
+    finally:
+        store.close()
+    assert {f"重装{i}号" for i in range(3)} <= names
