@@ -59,6 +59,7 @@ def clean_env(**extra: str) -> dict[str, str]:
     """The environment without anything that would point Python or jydesk at the checkout."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV") and not k.startswith("JYDESK_")}
+    env.update(JYDESK_USER="demo", JYDESK_PASSWORD="jydesk-demo")  # the demo login: the data is encrypted
     env.update(extra)
     return env
 
@@ -134,9 +135,10 @@ def check_pdf(path: Path) -> None:
 ADD_CASES = """
 import sys
 from pathlib import Path
-from jydesk.store import Actor, open_store
+from jydesk.store import Actor
 from jydesk.store.cases import create_case
-store = open_store(Path(sys.argv[1]))
+from jydesk.store.unlock import login
+store, _clerk = login(Path(sys.argv[1]), "demo", "jydesk-demo")  # the data is encrypted
 try:
     person, household = sys.argv[2:4]
     for code in sys.argv[4:]:
