@@ -106,7 +106,7 @@ def test_a_plain_folder_is_encrypted_and_every_clerk_keeps_their_password(tmp_pa
     assert sorted(p.name for p in folder.iterdir()) == ["backups", DB_FILENAME, "keyslots.json"]
     assert unlock_key(folder, "demo", "jydesk-demo") == result.key  # the old password, via its stored hash
     assert KeySlots.for_data_dir(folder).unlock_recovery(result.recovery_key) == result.key
-    store, actor = login(folder, "demo", "jydesk-demo")
+    store, _actor = login(folder, "demo", "jydesk-demo")
     assert store.village() is not None
     store.close()
 
@@ -172,7 +172,7 @@ def test_an_upgrade_cut_short_leaves_one_whole_database(tmp_path: Path, monkeypa
 def test_the_command_line_encrypts_a_plain_folder_on_first_use(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     from jydesk.cli import main
 
-    folder, counts = _plain_folder(tmp_path)
+    folder, _counts = _plain_folder(tmp_path)
     assert main(["--data-dir", str(folder), "search", "张", "--json"]) == 0
     err = capsys.readouterr().err
     assert "已加密" in err and "恢复密钥" in err
