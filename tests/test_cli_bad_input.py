@@ -153,3 +153,18 @@ def test_sync_json_failure_is_a_json_object(folders: dict[str, str]) -> None:
 
 def test_folders_are_as_described(folders: dict[str, str]) -> None:
     assert (Path(folders["data"]) / "jydesk.sqlite3").exists() and not any(Path(folders["empty"]).iterdir())
+
+
+@pytest.mark.parametrize("program", ["jydesk.cli", "sync.server.cli"])
+def test_help_is_in_chinese(program: str) -> None:
+    """``-h`` of the program and of a sub-command: Chinese headings, no argparse English."""
+    from importlib import import_module
+
+    parser = import_module(program).build_parser()
+    pages = [parser.format_help()]
+    sub = next(a for a in parser._actions if a.dest == "command")
+    pages += [p.format_help() for p in sub.choices.values()]  # type: ignore[union-attr]
+    for page in pages:
+        assert page.startswith("用法：")
+        for english in ("usage:", "options:", "positional arguments", "show this help"):
+            assert english not in page

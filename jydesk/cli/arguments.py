@@ -14,8 +14,8 @@ import errno
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
-from typing import NoReturn
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NoReturn
 
 _TYPES = {"int": "整数", "float": "数字", "Path": "路径"}
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), t) for p, t in (
@@ -57,7 +57,26 @@ class LazyVersion(argparse.Action):
         parser.exit(0)
 
 
+class ChineseHelpFormatter(argparse.HelpFormatter):
+    """``-h`` output with a Chinese ``用法：`` line (argparse writes ``usage:``)."""
+
+    def add_usage(self, usage: str | None, actions: Iterable[argparse.Action],
+                  groups: Iterable[argparse._MutuallyExclusiveGroup], prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
 class ChineseArgumentParser(argparse.ArgumentParser):
+    """``-h`` in Chinese (headings, the help option) and bad arguments as one Chinese line."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", ChineseHelpFormatter)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        for action in self._actions:
+            if isinstance(action, argparse._HelpAction):
+                action.help = "显示本帮助并退出"
+
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"错误：{chinese(message)}（{self.prog} -h 查看用法）\n")
 

@@ -244,9 +244,13 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
 
     # -- devices ------------------------------------------------------------------------------
 
-    @app.get(f"{API}/health", responses=problems(), tags=["系统"], summary="服务状态")
-    def health() -> dict[str, Any]:
-        return {"status": "ok", "protocol_version": m.PROTOCOL_VERSION}
+    @app.get(f"{API}/health", responses=problems(), tags=["系统"], summary="服务状态（含数据库）")
+    def health(request: Request) -> dict[str, Any]:
+        """``ok`` only when the database answers too: a host whose database is gone gets 503, so a
+        load balancer stops sending villages to it."""
+        with services(request).db.read() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        return {"status": "ok", "database": "ok", "protocol_version": m.PROTOCOL_VERSION}
 
     @app.post(f"{API}/enroll", response_model=m.EnrollResult, responses=problems(409, 410, 422, 426, 429), tags=["设备"],
               summary="用一次性登记码登记本机", dependencies=[Depends(limit_anonymous)])

@@ -1,7 +1,8 @@
 """ASGI middleware: body size limits, request decompression, response compression.
 
-Requests: a body over ``max_body_bytes`` (as sent) is refused with 413 before it is read
-in full; ``Content-Encoding: gzip|zstd`` bodies are decompressed with a ceiling of
+Requests: a body over ``max_body_bytes`` (as sent) is refused with 413 without being kept:
+the rest of it is read and dropped (up to ``DRAIN_LIMIT``) before the answer, so the client, still
+sending, reads the 413 instead of a connection reset; ``Content-Encoding: gzip|zstd`` bodies are decompressed with a ceiling of
 ``max_decoded_bytes``. Responses: JSON answers are compressed with zstd or gzip when the
 request's ``Accept-Encoding`` allows and the body is worth it.
 """
@@ -20,6 +21,9 @@ from sync.server.errors import ServiceError
 
 Scope = dict[str, Any]
 MIN_COMPRESS = 1024
+#: How much of a refused body is still read (and dropped) so the client gets the answer; beyond it
+#: the connection is closed at once (a hostile upload is not read to its end).
+DRAIN_LIMIT = 8 * 1024 * 1024
 
 
 def problem_bytes(error: ServiceError) -> bytes:
@@ -36,8 +40,9 @@ class EncodingMiddleware:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        body_in = _BodyReceiver(receive)
         try:
-            body = await self._read_body(headers, receive)
+            body = await self._read_body(headers, body_in)
             encoding = headers.get("content-encoding")
             if encoding:
                 body = decompress(body, encoding, max_size=self.limits.max_decoded_bytes)
@@ -46,6 +51,8 @@ class EncodingMiddleware:
             await self._problem(send, ServiceError(exc.code, status, str(exc)))
             return
         except ServiceError as exc:
+            if exc.status == 413 and not body_in.ended:
+                await _drain(headers, body_in)
             await self._problem(send, exc)
             return
         scope = dict(scope)
@@ -59,7 +66,7 @@ class EncodingMiddleware:
             if not delivered:
                 delivered = True
                 return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
+            return await body_in()
 
         encoding_out = choose_encoding(headers.get("accept-encoding"))
         if encoding_out is None:
@@ -90,6 +97,35 @@ class EncodingMiddleware:
                     "headers": [(b"content-type", PROBLEM_CONTENT_TYPE.encode()),
                                 (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
+
+
+class _BodyReceiver:
+    """``receive`` that remembers whether the request body has been read to its end."""
+
+    def __init__(self, receive: Any) -> None:
+        self.receive = receive
+        self.ended = False
+
+    async def __call__(self) -> dict[str, Any]:
+        message = await self.receive()
+        if message["type"] != "http.request" or not message.get("more_body"):
+            self.ended = True
+        return message
+
+
+async def _drain(headers: dict[str, str], receive: Any) -> None:
+    """Read and drop what is left of a refused request body, up to :data:`DRAIN_LIMIT`."""
+    declared = headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > DRAIN_LIMIT:
+        return
+    dropped = 0
+    while dropped <= DRAIN_LIMIT:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        dropped += len(message.get("body", b""))
+        if not message.get("more_body"):
+            return
 
 
 class _Compressor:

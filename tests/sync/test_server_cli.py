@@ -65,7 +65,7 @@ def test_serve_with_no_database_url_just_works(tmp_path: Path) -> None:
     """The embedded default: a SQLite file in the data folder, created and migrated on start."""
     with _serving(tmp_path / "data") as base:
         r = httpx.get(f"{base}/api/v1/health")
-        assert r.json() == {"status": "ok", "protocol_version": 1}
+        assert r.json() == {"status": "ok", "database": "ok", "protocol_version": 1}
         assert (tmp_path / "data" / "server.sqlite3").exists()
         spec = httpx.get(f"{base}/api/v1/openapi.json").json()
         assert "/api/v1/batches" in spec["paths"]

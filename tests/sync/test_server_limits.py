@@ -70,3 +70,16 @@ def test_database_outage_is_a_503_with_retry_after(tmp_path: Path) -> None:
         assert r.status_code == 503
         assert r.json()["code"] == "unavailable" and r.headers["Retry-After"] == "30"
         assert r.headers["content-type"].startswith("application/problem+json")
+        health = http.get("/api/v1/health")
+        assert health.status_code == 503 and health.json()["code"] == "unavailable"
+
+
+def test_oversized_body_gets_its_413_not_a_reset(small_server: ServerEnv) -> None:
+    """The refused body is read and dropped before the answer, so the client, still sending, reads it."""
+    device: DeviceClient = small_server.enroll()
+    with closing(device.http):
+        for size in (6_000, 300_000, 2_000_000):
+            body = b'{"pad": "' + b"x" * size + b'"}'
+            r = device.http.post("/api/v1/batches", content=body,
+                                 headers={**device.headers, "Content-Type": "application/json"})
+            assert r.status_code == 413 and r.json()["code"] == "payload_too_large"
