@@ -128,6 +128,8 @@ def test_import_bundle_applies_once_with_batch_semantics(server: ServerEnv, devi
     pid, person = device.person(hid)
     bad = change("person", new_id(), {"village_code": device.village, "name": "", "id_number": "123"})
     data, batch = _bundle(server, device, [hh, person, bad])
+    assert person["fields"]["id_number"].encode() not in data  # the file on the USB stick is encrypted
+    assert read_header(data)[0].format == 2
     path = tmp_path / "export.jybundle"
     save_bundle(path, data)
     args = ["import-bundle", str(path), "--database-url", server.settings.database_url]
