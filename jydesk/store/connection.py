@@ -21,7 +21,10 @@ from sqlcipher3 import dbapi2 as sqlcipher
 if TYPE_CHECKING:
     from jydesk.store.crypto import DataKey
 
-BUSY_TIMEOUT_MS = 5000
+#: How long a writer waits for another's write lock. SQLCipher transactions take longer than
+#: plain ones; on a loaded machine two busy writers starved each other past 5 s (SQLite's busy
+#: handler sleeps while the other takes the lock again), so the wait is longer.
+BUSY_TIMEOUT_MS = 20000
 PLAIN_MAGIC = b"SQLite format 3\0"
 
 Connection = sqlcipher.Connection

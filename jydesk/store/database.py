@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from jydesk.store.actor import SYSTEM_ACTOR, Actor
 from jydesk.store.connection import (
+    BUSY_TIMEOUT_MS,
     Connection,
     DatabaseError,
     DatabaseFileError,
@@ -99,7 +100,7 @@ def _set_pragmas(dbapi_conn: Connection, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.close()
 
 
