@@ -34,8 +34,8 @@ def bench_bulk_insert() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def bench_search(folder: Path) -> None:
-    store = open_store(folder, key=bench_key())
+def bench_search(folder: Path, key: object = "bench") -> None:
+    store = open_store(folder, key=bench_key() if key == "bench" else key)  # type: ignore[arg-type]
     rng = random.Random(5)
     with store.read() as s:
         people = s.execute(select(Person.name, Person.id_number).where(Person.deleted.is_(False))).all()
@@ -69,8 +69,8 @@ def bench_search(folder: Path) -> None:
     store.close()
 
 
-def bench_save_one(folder: Path) -> None:
-    store = open_store(folder, key=bench_key())
+def bench_save_one(folder: Path, key: object = "bench") -> None:
+    store = open_store(folder, key=bench_key() if key == "bench" else key)  # type: ignore[arg-type]
     actor = Actor("bench", "基准测试")
     with store.read() as s:
         ids = list(s.execute(select(Person.id).limit(400)).scalars())
