@@ -23,10 +23,11 @@ if TYPE_CHECKING:
 LOGIN_FAILED = 3
 
 
-def add_login_arguments(p: argparse.ArgumentParser) -> None:
+def add_login_arguments(p: argparse.ArgumentParser, user_option: str = "--user") -> None:
+    """The login options (``user_option``: ``--clerk`` where ``--user`` already means something else)."""
     p.allow_abbrev = False  # a password is never an argument: "--password x" must not mean --password-stdin
     group = p.add_argument_group("登录（数据已加密，需专干账号）")
-    group.add_argument("--user", metavar="用户名", help="专干用户名（也可用环境变量 JYDESK_USER）")
+    group.add_argument(user_option, dest="login_user", metavar="用户名", help="专干用户名（也可用环境变量 JYDESK_USER）")
     group.add_argument("--password-stdin", action="store_true",
                        help="从标准输入第一行读取密码（也可用环境变量 JYDESK_PASSWORD）")
     group.add_argument("--recovery", action="store_true", help="用恢复密钥代替专干密码（提示输入或从标准输入读取）")
@@ -65,7 +66,7 @@ def login_key(args: argparse.Namespace, slots_file: Path | None = None) -> DataK
         if key is None:
             raise CommandError("恢复密钥不正确", LOGIN_FAILED)
         return key
-    username = (getattr(args, "user", None) or os.environ.get("JYDESK_USER") or "").strip()
+    username = (getattr(args, "login_user", None) or os.environ.get("JYDESK_USER") or "").strip()
     if not username:
         raise CommandError("数据已加密，需要专干登录：请加 --user 用户名（或设置环境变量 JYDESK_USER）", LOGIN_FAILED)
     if getattr(args, "password_stdin", False):

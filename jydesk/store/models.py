@@ -212,9 +212,12 @@ class Attachment(SyncRecord):
 
 
 class AuditEntry(Base):
-    """Who changed what and when. Rows are never updated or deleted (triggers refuse it)."""
+    """Who changed what and when. Rows are never updated or deleted (triggers refuse it); each
+    carries a hash chained to the one before (``jydesk.store.audit.chain``)."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_actor_at", "actor_id", "at"), Index("ix_audit_log_action_at", "action", "at"),
+                      Index("ix_audit_log_actor_action_at", "actor_id", "action", "at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     actor_id: Mapped[str] = mapped_column(String(36))
@@ -224,6 +227,7 @@ class AuditEntry(Base):
     record_id: Mapped[str | None] = mapped_column(String(36), index=True)
     changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     detail: Mapped[str | None] = mapped_column(Text)
+    hash: Mapped[str | None] = mapped_column(String(64))  # SHA-256 chained to the entry before (audit.chain)
 
 
 class OutboxEntry(Base):

@@ -11,11 +11,12 @@ not put in the outbox (they are not local edits).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
 from sqlalchemy import event, insert, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from jydesk.domain.entities import DATA_PREFIX, SPECS
 from jydesk.domain.errors import FieldError, ValidationError
@@ -26,6 +27,7 @@ from jydesk.store import search
 from jydesk.store.actor import SERVER_ACTOR as SERVER_ACTOR  # re-exported
 from jydesk.store.actor import SYSTEM_ACTOR as SYSTEM_ACTOR  # re-exported
 from jydesk.store.actor import Actor
+from jydesk.store.audit import chain
 from jydesk.store.models import AuditEntry, Household, OutboxEntry, Person, SyncRecord, User, utcnow
 from jydesk.store.serialize import to_json
 
@@ -178,6 +180,7 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
         if session.new or session.dirty or session.deleted:
             raise ReadOnlySessionError("本地数据只能通过 store.write() 写入")
         return
+    session.info.pop("audit_tail", None)  # the chain's tail is read anew from the file on each flush
     reindex: set[SyncRecord] = session.info.setdefault("reindex", set())
     for obj in list(session.deleted):
         if isinstance(obj, SyncRecord):
@@ -216,17 +219,39 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
                     reindex.add(obj)
 
 
+def server_detail(fields: dict[str, Any]) -> str:
+    """The detail of an entry pulled from the city server, naming the reviewer when the record
+    carries one (a case's 审批人, a 办理记录's 经办人)."""
+    reviewer = fields.get("decided_by") or fields.get("actor")
+    return f"来自市级平台（审核人：{reviewer}）" if isinstance(reviewer, str) and reviewer else "来自市级平台"
+
+
 def _record(session: Session, writer: Writer, obj: SyncRecord, action: str,
             fields: dict[str, Any], pairs: dict[str, tuple[Any, Any]]) -> None:
     entity = obj.__entity__.value
     session.add(AuditEntry(actor_id=writer.actor.id, actor_name=writer.actor.name, action=action,
                            entity=entity, record_id=obj.id, changes=_audit_changes(pairs),
-                           detail=None if writer.origin == "local" else "来自市级平台"))
+                           detail=None if writer.origin == "local" else server_detail(fields)))
     if writer.origin == "local":
         session.add(OutboxEntry(entity=entity, record_id=obj.id,
                                 op="delete" if action == "delete" else "upsert",
                                 fields=to_json(fields), base_revision=obj.server_revision or 0,
                                 actor_id=writer.actor.id))
+
+
+@event.listens_for(AuditEntry, "before_insert")
+def _seal(_mapper: Any, connection: Any, entry: AuditEntry) -> None:
+    """Give a new audit entry its id and its link in the hash chain, just before its INSERT."""
+    session = object_session(entry)
+    info = session.info if session is not None else {}
+    last_id, prev = info.get("audit_tail") or chain.tail(connection)
+    if entry.at is None:
+        entry.at = utcnow()
+    entry.id = last_id + 1
+    stored = chain.stored_changes(json.dumps(entry.changes))  # hashed as verify will read it back
+    entry.hash = chain.entry_hash(prev, entry.id, entry.at, entry.actor_id, entry.actor_name, entry.action,
+                                  entry.entity, entry.record_id, stored, entry.detail)
+    info["audit_tail"] = (entry.id, entry.hash)
 
 
 @event.listens_for(StoreSession, "after_flush")
@@ -296,16 +321,15 @@ def bulk_insert(writer: Writer, model: type[SyncRecord], rows: list[dict[str, An
         fields = to_json(fields)
         audits.append({"at": now, "actor_id": writer.actor.id, "actor_name": writer.actor.name, "action": "create",
                        "entity": entity, "record_id": row["id"], "changes": {k: [None, v] for k, v in fields.items()},
-                       "detail": None if writer.origin == "local" else "来自市级平台"})
+                       "detail": None if writer.origin == "local" else server_detail(fields)})
         if writer.origin == "local":
             outbox.append({"entity": entity, "record_id": row["id"], "op": "upsert", "fields": fields,
                            "base_revision": 0, "created_at": now, "actor_id": writer.actor.id, "state": "pending"})
     dumps = lambda v: orjson.dumps(v).decode()  # noqa: E731
-    conn.exec_driver_sql(
-        "INSERT INTO audit_log (at, actor_id, actor_name, action, entity, record_id, changes, detail) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(str(a["at"]), a["actor_id"], a["actor_name"], a["action"], a["entity"], a["record_id"],
-          dumps(a["changes"]), a["detail"]) for a in audits])
+    writer.session.info.pop("audit_tail", None)
+    conn.exec_driver_sql(chain.INSERT_SQL, chain.seal_rows(chain.tail(conn), (
+        (a["at"], a["actor_id"], a["actor_name"], a["action"], a["entity"], a["record_id"], a["changes"], a["detail"])
+        for a in audits)))
     if outbox:
         conn.exec_driver_sql(
             "INSERT INTO outbox (entity, record_id, op, fields, base_revision, created_at, actor_id, state) "

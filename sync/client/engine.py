@@ -77,11 +77,13 @@ class SyncSummary:
         return "；".join(parts)
 
 
-def write_log(store: Store, message: str, level: str = "info") -> None:
-    """Append to the sync log (old lines are trimmed)."""
+def write_log(store: Store, message: str, level: str = "info", *, audit: bool = False) -> None:
+    """Append to the sync log (old lines are trimmed); ``audit``: to the 操作日志 too (同步)."""
     log.log(LEVELS.get(level, logging.INFO), message)
     with store.write(SERVER_ACTOR, origin="server") as w:
         w.session.add(SyncLogEntry(level=level, message=message))
+        if audit:
+            w.audit("sync", detail=message)
         w.session.flush()
         last = w.session.execute(select(func.max(SyncLogEntry.id))).scalar() or 0
         if last > LOG_KEEP and last % 100 == 0:
@@ -153,10 +155,10 @@ class SyncClient:
             if downloads.damaged:
                 summary.problems.append(f"{downloads.damaged} 个附件下载后校验不符，未保存，下次同步时重新下载")
         except AuthError as exc:
-            write_log(self.store, f"同步停止：{exc.message}", "error")
+            write_log(self.store, f"同步停止：{exc.message}", "error", audit=True)
             raise
         except SyncError as exc:
-            write_log(self.store, f"同步失败：{exc.message}", "error")
+            write_log(self.store, f"同步失败：{exc.message}", "error", audit=True)
             raise
         finally:
             summary.bytes_sent = self.transport.bytes_sent
@@ -166,7 +168,7 @@ class SyncClient:
             write_log(self.store, problem, "warning")
         # A server address given for this run is remembered once it has worked.
         state.write(self.store, **{state.LAST_SYNC_AT: state.now_iso(), state.SERVER_URL: self.server_url})
-        write_log(self.store, f"同步完成：{summary.text()}")
+        write_log(self.store, f"同步完成：{summary.text()}", audit=True)
         return summary
 
     # -- push ---------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
             from jydesk.store.quick_reads import is_admin, user_by_name
 
-            found = user_by_name(store, args.user or os.environ.get("JYDESK_USER") or "")
+            found = user_by_name(store, args.login_user or os.environ.get("JYDESK_USER") or "")
             if found is None or not is_admin(store, found[0]):
                 raise CommandError("只有管理员可以新增专干账号（请用管理员账号 --user 登录，或用 --recovery 恢复密钥）")
         if role != ADMIN and active_admin_count(store) == 0:

@@ -37,5 +37,8 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(exc), 4) from None
     except OSError as exc:
         raise CommandError(f"无法写入备份 {args.output}：{exc.strerror or exc}") from None
+    from jydesk.store.audit.events import COMMAND_LINE, record_in_folder
+
+    record_in_folder(args.data_dir, COMMAND_LINE, "backup", f"命令行备份到 {target}", key=key)
     print(f"已备份到 {target}（{target.stat().st_size} 字节，已通过完整性检查）")
     return 0

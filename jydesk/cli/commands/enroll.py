@@ -50,7 +50,7 @@ def _new_installation(args: argparse.Namespace) -> Any:
     from jydesk.store.accounts import create_user
     from jydesk.store.unlock import create_installation
 
-    username = (args.user or os.environ.get("JYDESK_USER") or "").strip()
+    username = (args.login_user or os.environ.get("JYDESK_USER") or "").strip()
     if not username:
         raise CommandError("新的数据文件夹：请加 --user 用户名，作为本机第一位管理员账号（密码从提示或标准输入读取）")
     password = os.environ.get("JYDESK_PASSWORD") if not args.password_stdin else None

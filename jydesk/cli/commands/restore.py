@@ -42,7 +42,11 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     except OSError as exc:
         raise CommandError(f"恢复失败：{exc.strerror or exc}（{exc.filename or args.data_dir}）") from None
+    from jydesk.store.audit.events import COMMAND_LINE, record_in_folder
+
     facts = result.facts
+    record_in_folder(args.data_dir, COMMAND_LINE, "restore", f"命令行用备份 {args.file} 恢复数据"
+                     + (f"，原数据库保留为 {result.kept}" if result.kept else ""), key=key)
     print(f"已用备份 {args.file} 恢复数据库：{facts.village_name or '（未设置村(社区)）'}，{facts.people} 名在册人员")
     if result.kept is not None:
         print(f"原数据库已保留为 {result.kept}")

@@ -14,6 +14,7 @@ from jydesk.ui.backup.progress import run_with_progress
 from jydesk.ui.widgets import ask
 
 if TYPE_CHECKING:
+    from jydesk.store.actor import Actor
     from jydesk.store.crypto import DataKey
     from jydesk.store.database import Store
     from jydesk.store.restore import RestoreResult
@@ -74,7 +75,8 @@ def ask_backup_file(parent: QWidget | None, data_dir: Path) -> Path | None:
     return Path(chosen) if chosen else None
 
 
-def restore_in_running_app(window: QWidget, store: Store, unsaved: bool, source: Path | None = None) -> bool:
+def restore_in_running_app(window: QWidget, store: Store, unsaved: bool, source: Path | None = None,
+                           actor: Actor | None = None) -> bool:
     """文件 → 恢复…: the app closes after a restore (every open list and editor shows old data)."""
     if unsaved:
         tell(window, TITLE_RESTORE, "还有未保存的修改，请先保存或放弃后再恢复。")
@@ -86,6 +88,10 @@ def restore_in_running_app(window: QWidget, store: Store, unsaved: bool, source:
     result = restore_file(window, store.data_dir, source, store.key)
     if result is None:
         return False
+    if actor is not None:  # written into the restored file: its log then says who restored it and from what
+        from jydesk.store.audit.events import record_in_folder
+
+        record_in_folder(store.data_dir, actor, "restore", f"用备份 {source} 恢复数据", key=store.key)
     kept = f"\n原数据库已保留为：\n{result.kept}" if result.kept else ""
     tell(window, TITLE_RESTORE, f"数据已恢复。{kept}\n\n程序现在关闭，请重新打开。")
     app = QApplication.instance()

@@ -67,6 +67,10 @@ def start_checks(window: QWidget, store: Store) -> None:
 
 def _checked(window: QWidget, store: Store, problems: list[str], made: BackupInfo | None) -> None:
     if made is not None:
+        from jydesk.store.actor import SYSTEM_ACTOR
+        from jydesk.store.audit.events import try_record_event
+
+        try_record_event(store, SYSTEM_ACTOR, "backup", f"每日自动备份（{made.label}）到 {made.path}")
         window.statusBar().showMessage(f"已自动备份数据（{made.label}）", 8000)  # type: ignore[attr-defined]
     if not problems:
         return

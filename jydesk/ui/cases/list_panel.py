@@ -159,6 +159,8 @@ class CasesPanel(Panel):
         self.view.doubleClicked.connect(lambda index: self.open_case(self.model.rows[index.row()].id))
         self.view.activated.connect(lambda index: self.open_case(self.model.rows[index.row()].id))
         self.view.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
         self.new_button.clicked.connect(self.new_case)
         self.open_button.clicked.connect(self._open_selected)
         self.print_button.clicked.connect(self.print_selected)
@@ -267,6 +269,18 @@ class CasesPanel(Panel):
             if row.id in selected:
                 self.view.selectRow(r)
         self._update_buttons()
+
+    def _context_menu(self, pos: object) -> None:
+        from PySide6.QtWidgets import QMenu
+
+        index = self.view.indexAt(pos)  # type: ignore[arg-type]
+        if not index.isValid() or index.row() >= len(self.model.rows):
+            return
+        case_id = self.model.rows[index.row()].id
+        menu = QMenu(self)
+        menu.addAction("打开", lambda: self.open_case(case_id))
+        menu.addAction("修改记录…", lambda: self.ctx.hub.show_history.emit("case", case_id))
+        menu.exec(self.view.viewport().mapToGlobal(pos))  # type: ignore[arg-type]
 
     def selected_ids(self) -> list[str]:
         return [self.model.rows[i.row()].id for i in self.view.selectionModel().selectedRows()

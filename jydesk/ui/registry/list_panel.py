@@ -287,6 +287,8 @@ class RecordListPanel(Panel):
         if isinstance(row, PersonRow):
             menu.addAction("显示完整身份证号…", lambda: self.reveal(row))
         if isinstance(row, HouseholdRow | PersonRow):
+            menu.addAction("修改记录…", lambda: self.ctx.hub.show_history.emit(self._entity(), row.id))
+        if isinstance(row, HouseholdRow | PersonRow):
             menu.addSeparator()
             menu.addAction("新建户", lambda: self.ctx.hub.new_record.emit("household"))
         menu.exec(self.view.viewport().mapToGlobal(pos))

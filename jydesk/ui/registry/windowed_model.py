@@ -13,6 +13,7 @@ and optionally ``prepare()``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -168,6 +169,16 @@ class WindowedTableModel(QAbstractTableModel):
         if not self.exact:
             self.exact = True
             self.count_settled.emit(exact)
+
+    def detach(self) -> None:
+        """Forget the listing and any order still being prepared (call before the model is
+        destroyed with a closing dialog: a late worker result must not reach it)."""
+        for signals in list(self._preparing):
+            for signal, slot in ((signals.result, self._prepared), (signals.error, self._prepare_failed)):
+                with contextlib.suppress(RuntimeError, TypeError):  # already gone
+                    signal.disconnect(slot)
+        self._preparing.clear()
+        self._listing = None
 
     @property
     def listing(self) -> ListingLike | None:

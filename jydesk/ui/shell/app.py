@@ -181,9 +181,11 @@ def open_or_offer_backup(data_dir: Path, key: DataKey) -> Store | None:
 
 
 def _start_checks(window: QWidget, store: Store) -> None:
+    from jydesk.ui.audit.checks import start_chain_check
     from jydesk.ui.backup.checks import start_checks
 
     start_checks(window, store)
+    start_chain_check(window, store, window.ctx.workers)  # type: ignore[attr-defined]
 
 
 class _FirstPaint(QObject):

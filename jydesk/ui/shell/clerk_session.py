@@ -92,6 +92,9 @@ class ClerkSession(WindowParts):
             return
         self.locked = True
         self.idle.pause()
+        from jydesk.store.audit.events import try_record_event
+
+        try_record_event(self.ctx.store, self.ctx.actor, "lock", "锁定窗口")
         self.save_drafts()
         self.save_layout()
         modal = QApplication.activeModalWidget()
@@ -154,6 +157,9 @@ class ClerkSession(WindowParts):
         """Make ``actor`` the logged-in clerk: their layout, their drafts, their name on every write."""
         same = actor.id == self.ctx.actor.id
         if not same:
+            from jydesk.store.audit.events import try_record_event
+
+            try_record_event(self.ctx.store, actor, "switch_user", f"由 {self.ctx.actor.name} 切换为 {actor.name}")
             for panel in self.panels.values():
                 panel.clear_for_other_clerk()
         self.ctx.actor, self.ctx.username = actor, username

@@ -40,6 +40,7 @@ class SignalHub(QObject):
     open_record = Signal(str, str)
     new_record = Signal(str)
     record_saved = Signal(str, str)
+    show_history = Signal(str, str)  # 修改记录 of (entity, record id)
     open_case = Signal(str)
     navigate = Signal(str)
     outbox_changed = Signal()

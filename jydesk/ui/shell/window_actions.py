@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QToolBar
+from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QMessageBox, QToolBar
 
 from jydesk.store import quick_reads
 from jydesk.ui.shell.docking import WindowParts
@@ -54,6 +54,8 @@ class WindowActions(WindowParts):
         self.act_discard = self._action("放弃修改", self._discard_current, tip="放弃当前户尚未保存的修改")
         self.act_backup = self._action("备份…", self.backup_data, tip="把数据备份到自选的文件夹（如U盘）")
         self.act_restore = self._action("恢复…", self.restore_data, tip="用备份文件恢复数据（现有数据另行保留）")
+        self.act_audit_log = self._action("操作日志…", self.open_audit_log, tip="查看、筛选、导出全部操作记录（管理员）")
+        hub.show_history.connect(self.show_history)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -78,6 +80,7 @@ class WindowActions(WindowParts):
         tools.addAction(self.act_lock_minutes)
         tools.addSeparator()
         tools.addActions([self.act_accounts, self.act_change_password])
+        tools.addAction(self.act_audit_log)
         self._update_account_actions()
         help_menu = bar.addMenu("帮助(&H)")
         help_menu.addAction(self.act_about)
@@ -156,7 +159,9 @@ class WindowActions(WindowParts):
 
     def _update_account_actions(self) -> None:
         """专干账号… only for administrators; everyone may change their own password."""
-        self.act_accounts.setVisible(quick_reads.is_admin(self.ctx.store, self.ctx.actor.id))
+        admin = quick_reads.is_admin(self.ctx.store, self.ctx.actor.id)
+        self.act_accounts.setVisible(admin)
+        self.act_audit_log.setVisible(admin)
 
     def manage_accounts(self) -> None:
         from jydesk.store.accounts import is_admin
@@ -172,6 +177,35 @@ class WindowActions(WindowParts):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.exec()
 
+    def open_audit_log(self) -> QDialog | None:
+        """工具 → 操作日志… (administrators only)."""
+        from jydesk.ui.audit.log_dialog import AuditLogDialog
+
+        if self.locked:
+            return None
+        if not quick_reads.is_admin(self.ctx.store, self.ctx.actor.id):
+            self.statusBar().showMessage("只有管理员可以查看操作日志", 5000)
+            self._update_account_actions()
+            return None
+        dialog = AuditLogDialog(self.ctx.store, self.ctx.actor, self.ctx.workers, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def show_history(self, entity: str, record_id: str, title: str = "") -> QDialog | None:
+        """修改记录 of one record (from a list's or an editor's menu)."""
+        from jydesk.ui.audit.history_dialog import HistoryDialog
+
+        if self.locked:
+            return None
+        if not record_id:
+            self.statusBar().showMessage("没有可查看修改记录的记录（例如该人员还没有探访记录）", 5000)
+            return None
+        dialog = HistoryDialog(self.ctx.store, self.ctx.actor, entity, record_id, title, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
     def change_password(self) -> None:
         from jydesk.ui.accounts.dialogs import ChangePasswordDialog
 
@@ -185,14 +219,17 @@ class WindowActions(WindowParts):
     def backup_data(self) -> None:
         from jydesk.ui.backup.actions import backup_to_folder
 
-        if not self.locked:
-            backup_to_folder(self, self.ctx.store)
+        if not self.locked and (target := backup_to_folder(self, self.ctx.store)) is not None:
+            from jydesk.store.audit.events import try_record_event
+
+            try_record_event(self.ctx.store, self.ctx.actor, "backup", f"备份到 {target}")
 
     def restore_data(self) -> None:
         from jydesk.ui.backup.actions import restore_in_running_app
 
         if not self.locked:
-            restore_in_running_app(self, self.ctx.store, any(p.has_unsaved_changes() for p in self.panels.values()))
+            restore_in_running_app(self, self.ctx.store, any(p.has_unsaved_changes() for p in self.panels.values()),
+                                   actor=self.ctx.actor)
 
     def about(self) -> None:
         box = self.about_box()

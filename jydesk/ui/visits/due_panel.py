@@ -290,6 +290,12 @@ class VisitsDuePanel(Panel):
             return None
         return self.model.items[index.row()]
 
+    def _last_visit(self) -> str:
+        from jydesk.store.audit.log import last_visit_id
+
+        with self.ctx.store.sql() as db:
+            return last_visit_id(db, self.current_person_id() or "") or ""
+
     def current_person_id(self) -> str | None:
         item = self.current_item()
         return item.person_id if item else None
@@ -328,6 +334,7 @@ class VisitsDuePanel(Panel):
         menu.addAction("记录探访", self.start_visit)
         menu.addAction("调整探访等级…", self.adjust_plan)
         menu.addAction("打开所在户", lambda: self.ctx.hub.open_record.emit("person", self.current_person_id() or ""))
+        menu.addAction("上次探访的修改记录…", lambda: self.ctx.hub.show_history.emit("visit", self._last_visit()))
         menu.exec(self.table.viewport().mapToGlobal(pos))
 
     # ---- actions ----
