@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import random
 import shutil
-import sqlite3
 import tempfile
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from benchmarks.common import BENCH_DIR, p95, percentiles
+from benchmarks.common import BENCH_DIR, bench_key, p95, percentiles
+from jydesk.store.connection import connect
 
 ENTRIES = 1_000_000
 BUDGET_HISTORY_MS = 20.0
@@ -39,7 +39,7 @@ def database_1m() -> Path:
     from jydesk.store.demo import generate
 
     started = time.perf_counter()
-    store = open_store(folder)
+    store = open_store(folder, key=bench_key())
     generate(store, 300, seed=11)
     with store.sql() as db:
         people = [r[0] for r in db.execute("SELECT id FROM persons")]
@@ -51,7 +51,7 @@ def database_1m() -> Path:
     others = [f"0190{n:08x}-0000-7000-8000-000000000000" for n in range(100_000)]
     start = datetime(2025, 12, 1)
     step = timedelta(days=365) / ENTRIES
-    conn = sqlite3.connect(folder / DB_FILENAME, isolation_level=None)
+    conn = connect(folder / DB_FILENAME, bench_key())  # autocommit, SQLCipher
     conn.execute("BEGIN IMMEDIATE")
     tail = chain.tail(conn)
     for first in range(0, ENTRIES - have, 50_000):
@@ -197,7 +197,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="jydesk-audit-bench-"))
     try:
         shutil.copytree(folder, work / "data")  # the benchmark's saves must not grow the cached log
-        store = open_store(work / "data")
+        store = open_store(work / "data", key=bench_key())
         bench_history(store)
         bench_first_page(store)
         bench_chain_cost(store)

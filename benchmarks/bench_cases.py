@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from benchmarks.common import percentiles
+from benchmarks.common import bench_key, percentiles
 from jydesk.domain.entities import CaseStatus
 from jydesk.store import SYSTEM_ACTOR, open_store
 from jydesk.store import cases as svc
@@ -31,7 +31,7 @@ def _ms(started: float) -> float:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        store = open_store(folder)
+        store = open_store(folder, key=bench_key())
         try:
             generate(store, HOUSEHOLDS, 7)
             svc.seed_holidays(store, SYSTEM_ACTOR)

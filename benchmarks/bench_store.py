@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from benchmarks.common import database_100k, p95, percentiles
+from benchmarks.common import bench_key, database_100k, p95, percentiles
 from jydesk.store import Actor, open_store
 from jydesk.store.demo import generate
 from jydesk.store.models import Person
@@ -23,7 +23,7 @@ BUDGET_SAVE_MS = 5.0
 def bench_bulk_insert() -> None:
     folder = Path(tempfile.mkdtemp(prefix="jydesk-bulk-"))
     try:
-        store = open_store(folder)
+        store = open_store(folder, key=bench_key())
         started = time.perf_counter()
         summary = generate(store, 3000, 1)
         elapsed = time.perf_counter() - started
@@ -34,8 +34,8 @@ def bench_bulk_insert() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def bench_search(folder: Path) -> None:
-    store = open_store(folder)
+def bench_search(folder: Path, key: object = "bench") -> None:
+    store = open_store(folder, key=bench_key() if key == "bench" else key)  # type: ignore[arg-type]
     rng = random.Random(5)
     with store.read() as s:
         people = s.execute(select(Person.name, Person.id_number).where(Person.deleted.is_(False))).all()
@@ -69,8 +69,8 @@ def bench_search(folder: Path) -> None:
     store.close()
 
 
-def bench_save_one(folder: Path) -> None:
-    store = open_store(folder)
+def bench_save_one(folder: Path, key: object = "bench") -> None:
+    store = open_store(folder, key=bench_key() if key == "bench" else key)  # type: ignore[arg-type]
     actor = Actor("bench", "基准测试")
     with store.read() as s:
         ids = list(s.execute(select(Person.id).limit(400)).scalars())

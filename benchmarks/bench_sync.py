@@ -20,6 +20,7 @@ from pathlib import Path
 
 import uvicorn
 
+from benchmarks.common import bench_key
 from jydesk.domain.idnumber import check_digit
 from jydesk.store import Store, open_store
 from jydesk.store.installation import set_up_village
@@ -86,7 +87,7 @@ class Server:
 
 
 def device(folder: Path, server: Server) -> Store:
-    store = open_store(folder)
+    store = open_store(folder, key=bench_key())
     set_up_village(store, VILLAGE, "幸福村")
     enroll(store, server.url, issue_code(server.db, VILLAGE).code, device_name="基准测试")
     return store

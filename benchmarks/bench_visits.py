@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlalchemy import text
 
-from benchmarks.common import database_100k, percentiles
+from benchmarks.common import bench_key, database_100k, percentiles
 from jydesk.domain.visits import IsoWeek
 from jydesk.store import open_store
 from jydesk.store.visits import due_list, due_roster, weekly_coverage
@@ -27,7 +27,7 @@ def _timed(fn, runs: int) -> tuple[list[float], object]:  # type: ignore[no-unty
 
 
 def main() -> None:
-    store = open_store(database_100k())
+    store = open_store(database_100k(), key=bench_key())
     try:
         with store.read() as s:
             latest = s.execute(text("SELECT max(visited_on) FROM visits")).scalar()

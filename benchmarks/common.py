@@ -12,11 +12,20 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = Path(os.environ.get("JYDESK_BENCH_DIR", ROOT / "bench-data"))
 TARGET_PERSONS = 100_000
 SEED = 20261128
+#: The benchmark village's data key (SQLCipher, as every installation since issue 17); the demo
+#: clerk's key slot opens it too (``demo`` / ``jydesk-demo``).
+BENCH_KEY_HEX = "42" * 32
+
+
+def bench_key():  # type: ignore[no-untyped-def]
+    from jydesk.store.crypto import DataKey
+
+    return DataKey(bytes.fromhex(BENCH_KEY_HEX))
 
 
 def database_100k() -> Path:
     """A data folder holding a demo village of ≥100k people (built once, then reused)."""
-    folder = BENCH_DIR / "village-100k"
+    folder = BENCH_DIR / "village-100k-sqlcipher"
     marker = folder / ".complete"
     if marker.exists():
         return folder
@@ -24,7 +33,7 @@ def database_100k() -> Path:
     from jydesk.store import open_store
     from jydesk.store.demo import generate
 
-    store = open_store(folder)
+    store = open_store(folder, key=bench_key())
     started = time.perf_counter()
     persons = households = 0
     while persons < TARGET_PERSONS:

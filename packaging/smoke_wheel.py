@@ -26,7 +26,6 @@ import json
 import os
 import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -59,6 +58,7 @@ def clean_env(**extra: str) -> dict[str, str]:
     """The environment without anything that would point Python or jydesk at the checkout."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV") and not k.startswith("JYDESK_")}
+    env.update(JYDESK_USER="demo", JYDESK_PASSWORD="jydesk-demo")  # the demo login: the data is encrypted
     env.update(extra)
     return env
 
@@ -134,9 +134,10 @@ def check_pdf(path: Path) -> None:
 ADD_CASES = """
 import sys
 from pathlib import Path
-from jydesk.store import Actor, open_store
+from jydesk.store import Actor
 from jydesk.store.cases import create_case
-store = open_store(Path(sys.argv[1]))
+from jydesk.store.unlock import login
+store, _clerk = login(Path(sys.argv[1]), "demo", "jydesk-demo")  # the data is encrypted
 try:
     person, household = sys.argv[2:4]
     for code in sys.argv[4:]:
@@ -146,13 +147,25 @@ finally:
 """
 
 
-def _cases_and_visit(data: Path) -> tuple[dict[str, str], str]:
-    db = sqlite3.connect(f"file:{data / 'jydesk.sqlite3'}?mode=ro", uri=True)
-    try:
-        cases = dict(db.execute("SELECT form_code, min(id) FROM cases GROUP BY form_code").fetchall())
-        return cases, db.execute("SELECT min(id) FROM visits").fetchone()[0]
-    finally:
-        db.close()
+# The database is encrypted: read it through the installed package, logged in as the demo clerk.
+QUERY = """
+import json, sys
+from pathlib import Path
+from jydesk.store.connection import connect
+from jydesk.store.unlock import unlock_key
+data = Path(sys.argv[1])
+conn = connect(data / "jydesk.sqlite3", unlock_key(data, "demo", "jydesk-demo"), read_only=True)
+print(json.dumps(conn.execute(sys.argv[2]).fetchall()))
+"""
+
+
+def _query(vpy: Path, data: Path, sql: str, cwd: Path) -> list[list[str]]:
+    return json.loads(run([vpy, "-c", QUERY, data, sql], cwd=cwd, capture=True))
+
+
+def _cases_and_visit(vpy: Path, data: Path, cwd: Path) -> tuple[dict[str, str], str]:
+    cases = dict(_query(vpy, data, "SELECT form_code, min(id) FROM cases GROUP BY form_code", cwd))
+    return cases, _query(vpy, data, "SELECT min(id) FROM visits", cwd)[0][0]
 
 
 def print_everything(jydesk: Path, vpy: Path, data: Path, out: Path, cwd: Path) -> None:
@@ -161,16 +174,12 @@ def print_everything(jydesk: Path, vpy: Path, data: Path, out: Path, cwd: Path) 
                             "if p.name.endswith('.toml'))))"], cwd=cwd, capture=True))
     if not codes:
         raise SmokeError("the installed package lists no form definitions")
-    cases, visit = _cases_and_visit(data)
+    cases, visit = _cases_and_visit(vpy, data, cwd)
     missing = [c for c in codes if c not in cases and c not in ("visit", "dibao-auth", "notice")]
     if missing:  # the demo village has 低保, 临时救助 and 高龄津贴 cases only: add a 草稿 of the others
-        db = sqlite3.connect(f"file:{data / 'jydesk.sqlite3'}?mode=ro", uri=True)
-        try:
-            person, household = db.execute("SELECT id, household_id FROM persons ORDER BY id LIMIT 1").fetchone()
-        finally:
-            db.close()
+        person, household = _query(vpy, data, "SELECT id, household_id FROM persons ORDER BY id LIMIT 1", cwd)[0]
         run([vpy, "-c", ADD_CASES, data, person, household, *missing], cwd=cwd, capture=True)
-        cases, visit = _cases_and_visit(data)
+        cases, visit = _cases_and_visit(vpy, data, cwd)
     for code in codes:
         blank = out / f"{code}-blank.pdf"
         run([jydesk, "--data-dir", data, "print", code, "--blank", "-o", blank], cwd=cwd)

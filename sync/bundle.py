@@ -7,7 +7,12 @@ Layout (all UTF-8 lines up to the payload)::
                                "batch_count","change_count","payload_size","payload_sha256"}
     hmac-sha256 <hex>\n       HMAC-SHA256 over line 1 + line 2 + payload, keyed with
                               bundle_key(secret) = HMAC-SHA256(device secret, "jydesk-bundle-v1")
-    <payload>                 zstd(JSON list of Batch objects, as sent to POST /api/v1/batches)
+    <payload>                 format 2: nonce(12) + AES-256-GCM(zstd(JSON list of Batch objects, as sent
+                              to POST /api/v1/batches)) under HMAC-SHA256(bundle_key, "jydesk-bundle-enc-v1");
+                              format 1 (still read): the zstd bytes in plain
+
+Since format 2 the file on the USB stick reveals nobody (docs/architecture.md § Encryption at
+rest); the server, which holds ``bundle_key``, decrypts it on import.
 
 The checksum tells a damaged file (``bundle_invalid``) from a modified one (the HMAC
 fails: ``bundle_tampered``). The server imports each batch with the batch semantics, so
@@ -30,9 +35,11 @@ from pydantic import ValidationError as PydanticError
 from sync.protocol.models import Batch
 
 MAGIC = b"JYDESK-BUNDLE/1\n"
-FORMAT = 1
+FORMAT = 2
+READABLE_FORMATS = (1, 2)
 SUFFIX = ".jybundle"
 _KEY_LABEL = b"jydesk-bundle-v1"
+_ENC_LABEL = b"jydesk-bundle-enc-v1"
 _MAX_PAYLOAD = 512 * 1024 * 1024
 
 
@@ -59,6 +66,7 @@ class BundleHeader:
     change_count: int
     payload_size: int
     payload_sha256: str
+    format: int = FORMAT
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +78,14 @@ class Bundle:
 def write_bundle(batches: list[Batch], *, device_id: str, village_code: str, key: bytes,
                  created_at: datetime | None = None) -> bytes:
     """The bundle file bytes for ``batches``, signed with ``key`` (see :func:`bundle_key`)."""
-    payload = zstandard.ZstdCompressor(level=9).compress(
+    import os
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    compressed = zstandard.ZstdCompressor(level=9).compress(
         orjson.dumps([b.model_dump(mode="json") for b in batches]))
+    nonce = os.urandom(12)
+    payload = nonce + AESGCM(_enc_key(key)).encrypt(nonce, compressed, MAGIC)
     header = {
         "format": FORMAT, "device_id": device_id, "village_code": village_code,
         "created_at": (created_at or datetime.now(UTC)).isoformat(),
@@ -81,6 +95,10 @@ def write_bundle(batches: list[Batch], *, device_id: str, village_code: str, key
     head = MAGIC + orjson.dumps(header) + b"\n"
     signature = hmac.new(key, head + payload, hashlib.sha256).hexdigest()
     return head + f"hmac-sha256 {signature}\n".encode() + payload
+
+
+def _enc_key(key: bytes) -> bytes:
+    return hmac.new(key, _ENC_LABEL, hashlib.sha256).digest()
 
 
 def save_bundle(path: Path, data: bytes) -> None:
@@ -101,8 +119,8 @@ def read_header(data: bytes) -> tuple[BundleHeader, bytes, str, bytes]:
         sig_line = data[header_end + 1:sig_end].decode("ascii")
         h = BundleHeader(str(header["device_id"]), str(header["village_code"]), str(header["created_at"]),
                          int(header["batch_count"]), int(header["change_count"]), int(header["payload_size"]),
-                         str(header["payload_sha256"]))
-        if int(header["format"]) != FORMAT:
+                         str(header["payload_sha256"]), int(header["format"]))
+        if h.format not in READABLE_FORMATS:
             raise BundleError("bundle_invalid", f"数据包格式版本 {header['format']} 不受支持")
     except BundleError:
         raise
@@ -123,6 +141,14 @@ def verify(data: bytes, key: bytes) -> Bundle:
     expected = hmac.new(key, signed, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, signature):
         raise BundleError("bundle_tampered", "数据包签名不符，文件可能被修改过，已拒绝导入")
+    if header.format >= 2:
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        try:
+            payload = AESGCM(_enc_key(key)).decrypt(payload[:12], payload[12:], MAGIC)
+        except (InvalidTag, ValueError):
+            raise BundleError("bundle_tampered", "数据包无法解密，文件可能被修改过，已拒绝导入") from None
     try:
         raw = zstandard.ZstdDecompressor().decompress(payload, max_output_size=_MAX_PAYLOAD)
         batches = [Batch.model_validate(b) for b in orjson.loads(raw)]

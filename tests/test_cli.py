@@ -34,12 +34,12 @@ def test_demo_data_is_deterministic_per_seed_and_searchable(tmp_path):
 def test_demo_data_refuses_a_folder_with_data_unless_forced(tmp_path):
     from sqlalchemy import func, select
 
-    from jydesk.store import open_store
     from jydesk.store.installation import set_up_village
     from jydesk.store.models import Person
+    from tests.keys import keyed
     from tests.sync.client_helpers import CLERK, id_number
 
-    store = open_store(tmp_path)
+    store = keyed(tmp_path)
     set_up_village(store, "510185001001", "安象街社区")
     with store.write(CLERK) as w:
         w.add(Person(name="张三", id_number=id_number()))
@@ -49,7 +49,7 @@ def test_demo_data_refuses_a_folder_with_data_unless_forced(tmp_path):
     assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
 
     def people() -> int:
-        store = open_store(tmp_path)
+        store = keyed(tmp_path)
         with store.read() as s:
             n = s.execute(select(func.count()).select_from(Person)).scalar_one()
         store.close()
@@ -74,11 +74,11 @@ def test_demo_cases_only_use_their_forms_fields(tmp_path):
     from sqlalchemy import select
 
     from jydesk.domain.forms import get_definition
-    from jydesk.store import open_store
     from jydesk.store.demo import generate
     from jydesk.store.models import Case
+    from tests.keys import keyed
 
-    store = open_store(tmp_path / "d")
+    store = keyed(tmp_path / "d")
     generate(store, 120, 3)
     with store.read() as s:
         cases = s.execute(select(Case)).scalars().all()

@@ -12,28 +12,30 @@ import time
 import pytest
 from sqlalchemy import select
 
-from jydesk.store import open_store
 from jydesk.store.accounts import authenticate, create_user, list_users
 from jydesk.store.installation import set_up_village
 from jydesk.store.models import AuditEntry
+from tests.keys import keyed
+
+ADMIN = {"JYDESK_USER": "zhangsan", "JYDESK_PASSWORD": "admin-pass-1"}
 
 
-def jydesk(data_dir, *args, stdin: str = ""):
+def jydesk(data_dir, *args, stdin: str = "", login: dict[str, str] | None = None):
     return subprocess.run([sys.executable, "-m", "jydesk", "--data-dir", str(data_dir), *args],
-                          input=stdin, capture_output=True, text=True, timeout=120)
+                          input=stdin, capture_output=True, text=True, timeout=120, env={**os.environ, **(login or {})})
 
 
 @pytest.fixture
 def village(tmp_path):
     folder = tmp_path / "data"
-    store = open_store(folder)
+    store = keyed(folder)
     set_up_village(store, "510185001001", "安象街社区")
     store.close()
     return folder
 
 
 def users(folder):
-    store = open_store(folder)
+    store = keyed(folder)
     try:
         return {u.username: u for u in list_users(store)}
     finally:
@@ -47,11 +49,13 @@ def test_first_account_must_be_admin_then_clerks_can_be_added(village):
                   stdin="admin-pass-1\n")
     assert made.returncode == 0, made.stderr
     assert "已创建管理员账号 zhangsan" in made.stdout and "admin-pass-1" not in made.stdout + made.stderr
-    made = jydesk(village, "add-clerk", "--username", "lisi", "--name", "李四", stdin="clerk pass 2\r\n")
+    refused = jydesk(village, "add-clerk", "--username", "lisi", "--name", "李四", stdin="clerk pass 2\r\n")
+    assert refused.returncode != 0 and "只有管理员" in refused.stderr  # the demo slot's holder is no administrator
+    made = jydesk(village, "add-clerk", "--username", "lisi", "--name", "李四", stdin="clerk pass 2\r\n", login=ADMIN)
     assert made.returncode == 0, made.stderr
     found = users(village)
     assert found["zhangsan"].role == "admin" and found["lisi"].role == "clerk"
-    store = open_store(village)
+    store = keyed(village)
     try:
         assert authenticate(store, "lisi", "clerk pass 2").ok  # inner spaces kept, line ending dropped
         assert authenticate(store, "zhangsan", "admin-pass-1").ok
@@ -65,7 +69,7 @@ def test_first_account_must_be_admin_then_clerks_can_be_added(village):
 
 
 def test_bad_input_is_one_chinese_line_and_nothing_is_saved(village):
-    store = open_store(village)
+    store = keyed(village)
     create_user(store, "zhangsan", "张三", "admin-pass-1", role="admin")
     store.close()
     cases = [
@@ -75,7 +79,7 @@ def test_bad_input_is_one_chinese_line_and_nothing_is_saved(village):
         (["--username", "lisi", "--name", "李四"], "", "未从标准输入读到密码"),
     ]
     for args, stdin, message in cases:
-        proc = jydesk(village, "add-clerk", *args, stdin=stdin)
+        proc = jydesk(village, "add-clerk", *args, stdin=stdin, login=ADMIN)
         assert proc.returncode != 0, args
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("错误：") and message in lines[0], proc.stderr

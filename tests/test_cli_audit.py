@@ -4,7 +4,6 @@ bad input in one Chinese line, a broken chain found with a non-zero exit."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -12,10 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from jydesk.store import Actor, open_store
+from jydesk.store import Actor
 from jydesk.store.database import DB_FILENAME
 from jydesk.store.installation import set_up_village
 from jydesk.store.models import Person
+from tests.keys import db_connect, keyed
 from tests.store.test_audit_chain import number
 
 CLERK = Actor("clerk-7", "张专干")
@@ -28,7 +28,7 @@ def jydesk(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    store = open_store(tmp_path)
+    store = keyed(tmp_path)
     set_up_village(store, "510185001001", "安象街社区")
     with store.write(CLERK) as w:
         w.add(Person(name="周大山", id_number=number(3)))
@@ -80,7 +80,7 @@ def test_bad_input_is_one_chinese_line(folder: Path, args: tuple[str, ...], word
 def test_verify_passes_then_finds_the_edited_entry(folder: Path):
     ok = jydesk(folder, "audit", "verify")
     assert ok.returncode == 0 and "操作日志完整" in ok.stdout
-    conn = sqlite3.connect(folder / DB_FILENAME)
+    conn = db_connect(folder / DB_FILENAME)
     conn.execute("DROP TRIGGER audit_log_no_update")
     conn.execute("UPDATE audit_log SET detail = '改过' WHERE id = 2")
     conn.commit()

@@ -4,13 +4,13 @@ lock taken by the long writers (demo-data, restore; not sync, which runs beside 
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.keys import db_connect, folder_key
 from tests.test_cli import jydesk
 
 HOLD = """
@@ -46,7 +46,7 @@ def test_backup_then_restore_keeps_the_replaced_database(village, tmp_path):
     out = jydesk(data, "restore", str(copy)).stdout
     assert _people(data) == before
     kept = next(line.split("保留为 ", 1)[1] for line in out.splitlines() if "保留为" in line)
-    with sqlite3.connect(kept) as conn:
+    with db_connect(kept, folder_key(village)) as conn:
         assert conn.execute("SELECT count(*) FROM households").fetchone()[0] == 35
     usb = tmp_path / "usb"
     usb.mkdir()
@@ -73,10 +73,10 @@ def test_a_damaged_file_gives_one_chinese_line_and_is_left_alone(village, tmp_pa
     elif damage == "truncated":
         raw = raw[: len(raw) // 3]
     else:
-        with sqlite3.connect(tmp_path / "b.sqlite3") as conn:
+        with db_connect(tmp_path / "b.sqlite3", folder_key(village)) as conn:
             root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'person_search'").fetchone()[0]
-            page = conn.execute("PRAGMA page_size").fetchone()[0]
-        raw[(root - 1) * page] ^= 0xFF
+            page = int(conn.execute("PRAGMA page_size").fetchone()[0])
+        raw[(root - 1) * page + 100] ^= 0xFF  # inside an encrypted page: its HMAC no longer matches
     path.write_bytes(bytes(raw))
     proc = jydesk(data, "search", "张", check=False)
     assert proc.returncode == 4, proc.stderr

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from jydesk.store import open_store
 from jydesk.store.demo import generate
+from tests.keys import keyed
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 REFUSED = "http://127.0.0.1:9"  # discard port: nothing listens
@@ -93,7 +93,7 @@ SERVER = [
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     data = tmp_path_factory.mktemp("data")
-    store = open_store(data)
+    store = keyed(data)
     generate(store, 5, seed=1)
     store.close()
     tmp = tmp_path_factory.mktemp("tmp")

@@ -13,10 +13,10 @@ import pytest
 import jydesk
 from jydesk.about import about_lines, gather, version_line
 from jydesk.domain.forms import load_definitions
-from jydesk.store import open_store
 from jydesk.store.database import head_revision
 from jydesk.version import app_version, is_version, version_key
 from sync.protocol.models import PROTOCOL_VERSION
+from tests.keys import keyed
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["version"]
@@ -59,7 +59,7 @@ def test_about_facts_without_and_with_a_data_folder(tmp_path: Path) -> None:
     assert dibao.version == load_definitions()["dibao"].version and 1 in dibao.older
     assert version_line(bare) == version_line()
 
-    store = open_store(tmp_path)
+    store = keyed(tmp_path)
     try:
         from jydesk.store.installation import set_device_no, set_up_village
         from sync.client import state

@@ -1,4 +1,9 @@
-"""Clerk accounts: argon2 password hashes, login checks with a growing delay after failures."""
+"""Clerk accounts: argon2 password hashes, login checks with a growing delay after failures.
+
+Each active account also holds a key slot (``keyslots.json``, see ``jydesk.store.keyslots``):
+adding an account seals the data key the logged-in store holds for it, a password change or
+reset re-wraps it, deactivation removes it. Slots are written after the database change commits.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +29,22 @@ MIN_PASSWORD = 6
 
 def hash_password(password: str) -> str:
     return _HASHER.hash(password)
+
+
+def _seal_slot(store: Store, username: str, password: str) -> None:
+    from jydesk.store.keyslots import KeySlots
+
+    slots = KeySlots.for_data_dir(store.data_dir)
+    slots.put(username, password, store.key)
+    slots.save()
+
+
+def _drop_slot(store: Store, username: str) -> None:
+    from jydesk.store.keyslots import KeySlots
+
+    slots = KeySlots.for_data_dir(store.data_dir)
+    if slots.remove(username):
+        slots.save()
 
 
 def failure_delay(failed_logins: int) -> float:
@@ -55,7 +76,9 @@ def create_user(store: Store, username: str, display_name: str, password: str, *
     if errors:
         raise ValidationError(errors)
     with store.write(actor) as w:
-        return _insert_user(w, username, display_name.strip(), password, role)
+        added = _insert_user(w, username, display_name.strip(), password, role)
+    _seal_slot(store, username, password)
+    return added
 
 
 def _insert_user(w: Writer, username: str, display_name: str, password: str, role: str) -> Actor:
@@ -89,12 +112,31 @@ def authenticate(store: Store, username: str, password: str, *, now: datetime | 
             return LoginResult(False, message="用户名或密码错误", wait_seconds=failure_delay(user.failed_logins))
         if _HASHER.check_needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
-        user.failed_logins = 0
-        user.last_failed_at = None
-        user.last_login_at = now
-        actor = Actor(user.id, user.display_name)
-        w.audit("login", entity="user", record_id=user.id, detail=user.username)
-        return LoginResult(True, actor=actor)
+        result = _logged_in(w, user, now)
+    from jydesk.store.keyslots import KeySlots
+
+    if not KeySlots.for_data_dir(store.data_dir).has(username.strip()):  # e.g. made before slots existed
+        _seal_slot(store, username.strip(), password)
+    return result
+
+
+def _logged_in(w: Writer, user: User, now: datetime) -> LoginResult:
+    user.failed_logins = 0
+    user.last_failed_at = None
+    user.last_login_at = now
+    w.audit("login", entity="user", record_id=user.id, detail=user.username)
+    return LoginResult(True, actor=Actor(user.id, user.display_name))
+
+
+def record_login(store: Store, username: str, *, now: datetime | None = None) -> LoginResult:
+    """The login of a clerk whose password already opened their key slot (the same argon2
+    computation checked it, so it is not checked twice): refused for an unknown or inactive
+    account, else recorded like :func:`authenticate`."""
+    with store.write(SYSTEM_ACTOR) as w:
+        user = w.session.execute(select(User).where(User.username == username.strip())).scalar_one_or_none()
+        if user is None or not user.active:
+            return LoginResult(False, message="用户名或密码错误")
+        return _logged_in(w, user, now or utcnow())
 
 
 # ---- account management (administrators) and the clerk's own password ----
@@ -231,7 +273,8 @@ def provision_user(store: Store, actor: Actor, username: str, display_name: str,
     with store.write(actor) as w:
         added = _insert_user(w, username, display_name, password, role)
         w.audit("role_changed", entity="user", record_id=added.id, detail=username, changes={"role": [None, role]})
-        return added
+    _seal_slot(store, username, password)
+    return added
 
 
 def change_password(store: Store, actor: Actor, user_id: str, old_password: str, new_password: str, *,
@@ -268,8 +311,10 @@ def change_password(store: Store, actor: Actor, user_id: str, old_password: str,
             user.failed_logins = 0
             user.last_failed_at = None
             w.audit("password_changed", entity="user", record_id=user.id, detail=user.username)
+            username = user.username
     if refused is not None:
         raise refused  # after the block, so the failed attempt is recorded
+    _seal_slot(store, username, new_password)
 
 
 def reset_password(store: Store, admin_actor: Actor, user_id: str, new_password: str) -> None:
@@ -284,6 +329,8 @@ def reset_password(store: Store, admin_actor: Actor, user_id: str, new_password:
         user.failed_logins = 0
         user.last_failed_at = None
         w.audit("password_reset", entity="user", record_id=user.id, detail=user.username)
+        username = user.username
+    _seal_slot(store, username, new_password)
 
 
 def set_active(store: Store, actor: Actor, user_id: str, active: bool) -> None:
@@ -306,6 +353,9 @@ def set_active(store: Store, actor: Actor, user_id: str, active: bool) -> None:
             user.last_failed_at = None
         w.audit("user_activated" if active else "user_deactivated", entity="user", record_id=user.id,
                 detail=user.username, changes={"active": [not active, active]})
+        username = user.username
+    if not active:  # a re-activated clerk gets a slot again at the next password reset or login check
+        _drop_slot(store, username)
 
 
 def set_role(store: Store, actor: Actor, user_id: str, role: str) -> None:

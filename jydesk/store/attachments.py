@@ -8,6 +8,11 @@ same picture is kept once however often it is attached, and the server can check
 
 Files are written before the database row (write-then-rename, idempotent); if the transaction
 that links them fails, the file stays as an unreferenced blob, never a row without its file.
+
+On disk every blob and thumbnail is sealed with AES-256-GCM under the installation's data key
+(``jydesk.store.crypto``: per-file random nonce, a header with a version byte); the name keeps
+the plain JPEG's sha256 (what the server checks). :func:`read_blob` decrypts in memory; no
+plain copy is ever written. Files are 0600, folders 0700.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from jydesk.domain.entities import Entity
 from jydesk.domain.errors import FieldError, ValidationError
+from jydesk.store.crypto import DataKey, decrypt_bytes, encrypt_bytes
 from jydesk.store.models import Attachment
 from jydesk.store.unit_of_work import Writer
 
@@ -63,12 +69,21 @@ def _encode(image: Image.Image, side: int) -> bytes:
     return out.getvalue()
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+def read_blob(path: Path, key: DataKey) -> bytes:
+    """The plain content of a stored blob or thumbnail, decrypted in memory
+    (``jydesk.store.crypto.DecryptError`` if it is damaged or another installation's)."""
+    return decrypt_bytes(key, Path(path).read_bytes())
+
+
+def _write_atomic(path: Path, data: bytes, key: DataKey) -> None:
+    from jydesk.store.private_files import private_dir
+
+    private_dir(path.parent.parent)
+    private_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")  # mkstemp: 0600
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            fh.write(encrypt_bytes(key, data))
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -99,32 +114,32 @@ def _open_image(source: Path) -> Image.Image:
     return image
 
 
-def store_photo(attachments_dir: Path, source: Path | str) -> StoredPhoto:
-    """Downscale ``source`` into the attachment folder (once per content); return where it is."""
+def store_photo(attachments_dir: Path, source: Path | str, key: DataKey) -> StoredPhoto:
+    """Downscale ``source`` into the attachment folder, encrypted (once per content); return where it is."""
     source = Path(source)
     image = _open_image(source)
     data = _encode(image, MAX_SIDE)
     sha = hashlib.sha256(data).hexdigest()
     path, thumb = blob_path(attachments_dir, sha), thumbnail_path(attachments_dir, sha)
-    if not path.exists() or path.stat().st_size != len(data):
-        _write_atomic(path, data)
+    if not path.exists():
+        _write_atomic(path, data, key)
     if not thumb.exists():
-        _write_atomic(thumb, _encode(image, THUMB_SIDE))
+        _write_atomic(thumb, _encode(image, THUMB_SIDE), key)
     return StoredPhoto(sha, len(data), path, thumb, source.name)
 
 
-def save_downloaded(attachments_dir: Path, sha256: str, data: bytes) -> Path:
+def save_downloaded(attachments_dir: Path, sha256: str, data: bytes, key: DataKey) -> Path:
     """Keep a file fetched from the server under its hash, with a thumbnail if it is a
     picture; ValueError if ``data`` is not the file ``sha256`` names (nothing is written)."""
     if hashlib.sha256(data).hexdigest() != sha256:
         raise ValueError("sha256 mismatch")
     path, thumb = blob_path(attachments_dir, sha256), thumbnail_path(attachments_dir, sha256)
-    _write_atomic(path, data)
+    _write_atomic(path, data, key)
     if not thumb.exists():
         try:
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
-                _write_atomic(thumb, _encode(image.convert("RGB"), THUMB_SIDE))
+                _write_atomic(thumb, _encode(image.convert("RGB"), THUMB_SIDE), key)
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
             pass  # not a picture this version can read: kept, shown without a thumbnail
     return path

@@ -5,6 +5,10 @@ passed ``PRAGMA integrity_check`` (the same pages as the data, so it checks them
 Automatic backups live in ``<data folder>/backups``: one on the first start of each day (kept:
 the newest of each of the last 7 days and of the last 4 weeks) and one before each upgrade and
 restore (the last few of each kind kept). A clerk can also copy the data to a folder of choice.
+
+A backup is SQLCipher under the same data key, and the data folder's key slots are copied beside
+it (``<backup>.keyslots.json``), so it restores on a new computer with a clerk's password or the
+recovery key. Backup files are 0600, the folder 0700.
 """
 
 from __future__ import annotations
@@ -12,13 +16,18 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from jydesk.store.connection import DatabaseFileError, check_header, connect, is_damage
+from jydesk.store.connection import DatabaseError, DatabaseFileError, check_header, connect, is_damage
 from jydesk.store.integrity import check_file
+from jydesk.store.keyslots import backup_slots_path, copy_slots
+from jydesk.store.private_files import fsync_dir, private_dir, private_file
+
+if TYPE_CHECKING:
+    from jydesk.store.crypto import DataKey
 
 BACKUP_DIR = "backups"
 DAILY = "daily"
@@ -45,33 +54,29 @@ def backups_dir(data_dir: Path) -> Path:
 
 
 def _fsync_dir(folder: Path) -> None:
-    if os.name == "posix":  # make the rename itself durable
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    fsync_dir(folder)
 
 
 def _remove(path: Path) -> None:
-    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal"), backup_slots_path(path)):
         with contextlib.suppress(FileNotFoundError):
             p.unlink()
 
 
-def snapshot(source: Path, target: Path) -> Path:
+def snapshot(source: Path, key: DataKey, target: Path, *, slots: bool = True) -> Path:
     """Copy the database ``source`` to ``target`` (a single self-contained file) and check the copy.
 
     Consistent while other connections write; ``target`` appears only once the copy is complete
-    and whole. Raises :class:`DatabaseFileError` when ``source`` is damaged (nothing is written)."""
-    check_header(source)
+    and whole, with the key slots of ``source``'s folder beside it (``slots``). Raises
+    :class:`DatabaseFileError` when ``source`` is damaged (nothing is written)."""
+    check_header(source, key)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     _remove(tmp)
     try:
-        src = connect(source, read_only=True)
+        src = connect(source, key, read_only=True)
         try:
-            dst = connect(tmp)
+            dst = connect(tmp, key)
             try:
                 src.backup(dst)  # one step: a read transaction on the source, writers go on (WAL)
                 dst.execute("PRAGMA journal_mode=DELETE")  # one file, no -wal beside it
@@ -80,12 +85,15 @@ def snapshot(source: Path, target: Path) -> Path:
         finally:
             src.close()
         try:
-            check_file(tmp)
+            check_file(tmp, key)
         except DatabaseFileError as exc:
             raise DatabaseFileError(source, exc.reason) from None
+        private_file(tmp)
+        if slots:
+            copy_slots(source.parent, backup_slots_path(target))
         os.replace(tmp, target)
         _fsync_dir(target.parent)
-    except sqlite3.DatabaseError as exc:
+    except DatabaseError as exc:
         _remove(tmp)
         if is_damage(exc):
             raise DatabaseFileError(source, f"已损坏（{exc}）") from None
@@ -107,22 +115,21 @@ def _name(stamp: datetime, kind: str) -> tuple[str, str]:
     return f"jydesk-{stamp:%Y%m%d-%H%M%S}", f"-{kind}.sqlite3"
 
 
-def make_backup(db_path: Path, kind: str = DAILY, *, now: datetime | None = None) -> BackupInfo:
+def make_backup(db_path: Path, key: DataKey, kind: str = DAILY, *, now: datetime | None = None) -> BackupInfo:
     """An automatic backup of ``db_path`` into its folder's ``backups/``, then old ones pruned."""
     stamp = now or datetime.now()
-    folder = backups_dir(db_path.parent)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = snapshot(db_path, _unique(folder, *_name(stamp, kind)))
+    folder = private_dir(backups_dir(db_path.parent))
+    target = snapshot(db_path, key, _unique(folder, *_name(stamp, kind)))
     prune(db_path.parent)
     return BackupInfo(target, stamp.replace(microsecond=0), kind)
 
 
-def backup_to(db_path: Path, destination: Path, *, now: datetime | None = None) -> Path:
+def backup_to(db_path: Path, key: DataKey, destination: Path, *, now: datetime | None = None) -> Path:
     """A backup at ``destination``: a file path, or a folder (a USB stick) to put a dated file in."""
     if destination.is_dir():
         stem, suffix = _name(now or datetime.now(), "manual")
         destination = _unique(destination, stem, suffix)
-    return snapshot(db_path, destination)
+    return snapshot(db_path, key, destination)
 
 
 def list_backups(data_dir: Path) -> list[BackupInfo]:
@@ -136,12 +143,12 @@ def list_backups(data_dir: Path) -> list[BackupInfo]:
     return sorted(found, key=lambda b: (b.taken_at, b.path.name), reverse=True)
 
 
-def newest_good_backup(data_dir: Path) -> BackupInfo | None:
+def newest_good_backup(data_dir: Path, key: DataKey) -> BackupInfo | None:
     """The newest automatic backup that was checked when written and still has a whole header."""
     for info in list_backups(data_dir):
         if info.kind in GOOD_KINDS:
             try:
-                check_header(info.path)
+                check_header(info.path, key)
             except DatabaseFileError:
                 continue
             return info

@@ -1,5 +1,7 @@
 """Opening the installation's SQLite file: the cheap file check, pragmas, migrations, sessions.
 
+The file is SQLCipher: every connection is opened with the installation's data key
+(:class:`jydesk.store.crypto.DataKey`), passed to :func:`open_store` and kept by the store.
 SQLAlchemy is imported when the ORM is first used (``read()``, ``write()``, ``engine``), not
 when the store is opened: opening an up-to-date file costs one plain ``sqlite3`` query, and
 ``sql()`` serves read-only SQL (the windowed lists, counters, settings) without the ORM. The
@@ -13,7 +15,6 @@ from __future__ import annotations
 
 import importlib
 import re
-import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,12 +24,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jydesk.store.actor import SYSTEM_ACTOR, Actor
-from jydesk.store.connection import DatabaseFileError, check_header, connect, is_damage
+from jydesk.store.connection import (
+    BUSY_TIMEOUT_MS,
+    Connection,
+    DatabaseError,
+    DatabaseFileError,
+    OperationalError,
+    check_header,
+    connect,
+    is_damage,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import sessionmaker
 
+    from jydesk.store.crypto import DataKey
     from jydesk.store.integrity import DuplicateIdNumber
     from jydesk.store.models import Installation
     from jydesk.store.unit_of_work import StoreSession, Writer
@@ -38,6 +49,7 @@ WARM_MODULES = ("jydesk.store.accounts", "jydesk.store.registry", "jydesk.store.
                 "jydesk.store.visits")
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 DB_FILENAME = "jydesk.sqlite3"
+READ_CACHE_KIB = 16384  # page cache of each thread's read connection (store.sql())
 
 
 __all__ = ["DatabaseFileError", "SchemaTooNewError", "Store", "open_store"]
@@ -82,14 +94,14 @@ def head_revision() -> str:
     return known_revisions()[1]
 
 
-def _set_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+def _set_pragmas(dbapi_conn: Connection, _record: Any) -> None:
     # Let SQLAlchemy's "begin" event emit BEGIN itself, so DDL (migrations) is transactional too.
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.close()
 
 
@@ -101,10 +113,13 @@ def _begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
 
 
-def make_engine(path: Path) -> Engine:
+def make_engine(path: Path, key: DataKey) -> Engine:
     from sqlalchemy import create_engine, event
 
-    engine = create_engine(f"sqlite:///{path}", creator=lambda: connect(path), future=True)
+    from jydesk.store.connection import dbapi
+
+    # module=: SQLAlchemy wraps sqlcipher3's exceptions (IntegrityError …) as it does sqlite3's.
+    engine = create_engine(f"sqlite:///{path}", module=dbapi, creator=lambda: connect(path, key), future=True)
     event.listen(engine, "connect", _set_pragmas)
     event.listen(engine, "begin", _begin)
     return engine
@@ -123,8 +138,9 @@ class Store:
     """An open local database. ``read()`` for queries, ``write(actor)`` for every change,
     ``sql()`` for plain read-only SQL that must not wait for the ORM to load."""
 
-    def __init__(self, path: Path, engine: Engine | None = None) -> None:
+    def __init__(self, path: Path, key: DataKey, engine: Engine | None = None) -> None:
         self.path = path
+        self.key = key
         self.data_dir = path.parent
         self._engine = engine
         self._session_factory: sessionmaker[StoreSession] | None = None
@@ -132,7 +148,7 @@ class Store:
         self._village_code: str | None = None
         self._village: VillageInfo | None = None
         self._local = threading.local()  # this thread's plain read connection
-        self._raw: list[sqlite3.Connection] = []
+        self._raw: list[Connection] = []
         self._raw_lock = threading.Lock()
         #: 身份证号 held by more than one live person (files from before the unique index).
         self.duplicate_id_numbers: list[DuplicateIdNumber] = []
@@ -148,7 +164,7 @@ class Store:
         if self._engine is None:
             with self._orm_lock:
                 if self._engine is None:
-                    self._engine = make_engine(self.path)
+                    self._engine = make_engine(self.path, self.key)
         return self._engine
 
     @property
@@ -213,13 +229,16 @@ class Store:
     # ---- plain read-only SQL ----
 
     @contextmanager
-    def sql(self) -> Iterator[sqlite3.Connection]:
-        """A read-only ``sqlite3`` connection of this thread inside one read transaction (one
+    def sql(self) -> Iterator[Connection]:
+        """A read-only database connection of this thread inside one read transaction (one
         consistent snapshot; nested uses share it). For list pages and counters."""
         local = self._local
-        conn: sqlite3.Connection | None = getattr(local, "conn", None)
+        conn: Connection | None = getattr(local, "conn", None)
         if conn is None:
-            conn = connect(self.path, read_only=True)
+            conn = connect(self.path, self.key, read_only=True)
+            # SQLCipher decrypts (and checks) a page each time it enters the page cache: a
+            # larger cache keeps the search index's pages decrypted (pinyin search p50 2.7 → 1.2 ms).
+            conn.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
             with self._raw_lock:
                 self._raw.append(conn)
             local.conn, local.depth = conn, 0
@@ -311,7 +330,7 @@ def _raise_duplicate_id_number(exc: BaseException) -> None:
                                          "duplicate")) from None
 
 
-def migrate(engine: Engine, path: Path, target: str = "head") -> None:
+def migrate(engine: Engine, path: Path, key: DataKey, target: str = "head") -> None:
     """Bring the schema to ``target``; back the file up first if it holds data."""
     current = current_revision(engine)
     known, head = known_revisions()
@@ -325,58 +344,61 @@ def migrate(engine: Engine, path: Path, target: str = "head") -> None:
     if current is not None and path.exists() and path.stat().st_size > 0:
         from jydesk.store.backup import make_backup
 
-        make_backup(path, "before-upgrade")
+        make_backup(path, key, "before-upgrade")
     from alembic import command
 
     with engine.begin() as conn:
         command.upgrade(_alembic_config(conn), target)
 
 
-def _quick_open(path: Path) -> tuple[bool, bool]:
+def _quick_open(path: Path, key: DataKey) -> tuple[bool, bool]:
     """(schema is current, unique 身份证号 index present) in one plain query, no SQLAlchemy.
 
     Raises :class:`DatabaseFileError` for an empty, truncated or foreign file."""
     try:
-        conn = connect(path, read_only=True)
+        conn = connect(path, key, read_only=True)
         try:
-            check_header(path, conn)
+            check_header(path, key, conn)
             row = conn.execute(
                 "SELECT version_num, (SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = "
                 "'uq_persons_live_id_number') FROM alembic_version").fetchone()
         finally:
             conn.close()
-    except sqlite3.OperationalError as exc:
+    except OperationalError as exc:
         if "no such table" in str(exc):  # a new file, or one from before migrations existed
             return False, False
         raise DatabaseFileError(path, f"无法读取（{exc}）") from None
-    except sqlite3.DatabaseError as exc:
+    except DatabaseError as exc:
         raise DatabaseFileError(path, f"已损坏（{exc}）") from None
     return row is not None and row[0] == head_revision(), bool(row and row[1])
 
 
-def open_store(data_dir: Path | str, *, migrate_to: str = "head") -> Store:
-    """Open (creating and upgrading as needed) the database in ``data_dir``.
+def open_store(data_dir: Path | str, *, key: DataKey, migrate_to: str = "head") -> Store:
+    """Open (creating and upgrading as needed) the database in ``data_dir`` with the data ``key``.
 
     A file that exists but is empty, truncated or damaged is never replaced: this raises
     :class:`DatabaseFileError` naming it. ``store.duplicate_id_numbers`` lists 身份证号 held by
     more than one live person in a file from before the unique index (logged as a warning)."""
-    data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    from jydesk.store.private_files import private_dir, private_file
+
+    data_dir = private_dir(Path(data_dir))
     path = data_dir / DB_FILENAME
     exists = path.exists()
-    current, indexed = _quick_open(path) if exists else (False, False)
+    current, indexed = _quick_open(path, key) if exists else (False, False)
     if migrate_to == "head" and current:
-        store = Store(path)
+        store = Store(path, key)
     else:
-        engine = make_engine(path)
+        engine = make_engine(path, key)
         try:
-            migrate(engine, path, migrate_to)
+            migrate(engine, path, key, migrate_to)
         except Exception:
             engine.dispose()
             raise
-        store = Store(path, engine)
+        store = Store(path, key, engine)
+    for suffix in ("", "-wal", "-shm"):
+        private_file(Path(f"{path}{suffix}"))
     if not indexed and migrate_to == "head":
         from jydesk.store.integrity import ensure_unique_id_index
 
-        store.duplicate_id_numbers = ensure_unique_id_index(path)
+        store.duplicate_id_numbers = ensure_unique_id_index(path, key)
     return store

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from jydesk.domain.errors import FieldError, ValidationError
+from jydesk.store.connection import dbapi
 
 log = logging.getLogger(__name__)
 STORAGE_CODE = "storage"  # FieldError.code of a storage fault turned into a ValidationError
@@ -75,7 +76,7 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 
 def _kind(exc: BaseException) -> FaultKind | None:
-    if isinstance(exc, sqlite3.Error):
+    if isinstance(exc, sqlite3.Error | dbapi.Error):
         code = getattr(exc, "sqlite_errorcode", None)
         if code is not None and (code & 0xFF) in _SQLITE_CODES:
             return _SQLITE_CODES[code & 0xFF]

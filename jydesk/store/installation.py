@@ -31,7 +31,19 @@ def set_up_village(store: Store, village_code: str, village_name: str, area: str
         else:
             inst.village_name, inst.area = name, area
         w.village_code = code
+    _remember_caption(store, f"简阳市 {town.name} {name}（{code}）")
     return inst
+
+
+def _remember_caption(store: Store, caption: str) -> None:
+    """The login dialog shows the village before the database is unlocked: keep its name (not
+    personal data) beside the key slots."""
+    from jydesk.store.keyslots import KeySlots
+
+    slots = KeySlots.for_data_dir(store.data_dir)
+    if slots.village != caption:
+        slots.village = caption
+        slots.save()
 
 
 def set_device_no(store: Store, device_no: int, *, actor: Actor = SYSTEM_ACTOR) -> None:

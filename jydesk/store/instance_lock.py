@@ -58,8 +58,11 @@ class InstanceLock:
     def acquire(self) -> InstanceLock:
         if self._file is not None:
             return self
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        from jydesk.store.private_files import private_dir, private_file
+
+        private_dir(self.data_dir)
         f = self.path.open("a+", encoding="utf-8")
+        private_file(self.path)
         if not _try_lock(f):
             f.seek(0)
             who = f.read(200).strip()

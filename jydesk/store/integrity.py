@@ -4,11 +4,21 @@ and duplicate 身份证号 among live persons, which the unique index refuses fr
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from jydesk.store.connection import DatabaseFileError, check_header, connect
+from jydesk.store.connection import (
+    Connection,
+    DatabaseError,
+    DatabaseFileError,
+    IntegrityError,
+    check_header,
+    connect,
+)
+
+if TYPE_CHECKING:
+    from jydesk.store.crypto import DataKey
 
 log = logging.getLogger(__name__)
 
@@ -22,26 +32,26 @@ GROUP BY village_code, id_number HAVING count(*) > 1 ORDER BY id_number
 """
 
 
-def integrity_problems(path: Path, *, limit: int = 20) -> list[str]:
+def integrity_problems(path: Path, key: DataKey, *, limit: int = 20) -> list[str]:
     """What ``PRAGMA integrity_check`` finds wrong with ``path`` (empty when the file is whole).
 
     Raises :class:`DatabaseFileError` when the file cannot be read as a database at all."""
-    check_header(path)
+    check_header(path, key)
     try:
-        conn = connect(path, read_only=True)
+        conn = connect(path, key, read_only=True)
         try:
             rows = conn.execute(f"PRAGMA integrity_check({int(limit)})").fetchall()
         finally:
             conn.close()
-    except sqlite3.DatabaseError as exc:
+    except DatabaseError as exc:
         raise DatabaseFileError(path, f"已损坏（{exc}）") from None
     found = [str(r[0]) for r in rows]
     return [] if found == ["ok"] else found
 
 
-def check_file(path: Path) -> None:
+def check_file(path: Path, key: DataKey) -> None:
     """Raise :class:`DatabaseFileError` unless ``path`` passes the full integrity check."""
-    problems = integrity_problems(path)
+    problems = integrity_problems(path, key)
     if problems:
         raise DatabaseFileError(path, f"已损坏（完整性检查发现 {len(problems)} 处问题，例如：{problems[0]}）")
 
@@ -54,7 +64,7 @@ class DuplicateIdNumber:
     people: str
 
 
-def duplicate_id_numbers(conn: sqlite3.Connection) -> list[DuplicateIdNumber]:
+def duplicate_id_numbers(conn: Connection) -> list[DuplicateIdNumber]:
     return [DuplicateIdNumber(n, people) for n, people in conn.execute(_DUPLICATES)]
 
 
@@ -67,15 +77,15 @@ def duplicates_message(path: Path, duplicates: list[DuplicateIdNumber], *, shown
             "\n请逐一核对，删除或更正重复的人员。处理完之前，数据库暂不能强制身份证号唯一。")
 
 
-def ensure_unique_id_index(path: Path) -> list[DuplicateIdNumber]:
+def ensure_unique_id_index(path: Path, key: DataKey) -> list[DuplicateIdNumber]:
     """Create the unique index over live persons' 身份证号 if it is missing; when duplicates stop
     it, leave the data as it is and return them (the file still opens)."""
-    conn = connect(path)
+    conn = connect(path, key)
     try:
         try:
             conn.execute(CREATE_UNIQUE_ID_INDEX)
             return []
-        except sqlite3.IntegrityError:
+        except IntegrityError:
             duplicates = duplicate_id_numbers(conn)
             log.warning("%s", duplicates_message(path, duplicates))
             return duplicates

@@ -6,21 +6,31 @@ Sync needs nothing special afterwards: the restored file holds the outbox with t
 had (the server answers a batch it already applied with the stored result) and the pull cursor
 of that day, so the next sync pulls everything the device lost since, its own changes included.
 The caller holds the data folder's instance lock (no other writer).
+
+``key`` is the data key that opens the backup. A backup of another installation (a new
+computer) brings its key slots (``<backup>.keyslots.json``) along; restoring over a database of
+the same key keeps the folder's own slots (they may hold newer passwords).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
+import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jydesk.store.backup import backups_dir, make_backup, snapshot
-from jydesk.store.connection import DatabaseFileError, check_header, connect
+from jydesk.store.connection import DatabaseError, DatabaseFileError, WrongKeyError, check_header, connect
 from jydesk.store.database import DB_FILENAME, known_revisions
 from jydesk.store.integrity import check_file
+from jydesk.store.keyslots import KEYSLOTS_FILENAME, backup_slots_path
+from jydesk.store.private_files import private_dir, private_file
+
+if TYPE_CHECKING:
+    from jydesk.store.crypto import DataKey
 
 
 class RestoreError(RuntimeError):
@@ -41,8 +51,8 @@ class RestoreResult:
     kept: Path | None  # where the replaced database now is (None if there was none)
 
 
-def _facts(path: Path) -> BackupFacts:
-    conn = connect(path, read_only=True)
+def _facts(path: Path, key: DataKey) -> BackupFacts:
+    conn = connect(path, key, read_only=True)
     try:
         revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         village = conn.execute("SELECT village_code, village_name FROM installation").fetchone()
@@ -52,38 +62,39 @@ def _facts(path: Path) -> BackupFacts:
     return BackupFacts(revision[0] if revision else "", *(village or (None, None)), people)
 
 
-def inspect_backup(path: Path) -> BackupFacts:
+def inspect_backup(path: Path, key: DataKey) -> BackupFacts:
     """Check ``path`` fully (header, integrity, a jydesk schema this version can open)."""
     path = Path(path)
     if not path.is_file():
         raise RestoreError(f"备份文件 {path} 不存在")
     try:
-        check_file(path)
-        facts = _facts(path)
+        check_file(path, key)
+        facts = _facts(path, key)
+    except WrongKeyError:
+        raise RestoreError(f"备份文件 {path} 无法用此密码或恢复密钥打开（密码错误或不是本村的备份），不能用于恢复") from None
     except DatabaseFileError as exc:
         raise RestoreError(f"备份文件 {path} {exc.reason}，不能用于恢复") from None
-    except sqlite3.DatabaseError:
+    except DatabaseError:
         raise RestoreError(f"文件 {path} 不是 jydesk 的数据备份，不能用于恢复") from None
     if facts.revision not in known_revisions()[0]:
         raise RestoreError(f"备份文件 {path} 由更新版本的 jydesk 创建（结构版本 {facts.revision}），请升级 jydesk 后再恢复")
     return facts
 
 
-def _current_village(db: Path) -> str | None:
+def _current_village(db: Path, key: DataKey) -> str | None:
     try:
-        check_header(db)
-        return _facts(db).village_code
-    except (DatabaseFileError, sqlite3.DatabaseError):
+        check_header(db, key)
+        return _facts(db, key).village_code
+    except (DatabaseFileError, DatabaseError):
         return None
 
 
-def _set_aside(db: Path) -> Path:
+def _set_aside(db: Path, key: DataKey) -> Path:
     """Keep the database about to be replaced: a checked copy if it is whole, else the file as is."""
     try:
-        return make_backup(db, "before-restore").path
-    except (DatabaseFileError, sqlite3.DatabaseError):
-        folder = backups_dir(db.parent)
-        folder.mkdir(parents=True, exist_ok=True)
+        return make_backup(db, key, "before-restore").path
+    except (DatabaseFileError, DatabaseError):
+        folder = private_dir(backups_dir(db.parent))
         kept = folder / f"jydesk-{datetime.now():%Y%m%d-%H%M%S}-damaged.sqlite3"
         for suffix in ("", "-wal", "-shm"):
             if Path(f"{db}{suffix}").exists():
@@ -91,22 +102,23 @@ def _set_aside(db: Path) -> Path:
         return kept
 
 
-def restore(data_dir: Path, source: Path, *, allow_other_village: bool = False) -> RestoreResult:
-    """Replace the data folder's database with the backup ``source``."""
+def restore(data_dir: Path, source: Path, key: DataKey, *, allow_other_village: bool = False) -> RestoreResult:
+    """Replace the data folder's database with the backup ``source`` (opened with ``key``)."""
     data_dir, source = Path(data_dir), Path(source)
-    facts = inspect_backup(source)
+    facts = inspect_backup(source, key)
     db = data_dir / DB_FILENAME
     if source.resolve() == db.resolve():
         raise RestoreError("不能用正在使用的数据文件本身恢复，请选择一个备份文件")
-    current = _current_village(db) if db.exists() else None
+    same_key = db.exists() and _current_village(db, key) is not None
+    current = _current_village(db, key) if same_key else None
     if current and facts.village_code and current != facts.village_code and not allow_other_village:
         raise RestoreError(f"备份属于另一个村(社区)（{facts.village_name}，{facts.village_code}），"
                            f"与本机（{current}）不同，未恢复")
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     staged = data_dir / f".{DB_FILENAME}.restoring"
-    snapshot(source, staged)  # checked again as copied, beside the target for an atomic rename
+    snapshot(source, key, staged, slots=False)  # checked again as copied, beside the target for an atomic rename
     try:
-        kept = _set_aside(db) if db.exists() else None
+        kept = _set_aside(db, key) if db.exists() else None
     except BaseException:
         staged.unlink(missing_ok=True)
         raise
@@ -116,4 +128,9 @@ def restore(data_dir: Path, source: Path, *, allow_other_village: bool = False) 
     if db.exists():
         db.unlink()
     os.replace(staged, db)
+    private_file(db)
+    slots = backup_slots_path(source)
+    if not same_key and slots.is_file():  # another installation's backup: its slots open it
+        shutil.copyfile(slots, data_dir / KEYSLOTS_FILENAME)
+        private_file(data_dir / KEYSLOTS_FILENAME)
     return RestoreResult(facts, kept)

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from jydesk.store.attachments import blob_path, save_downloaded
+from jydesk.store.attachments import blob_path, read_blob, save_downloaded
+from jydesk.store.crypto import DecryptError
 from jydesk.store.database import Store
 from jydesk.store.models import Attachment, OutboxEntry
 from jydesk.store.unit_of_work import SERVER_ACTOR
@@ -61,22 +62,22 @@ def upload_one(transport: Transport, store: Store, sha256: str, size: int, mime:
                                                         UploadStart(sha256=sha256, size=size, mime=mime)))
     sent = 0
     restarted = False
-    with open(path, "rb") as fh:
-        while not status.complete:
-            fh.seek(status.received)
-            chunk = fh.read(SLOW_CHUNK if transport.slow else CHUNK)
-            try:
-                answer = transport.send("PUT", f"/attachments/{sha256}", content=chunk,
-                                        params={"offset": status.received},
-                                        headers={"Content-Type": "application/octet-stream"})
-            except RequestRefused as exc:
-                if exc.code in ("offset_mismatch", "hash_mismatch") and not restarted:
-                    restarted = exc.code == "hash_mismatch"
-                    status = UploadStatus.model_validate(transport.json("GET", f"/attachments/{sha256}"))
-                    continue
-                raise
-            sent += len(chunk)
-            status = UploadStatus.model_validate(answer.json())
+    content = read_blob(path, store.key)  # decrypted in memory only
+    while not status.complete:
+        start = status.received
+        chunk = content[start:start + (SLOW_CHUNK if transport.slow else CHUNK)]
+        try:
+            answer = transport.send("PUT", f"/attachments/{sha256}", content=chunk,
+                                    params={"offset": status.received},
+                                    headers={"Content-Type": "application/octet-stream"})
+        except RequestRefused as exc:
+            if exc.code in ("offset_mismatch", "hash_mismatch") and not restarted:
+                restarted = exc.code == "hash_mismatch"
+                status = UploadStatus.model_validate(transport.json("GET", f"/attachments/{sha256}"))
+                continue
+            raise
+        sent += len(chunk)
+        status = UploadStatus.model_validate(answer.json())
     return sent
 
 
@@ -86,7 +87,7 @@ def upload_due(transport: Transport, store: Store, progress: Callable[[int, int]
     for i, (att_id, sha256, size, mime) in enumerate(todo):
         try:
             summary.bytes_sent += upload_one(transport, store, sha256, size, mime)
-        except FileNotFoundError:
+        except (FileNotFoundError, DecryptError):  # gone, or damaged on this disk
             summary.missing.append(att_id)
             continue
         with store.write(SERVER_ACTOR, origin="server") as w:
@@ -138,7 +139,7 @@ def download_due(transport: Transport, store: Store, progress: Callable[[int, in
             continue
         summary.bytes_received += len(response.content)
         try:
-            save_downloaded(store.attachments_dir, sha256, response.content)
+            save_downloaded(store.attachments_dir, sha256, response.content, store.key)
         except ValueError:
             summary.damaged += 1
             continue

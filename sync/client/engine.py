@@ -111,7 +111,7 @@ class SyncClient:
         self.limits = limits or outbox.BatchLimits()
         self.progress = progress
         self.after_response = after_response
-        self.lock = FileLock(str(store.path) + ".sync.lock", timeout=lock_timeout)
+        self.lock = FileLock(str(store.path) + ".sync.lock", timeout=lock_timeout, mode=0o600)
         self.answered = 0  # batches the server answered (see _split)
 
     def close(self) -> None:

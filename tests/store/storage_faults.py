@@ -8,7 +8,6 @@ On leaving, the fault is gone and the store works again.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from sqlalchemy import event
 
 from jydesk.store.database import Store
+from tests.keys import db_connect
 
 
 @contextmanager
@@ -39,7 +39,7 @@ def storage_fault(store: Store, kind: str) -> Iterator[None]:
         # VACUUM first: no free pages and packed B-tree pages, so the next write needs a new page
         # (without it a small change can fit in free space and the "full" disk lets it through).
         store.engine.dispose()
-        plain = sqlite3.connect(store.path, isolation_level=None)
+        plain = db_connect(store.path, isolation_level=None)
         try:
             plain.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             plain.execute("VACUUM")
@@ -52,7 +52,7 @@ def storage_fault(store: Store, kind: str) -> Iterator[None]:
         with _on_connect(store, "PRAGMA query_only=1"):
             yield
     elif kind == "locked":
-        other = sqlite3.connect(store.path, isolation_level=None)
+        other = db_connect(store.path, isolation_level=None)
         other.execute("BEGIN EXCLUSIVE")
         try:
             with _on_connect(store, "PRAGMA busy_timeout=50"):

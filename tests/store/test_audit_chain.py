@@ -4,19 +4,20 @@ attacker who drops the guard triggers first) — an edit, a deletion, a reorderi
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from jydesk.domain.idnumber import check_digit
-from jydesk.store import Actor, Store, open_store
+from jydesk.store import Actor, Store
 from jydesk.store.audit import chain
+from jydesk.store.connection import IntegrityError
 from jydesk.store.database import DB_FILENAME
 from jydesk.store.demo import generate
 from jydesk.store.models import AuditEntry, Household, Person
 from jydesk.store.unit_of_work import SERVER_ACTOR
+from tests.keys import db_connect, keyed
 
 CLERK = Actor("clerk-1", "李专干")
 
@@ -33,7 +34,7 @@ def check(store: Store) -> chain.ChainReport:
 
 def tamper(data_dir: Path, *statements: str) -> None:
     """Edit the file as someone outside the app would: plain sqlite3, guard triggers dropped."""
-    conn = sqlite3.connect(data_dir / DB_FILENAME)
+    conn = db_connect(data_dir / DB_FILENAME)
     conn.execute("DROP TRIGGER audit_log_no_update")
     conn.execute("DROP TRIGGER audit_log_no_delete")
     for sql in statements:
@@ -74,7 +75,7 @@ def test_every_write_path_extends_one_unbroken_chain(busy: Store):
 def test_edited_entry_is_the_first_broken_link(busy: Store, data_dir: Path):
     busy.close()
     tamper(data_dir, "UPDATE audit_log SET actor_name = '王五' WHERE id = 5")
-    store = open_store(data_dir)
+    store = keyed(data_dir)
     report = check(store)
     assert not report.ok and report.broken is not None
     assert report.broken.id == 5 and report.checked == 4
@@ -85,7 +86,7 @@ def test_edited_entry_is_the_first_broken_link(busy: Store, data_dir: Path):
 def test_changed_before_after_values_are_found(busy: Store, data_dir: Path):
     busy.close()
     tamper(data_dir, "UPDATE audit_log SET changes = replace(changes, '850', '950') WHERE action = 'update'")
-    store = open_store(data_dir)
+    store = keyed(data_dir)
     with store.sql() as db:
         updated = db.execute("SELECT min(id) FROM audit_log WHERE action = 'update'").fetchone()[0]
     assert check(store).broken.id == updated
@@ -95,7 +96,7 @@ def test_changed_before_after_values_are_found(busy: Store, data_dir: Path):
 def test_deleted_entry_breaks_the_link_after_it(busy: Store, data_dir: Path):
     busy.close()
     tamper(data_dir, "DELETE FROM audit_log WHERE id = 7")
-    store = open_store(data_dir)
+    store = keyed(data_dir)
     report = check(store)
     assert report.broken.id == 8 and "缺少第 7 条" in report.message
     store.close()
@@ -105,7 +106,7 @@ def test_reordered_entries_are_found(busy: Store, data_dir: Path):
     busy.close()
     tamper(data_dir, "UPDATE audit_log SET id = -3 WHERE id = 3", "UPDATE audit_log SET id = 3 WHERE id = 4",
            "UPDATE audit_log SET id = 4 WHERE id = -3")
-    store = open_store(data_dir)
+    store = keyed(data_dir)
     assert check(store).broken.id == 3
     store.close()
 
@@ -113,20 +114,20 @@ def test_reordered_entries_are_found(busy: Store, data_dir: Path):
 def test_a_rebuilt_hash_alone_does_not_hide_an_edit(busy: Store, data_dir: Path):
     """Editing an entry and recomputing its own hash breaks the next link."""
     busy.close()
-    conn = sqlite3.connect(data_dir / DB_FILENAME)
+    conn = db_connect(data_dir / DB_FILENAME)
     prev = conn.execute("SELECT hash FROM audit_log WHERE id = 5").fetchone()[0]
     row = conn.execute(f"SELECT {chain.COLUMNS} FROM audit_log WHERE id = 6").fetchone()
     forged = chain.entry_hash(prev, row[0], row[1], row[2], "王五", *row[4:7], chain.stored_changes(row[7]), row[8])
     conn.close()
     tamper(data_dir, f"UPDATE audit_log SET actor_name = '王五', hash = '{forged}' WHERE id = 6")
-    store = open_store(data_dir)
+    store = keyed(data_dir)
     assert check(store).broken.id == 7
     store.close()
 
 
 def test_entry_without_hash_is_refused_by_the_database(store: Store, data_dir: Path):
-    conn = sqlite3.connect(data_dir / DB_FILENAME)
-    with pytest.raises(sqlite3.IntegrityError, match="without its hash"):
+    conn = db_connect(data_dir / DB_FILENAME)
+    with pytest.raises(IntegrityError, match="without its hash"):
         conn.execute("INSERT INTO audit_log (at, actor_id, actor_name, action) VALUES ('2026-01-01', 'x', 'x', 'x')")
     conn.close()
 
@@ -160,15 +161,15 @@ def test_control_characters_and_huge_values_hash_and_verify(store: Store):
 
 
 def test_migration_chains_entries_written_before_it(data_dir: Path):
-    store = open_store(data_dir, migrate_to="0007")
-    conn = sqlite3.connect(data_dir / DB_FILENAME)
+    store = keyed(data_dir, migrate_to="0007")
+    conn = db_connect(data_dir / DB_FILENAME)
     conn.executemany("INSERT INTO audit_log (at, actor_id, actor_name, action, detail, changes) VALUES (?,?,?,?,?,?)",
                      [("2025-01-02 03:04:05", "u", "老专干", "login", f"第{i}次", None if i % 2 else '{"a": [1, 2]}')
                       for i in range(50)])
     conn.commit()
     conn.close()
     store.close()
-    store = open_store(data_dir)
+    store = keyed(data_dir)
     report = check(store)
     assert report.ok and report.checked == 50
     with store.write(CLERK) as w:

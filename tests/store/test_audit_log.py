@@ -9,12 +9,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from jydesk.store import Actor, Store, open_store
+from jydesk.store import Actor, Store
 from jydesk.store.audit import chain
 from jydesk.store.audit.events import read_history, record_event, revealed_history
 from jydesk.store.audit.log import KINDS, AuditListing, LogFilter, history, utc_bound
 from jydesk.store.models import AuditEntry, Case, CaseEvent, Household, Person
 from jydesk.store.unit_of_work import SERVER_ACTOR, bulk_insert
+from tests.keys import keyed
 from tests.store.test_audit_chain import CLERK, number
 from tests.store.test_concurrent_writers import _run_two
 
@@ -118,7 +119,7 @@ def test_two_processes_writing_at_once_keep_one_chain(store: Store, data_dir: Pa
     store.close()
     results = _run_two(data_dir, "saves", 150)
     assert all(not r["failures"] for r in results)
-    again = open_store(data_dir)
+    again = keyed(data_dir)
     with again.sql() as db:
         report = chain.verify(db)
         people = db.execute("SELECT count(*) FROM persons").fetchone()[0]

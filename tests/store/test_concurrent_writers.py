@@ -13,8 +13,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from jydesk.domain.errors import ValidationError
-from jydesk.store import open_store
 from jydesk.store.models import Person
+from tests.keys import keyed
 from tests.store.writer_child import id_number
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +37,7 @@ def _run_two(data_dir: Path, mode: str, count: int) -> list[dict]:
 
 
 def _live_people(data_dir: Path) -> list[str]:
-    store = open_store(data_dir)
+    store = keyed(data_dir)
     try:
         with store.read() as s:
             return list(s.execute(select(Person.id_number).where(Person.deleted.is_(False))).scalars())

@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from jydesk.domain.forms import get_definition
 from jydesk.domain.regions import DEFAULT_VILLAGE_CODE
-from jydesk.store import open_store
 from jydesk.store.database import Store
 from jydesk.store.demo import generate
 from jydesk.store.demo_forms import CASE_FORMS, statuses_of
@@ -21,6 +20,7 @@ from sync.server.app import create_app
 from sync.server.config import Settings
 from sync.server.db import Database
 from sync.server.devices import issue_code
+from tests.keys import keyed
 from tests.sync.client_helpers import NO_WAIT
 from tests.sync.conftest import GENEROUS, LiveServer, fresh_database
 
@@ -29,7 +29,7 @@ HOUSEHOLDS = 80
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    store = open_store(tmp_path_factory.mktemp("demo"))
+    store = keyed(tmp_path_factory.mktemp("demo"))
     generate(store, HOUSEHOLDS, seed=3)
     yield store
     store.close()
@@ -63,7 +63,7 @@ def _server(url: str, folder: Path) -> tuple[Database, LiveServer]:
 
 def test_demo_village_to_a_real_server_is_refused_nothing(tmp_path: Path) -> None:
     """demo-data → PostgreSQL server → 0 rejected; a second computer of the village receives it all."""
-    first = open_store(tmp_path / "first")
+    first = keyed(tmp_path / "first")
     generate(first, 40, seed=7)
     with first.read() as s:
         cases = s.execute(select(func.count()).select_from(Case)).scalar_one()
@@ -77,7 +77,7 @@ def test_demo_village_to_a_real_server_is_refused_nothing(tmp_path: Path) -> Non
                 with SyncClient(first, retry=NO_WAIT, sleep=lambda _s: None) as client:
                     client.sync()
                 assert [(r.entity, r.errors) for r in rejected_changes(first)] == []
-                second = open_store(tmp_path / "second")
+                second = keyed(tmp_path / "second")
                 try:
                     enroll(second, live.url, issue_code(db, DEFAULT_VILLAGE_CODE).code, device_name="第二台电脑",
                            village_name="演示村", retry=NO_WAIT)

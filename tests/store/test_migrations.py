@@ -1,16 +1,16 @@
-import sqlite3
 
 import pytest
 from sqlalchemy import text
 
 from jydesk.domain.idnumber import check_digit
-from jydesk.store import SchemaTooNewError, open_store
+from jydesk.store import SchemaTooNewError
 from jydesk.store.database import DB_FILENAME, current_revision, head_revision
 from jydesk.store.search import search
+from tests.keys import db_connect, keyed
 
 
 def test_empty_folder_gets_the_current_schema(data_dir):
-    store = open_store(data_dir)
+    store = keyed(data_dir)
     assert current_revision(store.engine) == head_revision()
     with store.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -22,7 +22,7 @@ def test_empty_folder_gets_the_current_schema(data_dir):
 
 
 def test_upgrade_from_previous_revision_keeps_data_and_backfills_search(data_dir):
-    old = open_store(data_dir, migrate_to="0001")
+    old = keyed(data_dir, migrate_to="0001")
     assert current_revision(old.engine) == "0001"
     first17 = "51018519560101003"
     with old.engine.begin() as conn:
@@ -34,11 +34,11 @@ def test_upgrade_from_previous_revision_keeps_data_and_backfills_search(data_dir
                           " '2026-01-01', '2026-01-01', 'h1', '曾小红', :idn, '[]')"),
                      {"idn": first17 + check_digit(first17)})
     old.close()
-    store = open_store(data_dir)
+    store = keyed(data_dir)
     assert current_revision(store.engine) == head_revision()
     backups = list((data_dir / "backups").glob("jydesk-*-before-upgrade.sqlite3"))
     assert len(backups) == 1
-    with sqlite3.connect(backups[0]) as b:
+    with db_connect(backups[0]) as b:
         assert b.execute("SELECT name FROM persons").fetchone() == ("曾小红",)
     with store.sql() as db:
         assert [h.name for h in search(db, "zxh")] == ["曾小红"]
@@ -47,8 +47,8 @@ def test_upgrade_from_previous_revision_keeps_data_and_backfills_search(data_dir
 
 
 def test_database_from_a_newer_version_is_refused(data_dir):
-    open_store(data_dir).close()
-    with sqlite3.connect(data_dir / DB_FILENAME) as conn:
+    keyed(data_dir).close()
+    with db_connect(data_dir / DB_FILENAME) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999'")
     with pytest.raises(SchemaTooNewError, match="更新版本"):
-        open_store(data_dir)
+        keyed(data_dir)

@@ -11,12 +11,13 @@ from sqlalchemy import func, select
 
 from jydesk.domain.errors import ValidationError
 from jydesk.domain.idnumber import check_digit
-from jydesk.store import Actor, Store, open_store
+from jydesk.store import Actor, Store
 from jydesk.store import listings as lst
 from jydesk.store import registry as reg
 from jydesk.store.demo import generate
 from jydesk.store.models import AuditEntry, Household, OutboxEntry, Person
 from jydesk.store.registry import FormRejected, HouseholdForm, MemberForm
+from tests.keys import keyed
 
 CLERK = Actor("clerk-0001-0000-0000-000000000001", "测试专干")
 
@@ -29,7 +30,7 @@ def number(birth: str, seq: int) -> str:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("registry-template")
-    store = open_store(folder)
+    store = keyed(folder)
     generate(store, 30, seed=5)
     store.close()
     return folder
@@ -38,7 +39,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def store(template: Path, tmp_path: Path) -> Iterator[Store]:
     shutil.copytree(template, tmp_path / "data")
-    s = open_store(tmp_path / "data")
+    s = keyed(tmp_path / "data")
     yield s
     s.close()
 

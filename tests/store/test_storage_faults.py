@@ -9,18 +9,18 @@ from pathlib import Path
 import pytest
 
 from jydesk.domain.errors import ValidationError
-from jydesk.store import open_store
 from jydesk.store.database import Store
 from jydesk.store.faults import STORAGE_CODE, FaultKind, classify, saving
 from jydesk.store.installation import set_up_village
 from jydesk.store.models import Person
+from tests.keys import db_connect, keyed
 from tests.store.storage_faults import storage_fault
 from tests.sync.client_helpers import CLERK, id_number
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    s = open_store(tmp_path)
+    s = keyed(tmp_path)
     set_up_village(s, "510185001001", "安象街社区")
     yield s
     s.close()
@@ -49,12 +49,13 @@ def test_a_real_fault_during_a_save_is_classified_and_the_store_recovers(store: 
 
 
 def test_a_damaged_file_is_recognised(tmp_path: Path) -> None:
-    import sqlite3
 
     path = tmp_path / "broken.sqlite3"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(sqlite3.DatabaseError) as info:
-        sqlite3.connect(path).execute("SELECT * FROM sqlite_master").fetchall()
+    from jydesk.store.connection import DatabaseError
+
+    with pytest.raises(DatabaseError) as info:
+        db_connect(path).execute("SELECT * FROM sqlite_master").fetchall()
     assert classify(info.value).kind is FaultKind.DAMAGED  # type: ignore[union-attr]
 
 

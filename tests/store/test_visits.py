@@ -295,7 +295,11 @@ def test_record_visit_attaches_photos_once_per_content(store: Store, clerk: Acto
         rows = s.execute(select(Attachment).where(Attachment.owner_id == vid)).scalars().all()
     assert len(rows) == 1 and rows[0].owner_entity == "visit" and rows[0].filename == "IMG_0001.png"
     stored = store.attachments_dir / rows[0].sha256[:2] / f"{rows[0].sha256}.jpg"
-    with Image.open(stored) as im:
+    import io
+
+    from jydesk.store.attachments import read_blob
+
+    with Image.open(io.BytesIO(read_blob(stored, store.key))) as im:  # sealed on disk, read in memory
         assert max(im.size) == 1600
 
 

@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 
 from jydesk.domain.errors import ValidationError
 from jydesk.domain.idnumber import check_digit
-from jydesk.store import Actor, open_store
+from jydesk.store import Actor
 from jydesk.store.models import Person
+from tests.keys import keyed
 
 
 def id_number(n: int) -> str:
@@ -27,7 +28,7 @@ def id_number(n: int) -> str:
 
 
 def main(folder: str, mode: str, count: int, tag: str, go: str) -> None:
-    store = open_store(folder)
+    store = keyed(folder)
     actor = Actor(f"clerk-{tag}", f"专干{tag}")
     while not Path(go).exists():
         time.sleep(0.005)

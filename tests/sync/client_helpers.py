@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from jydesk.domain.idnumber import check_digit
-from jydesk.store import open_store
 from jydesk.store.database import Store
 from jydesk.store.models import Household, OutboxEntry, Person
 from jydesk.store.unit_of_work import Actor
 from sync.client import RetryPolicy, SyncClient, enroll
 from sync.server.devices import issue_code
+from tests.keys import keyed
 
 CLERK = Actor("clerk-1", "王专干")
 NO_WAIT = RetryPolicy(attempts=4, base=0.0, cap=0.0)
@@ -79,7 +79,7 @@ class Device:
 
 def new_device(server: Any, folder: Path, village: str, *, village_name: str = "幸福村") -> Device:
     """A fresh installation enrolled for ``village`` on the live ``server`` (conftest's ServerEnv)."""
-    store = open_store(folder)
+    store = keyed(folder)
     code = issue_code(server.db, village).code
     enroll(store, server.url, code, device_name="测试电脑", village_name=village_name, retry=NO_WAIT)
     return Device(store, folder, server.url, village)

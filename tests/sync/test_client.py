@@ -8,7 +8,6 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from jydesk.store import open_store
 from jydesk.store.installation import set_up_village
 from jydesk.store.models import Household, OutboxEntry, Person
 from jydesk.store.sync_models import SyncConflict
@@ -17,6 +16,7 @@ from sync.client.apply import apply_held
 from sync.client.resolve import open_conflicts, rejected_changes, resend, resolve_conflict
 from sync.protocol.models import ChangeResult, HeldOutcome
 from sync.server.devices import issue_code
+from tests.keys import keyed
 from tests.sync.client_helpers import CLERK, NO_WAIT, id_number, new_device
 
 SQLITE = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
@@ -24,7 +24,7 @@ SQLITE = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
 
 @SQLITE
 def test_not_enrolled_is_a_clear_error(server, tmp_path: Path) -> None:
-    store = open_store(tmp_path)
+    store = keyed(tmp_path)
     with pytest.raises(NotEnrolledError, match="尚未登记"):
         SyncClient(store)
     store.close()
@@ -32,7 +32,7 @@ def test_not_enrolled_is_a_clear_error(server, tmp_path: Path) -> None:
 
 @SQLITE
 def test_enroll_refuses_other_village(server, tmp_path: Path) -> None:
-    store = open_store(tmp_path)
+    store = keyed(tmp_path)
     mine, other = server.new_village(), server.new_village()
     set_up_village(store, mine, "幸福村")
     code = issue_code(server.db, other).code
@@ -42,7 +42,7 @@ def test_enroll_refuses_other_village(server, tmp_path: Path) -> None:
 
     assert state.credentials(store) is None
     store.close()
-    right = open_store(tmp_path / "right")  # the code was not used up: the right computer takes it
+    right = keyed(tmp_path / "right")  # the code was not used up: the right computer takes it
     set_up_village(right, other, "光明村")
     assert enroll(right, server.url, code, retry=NO_WAIT).village_code == other
     right.close()
@@ -50,7 +50,7 @@ def test_enroll_refuses_other_village(server, tmp_path: Path) -> None:
 
 @SQLITE
 def test_enroll_bad_code(server, tmp_path: Path) -> None:
-    store = open_store(tmp_path)
+    store = keyed(tmp_path)
     with pytest.raises(EnrollmentError, match="登记码不正确"):
         enroll(store, server.url, "AAAA-BBBB-CCCC", village_name="幸福村", retry=NO_WAIT)
     store.close()
@@ -216,7 +216,7 @@ def test_held_change_rejected_when_its_parent_arrives_reaches_the_clerk(server, 
 def test_held_rows_settle_by_what_the_server_says(tmp_path: Path) -> None:
     """Waiting stays held; applied leaves the outbox (adopting the server's values); unknown
     to the server is sent again; rejected waits for the clerk with the reason."""
-    store = open_store(tmp_path)
+    store = keyed(tmp_path)
     set_up_village(store, "510185001001", "幸福村")
     with store.write(CLERK) as w:
         hid = w.add(Household(address="简城街道幸福路1号", residence="农村")).id

@@ -13,8 +13,7 @@ from sqlalchemy import select
 
 from jydesk.cli import main as jydesk_main
 from jydesk.domain.entities import Entity
-from jydesk.store import open_store
-from jydesk.store.attachments import attach, attachments_of, blob_path, store_photo
+from jydesk.store.attachments import attach, attachments_of, blob_path, read_blob, store_photo
 from jydesk.store.models import Attachment, OutboxEntry, Person
 from jydesk.store.sync_models import DeferredRecord, SyncLogEntry
 from sync.client import state
@@ -22,6 +21,7 @@ from sync.client.resolve import discard, rejected_changes, resend
 from sync.protocol.wire import device_authorization
 from sync.server.bundle_import import import_bundle
 from sync.server.devices import issue_code
+from tests.keys import folder_key, keyed
 from tests.sync.client_helpers import CLERK, id_number, new_device
 
 pytestmark = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
@@ -116,12 +116,13 @@ def test_attachment_uploaded_after_its_record_and_resumed(server, tmp_path: Path
     village = server.new_village()
     a = new_device(server, tmp_path / "a", village)
     pid = a.add_person(name="吴九")
-    photo = store_photo(a.store.attachments_dir, _photo(tmp_path, 1))
+    photo = store_photo(a.store.attachments_dir, _photo(tmp_path, 1), a.store.key)
     with a.store.write(CLERK) as w:
         att = attach(w, Entity.PERSON, pid, photo, "身份证复印件")
     creds = state.credentials(a.store)
     # half of the file reached the server earlier, then the link broke
-    blob = photo.path.read_bytes()
+    blob = read_blob(photo.path, a.store.key)
+    assert blob not in photo.path.read_bytes()  # encrypted on the device's disk
     half = len(blob) // 2
     with httpx.Client(base_url=server.url, headers=device_authorization(creds.device_id, creds.secret)) as http:
         r = http.post("/api/v1/attachments", json={"sha256": photo.sha256, "size": len(blob), "mime": "image/jpeg"})
@@ -148,7 +149,7 @@ def test_attachment_uploaded_after_its_record_and_resumed(server, tmp_path: Path
     assert summary.downloaded == 1 and "下载附件 1 个" in summary.text()
     with b.store.read() as s:
         [info] = attachments_of(s, b.store.attachments_dir, Entity.PERSON, pid)
-    assert info.available and info.path.read_bytes() == blob and info.thumbnail.exists()
+    assert info.available and read_blob(info.path, b.store.key) == blob and info.thumbnail.exists()
     assert b.sync().downloaded == 0  # kept: not fetched again
     a.close(), b.close()
 
@@ -158,7 +159,7 @@ def test_attachment_of_another_computer_waits_for_its_upload_and_is_checked(serv
     a = new_device(server, tmp_path / "a", village)
     b = new_device(server, tmp_path / "b", village)
     pid = a.add_person(name="冯十一")
-    photo = store_photo(a.store.attachments_dir, _photo(tmp_path, 2))
+    photo = store_photo(a.store.attachments_dir, _photo(tmp_path, 2), a.store.key)
     with a.store.write(CLERK) as w:
         attach(w, Entity.PERSON, pid, photo, "残疾证")
     with a.client() as client:
@@ -178,7 +179,7 @@ def test_attachment_of_another_computer_waits_for_its_upload_and_is_checked(serv
     assert not blob_path(b.store.attachments_dir, photo.sha256).exists()
     stored.write_bytes(good)
     assert b.sync().downloaded == 1
-    assert blob_path(b.store.attachments_dir, photo.sha256).read_bytes() == good
+    assert read_blob(blob_path(b.store.attachments_dir, photo.sha256), b.store.key) == good
     a.close(), b.close()
 
 
@@ -212,7 +213,8 @@ def test_cli_enroll_sync_and_export(server, tmp_path: Path, capsys: pytest.Captu
     assert jydesk_main(["--data-dir", str(data), "enroll", "--server", server.url, "--code", code,
                         "--village-name", "幸福村"]) == 0
     assert "登记成功" in capsys.readouterr().out
-    store = open_store(data)
+    key = folder_key(data)  # a new folder: enroll made its data key and the clerk's slot
+    store = keyed(data, key=key)
     with store.write(CLERK) as w:
         w.add(Person(name="冯一", id_number=id_number()))
     store.close()
@@ -231,5 +233,5 @@ def test_cli_enroll_sync_and_export(server, tmp_path: Path, capsys: pytest.Captu
     assert jydesk_main(["--data-dir", str(data), "enroll", "--server", server.url, "--code", other,
                         "--re-enroll"]) == 1
     assert "已拒绝登记" in capsys.readouterr().err
-    with open_store(data).read() as s:
+    with keyed(data, key=key).read() as s:
         assert s.execute(select(OutboxEntry)).first() is None

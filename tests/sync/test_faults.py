@@ -107,10 +107,10 @@ def test_slow_link_64kbit_300ms_completes(server, tmp_path: Path) -> None:
 
 CRASH_SCRIPT = textwrap.dedent("""
     import os, signal, sys
-    from jydesk.store import open_store
+    from tests.keys import keyed
     from sync.client import SyncClient
 
-    store = open_store(sys.argv[1])
+    store = keyed(sys.argv[1])
 
     def crash(batch_id, result):  # the server has answered; the local commit has not happened
         os.kill(os.getpid(), signal.SIGKILL)
@@ -126,9 +126,9 @@ def test_client_killed_between_ack_and_local_commit(server, tmp_path: Path) -> N
     proc = subprocess.run([sys.executable, "-c", CRASH_SCRIPT, str(a.folder)], cwd=REPO, capture_output=True,
                           timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
-    from jydesk.store import open_store
+    from tests.keys import keyed
 
-    a.store = open_store(a.folder)
+    a.store = keyed(a.folder)
     with a.store.read() as s:
         rows = s.execute(select(OutboxEntry)).scalars().all()
     assert len(rows) == 4 and len({r.batch_id for r in rows}) == 1 and rows[0].batch_id

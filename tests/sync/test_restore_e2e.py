@@ -9,11 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from jydesk.store import open_store
 from jydesk.store.models import Person
 from sync.client import state
 from sync.client.outbox import form_batches
 from sync.client.resolve import open_conflicts, rejected_changes
+from tests.keys import keyed
 from tests.sync.client_helpers import new_device
 
 
@@ -46,7 +46,7 @@ def test_restoring_an_older_backup_neither_loses_nor_doubles_anything(server, tm
 
     out = _jydesk(a.folder, "restore", str(backup))
     assert "原数据库已保留为" in out
-    a.store = open_store(a.folder)
+    a.store = keyed(a.folder)
     assert a.get(Person, p4) is None and a.get(Person, p1).name == "张一"  # the backup's state
     assert a.outbox_count() > 0
     summary = a.sync()

@@ -128,6 +128,8 @@ def test_import_bundle_applies_once_with_batch_semantics(server: ServerEnv, devi
     pid, person = device.person(hid)
     bad = change("person", new_id(), {"village_code": device.village, "name": "", "id_number": "123"})
     data, batch = _bundle(server, device, [hh, person, bad])
+    assert person["fields"]["id_number"].encode() not in data  # the file on the USB stick is encrypted
+    assert read_header(data)[0].format == 2
     path = tmp_path / "export.jybundle"
     save_bundle(path, data)
     args = ["import-bundle", str(path), "--database-url", server.settings.database_url]
@@ -237,9 +239,9 @@ def test_re_enrolling_asks_first_and_revokes_the_old_device(server: ServerEnv, t
         args = ["--data-dir", str(desk.folder), "enroll", "--server", server.url, "--code", code]
         assert jydesk_main(args) == 1
         assert jydesk_main([*args, "--re-enroll"]) == 0
-        from jydesk.store import open_store
+        from tests.keys import keyed
 
-        desk.store = open_store(desk.folder)
+        desk.store = keyed(desk.folder)
         new = client_state.credentials(desk.store)
         assert new is not None and new.device_id != old.device_id
         states = {d["id"]: d["revoked_at"] for d in list_devices(server.db, village)}

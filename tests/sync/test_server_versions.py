@@ -127,9 +127,9 @@ def test_the_client_shows_the_notice_as_is_and_stops(server: ServerEnv, strict: 
         assert out.err == f"错误：{TOO_OLD}\n" and out.out == ""
         assert jydesk_main([*args, "--json"]) == 3
         assert json.loads(capsys.readouterr().out) == {"ok": False, "error": TOO_OLD, "status": 3}
-        from jydesk.store import open_store
+        from tests.keys import keyed
 
-        desk.store = open_store(desk.folder)
+        desk.store = keyed(desk.folder)
         assert desk.outbox_count() == 1
         assert state.credentials(desk.store).server_url == server.url  # the refusing address is not remembered
         assert desk.sync().pushed["applied"] == 1  # the usual server still takes it

@@ -23,12 +23,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from sqlalchemy import select
 
-from jydesk.store import open_store
 from jydesk.store.models import Person
 from jydesk.store.sync_models import SyncConflict
 from sync.client import SyncError, state
 from sync.client.outbox import BatchLimits
 from sync.client.resolve import open_conflicts, resolve_conflict
+from tests.keys import keyed
 from tests.sync.client_helpers import CLERK, Device, new_device
 from tests.sync.faults import FaultyTransport
 
@@ -131,7 +131,7 @@ def make_machine(server, root: Path) -> type[RuleBasedStateMachine]:
         def restart(self, who: str) -> None:
             d = self.devices[who]
             d.store.close()
-            d.store = open_store(d.folder)
+            d.store = keyed(d.folder)
 
         def _remember_batches(self, d: Device) -> None:
             from jydesk.store.models import OutboxEntry

@@ -23,8 +23,9 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from jydesk.store import Actor, Store, open_store
+from jydesk.store import Actor, Store
 from jydesk.store.demo import DEMO_PASSWORD, DEMO_USERNAME, generate
+from tests.keys import keyed
 
 DEMO_HOUSEHOLDS = 40
 DEMO_SEED = 3
@@ -34,7 +35,7 @@ __all__ = ["DEMO_PASSWORD", "DEMO_USERNAME"]
 @pytest.fixture(scope="session")
 def _demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("demo-template")
-    store = open_store(folder)
+    store = keyed(folder)
     try:
         generate(store, DEMO_HOUSEHOLDS, DEMO_SEED)
     finally:
@@ -51,7 +52,7 @@ def demo_dir(_demo_template: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def demo_store(demo_dir: Path) -> Iterator[Store]:
-    store = open_store(demo_dir)
+    store = keyed(demo_dir)
     yield store
     store.close()
 

@@ -2,9 +2,11 @@
 
 The password is never an argument (it would show in the process list and shell history): it is
 read from standard input (first line) when that is not a terminal, else asked for twice.
-Whoever can run this on the machine holds the data folder, so no login is asked; the audit log
-records the account as created by 命令行管理员. It is also the way back in when the only
-administrator's password is lost: ``jydesk add-clerk --username admin2 --name 王五 --admin``.
+The data is encrypted, so an administrator logs in first (``--user``; with ``--password-stdin``
+the first line of stdin is that password and the second the new account's); the audit log
+records the account as created by 命令行管理员. It is also the way back in when every
+administrator's password is lost: ``jydesk add-clerk --recovery --username admin2 --name 王五
+--admin`` opens the data with the recovery key.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import getpass
 import sys
 
 from jydesk.cli import CommandError
+from jydesk.cli.login import add_login_arguments
 
 CLI_ACTOR_ID = "cli"
 CLI_ACTOR_NAME = "命令行管理员"
@@ -24,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--username", required=True, help="登录用户名")
     p.add_argument("--name", required=True, help="专干姓名")
     p.add_argument("--admin", action="store_true", help="设为管理员（可管理专干账号）")
+    add_login_arguments(p)
     p.set_defaults(handler=run)
 
 
@@ -46,7 +50,7 @@ def read_password() -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from jydesk.store import open_store
+    from jydesk.cli.login import open_logged_in
     from jydesk.store.accounts import ADMIN, CLERK, ROLE_NAMES, active_admin_count, provision_user
     from jydesk.store.database import DB_FILENAME
     from jydesk.store.unit_of_work import Actor
@@ -54,8 +58,16 @@ def run(args: argparse.Namespace) -> int:
     if not (args.data_dir / DB_FILENAME).exists():
         raise CommandError(f"数据文件夹 {args.data_dir} 中没有数据库（请先运行 jydesk 完成首次设置，或用 --data-dir 指定）")
     role = ADMIN if args.admin else CLERK
-    store = open_store(args.data_dir)
+    store = open_logged_in(args)
     try:
+        if not args.recovery and active_admin_count(store) > 0:  # else: the first administrator
+            import os
+
+            from jydesk.store.quick_reads import is_admin, user_by_name
+
+            found = user_by_name(store, args.login_user or os.environ.get("JYDESK_USER") or "")
+            if found is None or not is_admin(store, found[0]):
+                raise CommandError("只有管理员可以新增专干账号（请用管理员账号 --user 登录，或用 --recovery 恢复密钥）")
         if role != ADMIN and active_admin_count(store) == 0:
             raise CommandError("本机还没有管理员账号：第一个账号请加 --admin 创建为管理员")
         password = read_password()

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from jydesk.cli import CommandError
+from jydesk.cli.login import add_login_arguments
 
 BROKEN_STATUS = 3
 
@@ -27,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--record", metavar="ID", help="只看一条记录（记录编号）")
     p.add_argument("--limit", metavar="N", type=int, default=None, help="最多显示条数")
     p.add_argument("--json", action="store_true", help="以 JSON 输出（供程序使用）")
+    add_login_arguments(p, "--clerk")  # --user here filters the log by operator
     p.set_defaults(handler=run)
 
 
@@ -58,7 +60,7 @@ def _actor_id(db: Any, user: str | None) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from jydesk.store import open_store
+    from jydesk.cli.login import open_logged_in
     from jydesk.store.audit.log import KINDS, AuditListing, LogFilter
     from jydesk.store.database import DB_FILENAME
 
@@ -71,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("--limit 应为正整数", 2)
     if not (args.data_dir / DB_FILENAME).exists():
         raise CommandError(f"数据文件夹 {args.data_dir} 中没有数据库")
-    store = open_store(args.data_dir)
+    store = open_logged_in(args)
     try:
         if args.check == "verify":
             return _verify(store, args.json)

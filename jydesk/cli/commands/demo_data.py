@@ -7,6 +7,7 @@ import sys
 import time
 
 from jydesk.cli import CommandError
+from jydesk.cli.login import add_login_arguments
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,11 +17,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     when = p.add_mutually_exclusive_group()
     when.add_argument("--if-empty", action="store_true", help="仅当数据库中还没有人员时生成（已有数据时什么也不做）")
     when.add_argument("--force", action="store_true", help="数据文件夹中已有数据时仍然追加演示数据（慎用）")
+    add_login_arguments(p)
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from jydesk.store import open_store
     from jydesk.store.demo import DEMO_PASSWORD, DEMO_USERNAME, generate, is_empty
 
     if args.households < 1 or args.households > 200_000:
@@ -32,7 +33,15 @@ def run(args: argparse.Namespace) -> int:
         lock.acquire()
     except FolderInUseError as exc:
         raise CommandError(str(exc)) from None
-    store = open_store(args.data_dir)
+    from jydesk.cli.login import open_logged_in
+    from jydesk.store.unlock import create_installation, folder_state
+
+    if folder_state(args.data_dir) == "new":  # a new folder: its data key, recovery key and database
+        made = create_installation(args.data_dir)
+        store = made.store
+        print(f"恢复密钥（演示数据，只显示这一次）：{made.recovery_key}", file=sys.stderr)
+    else:
+        store = open_logged_in(args)
     try:
         if not is_empty(store):
             if args.if_empty:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from jydesk.cli import CommandError
 from jydesk.cli.arguments import os_reason
+from jydesk.cli.login import add_login_arguments
 
 if TYPE_CHECKING:
     from jydesk.domain.errors import FieldError
@@ -26,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     source.add_argument("--visit", metavar="ID", help="探访记录编号")
     source.add_argument("--blank", action="store_true", help="打印空白表，供纸质填写")
     p.add_argument("-o", "--output", metavar="OUT.pdf", type=Path, required=True, help="输出的 PDF 文件")
+    add_login_arguments(p)
     p.set_defaults(handler=run)
 
 
@@ -47,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"“{defn.title}”是申请表，请用 --case 指定申请记录")
     if args.case and defn.code == "visit":
         raise CommandError("探访记录表请用 --visit 指定探访记录")
-    store = _open(args.data_dir)
+    store = _open(args)
     try:
         from jydesk.store.form_context import case_print_item, visit_print_item
 
@@ -65,12 +67,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open(data_dir: Path) -> Store:
-    from jydesk.store import open_store
+def _open(args: argparse.Namespace) -> Store:
+    from jydesk.cli.login import open_logged_in
 
-    if not (data_dir / "jydesk.sqlite3").exists():
-        raise CommandError(f"数据文件夹 {data_dir} 中没有数据库")
-    return open_store(data_dir)
+    if not (args.data_dir / "jydesk.sqlite3").exists():
+        raise CommandError(f"数据文件夹 {args.data_dir} 中没有数据库")
+    return open_logged_in(args)
 
 
 def _write(path: Path, pdf: bytes) -> None:

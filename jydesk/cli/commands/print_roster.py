@@ -7,6 +7,7 @@ from pathlib import Path
 
 from jydesk.cli import CommandError
 from jydesk.cli.arguments import os_reason
+from jydesk.cli.login import add_login_arguments
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -14,14 +15,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--week", required=True, metavar="YYYY-Www", help="ISO 周次，如 2026-W20")
     p.add_argument("-o", "--output", metavar="OUT.pdf", type=Path, required=True, help="输出的 PDF 文件")
     p.add_argument("--clerk", default="", help="名单上署名的民政专干（可选）")
+    add_login_arguments(p)
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from jydesk.cli.login import open_logged_in
     from jydesk.domain.errors import ValidationError
     from jydesk.domain.visits import IsoWeek
     from jydesk.printing import render_roster
-    from jydesk.store import SYSTEM_ACTOR, open_store
+    from jydesk.store import SYSTEM_ACTOR
 
     try:
         week = str(IsoWeek.parse(args.week))
@@ -33,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("本版本尚未提供探访名单计算（jydesk.store.visits.due_roster）") from None
     if not (args.data_dir / "jydesk.sqlite3").exists():
         raise CommandError(f"数据文件夹 {args.data_dir} 中没有数据库")
-    store = open_store(args.data_dir)
+    store = open_logged_in(args)
     try:
         with store.read() as s:
             rows = due_roster(s, week)

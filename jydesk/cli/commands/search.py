@@ -7,6 +7,7 @@ import argparse
 import orjson
 
 from jydesk.cli import CommandError
+from jydesk.cli.login import add_login_arguments
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -14,19 +15,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("query", help="搜索内容")
     p.add_argument("--limit", type=int, default=20, help="最多显示条数")
     p.add_argument("--json", action="store_true", help="以 JSON 输出（供程序使用）")
+    add_login_arguments(p)
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from jydesk.cli.login import open_logged_in
     from jydesk.domain.idnumber import mask
-    from jydesk.store import open_store
     from jydesk.store.search_query import search
 
     if args.limit < 1:
         raise CommandError("--limit 应为正整数")
     if not (args.data_dir / "jydesk.sqlite3").exists():
         raise CommandError(f"数据文件夹 {args.data_dir} 中没有数据库")
-    store = open_store(args.data_dir)
+    store = open_logged_in(args)
     try:
         with store.sql() as db:
             hits = search(db, args.query, args.limit)

@@ -7,6 +7,7 @@ import argparse
 import orjson
 
 from jydesk.cli import CommandError
+from jydesk.cli.login import add_login_arguments
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -14,11 +15,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--server", default=None, help="改用该服务器地址（同步成功后记住）")
     p.add_argument("--retries", type=int, default=6, help="网络出错时最多尝试几次（默认 6，间隔逐渐加长）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出结果（供程序使用）")
+    add_login_arguments(p)
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from jydesk.store import open_store
+    from jydesk.cli.login import open_logged_in
     from sync.client import AuthError, RetryPolicy, SyncClient, SyncError
     from sync.client.enrollment import normalise_url
 
@@ -28,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"数据文件夹 {args.data_dir} 中没有数据库")
     # No folder lock: the night-time sync job runs while the app may be open. One sync run per
     # installation at a time is the sync client's own lock; writes wait for each other (BEGIN IMMEDIATE).
-    store = open_store(args.data_dir)
+    store = open_logged_in(args)
     try:
         server = normalise_url(args.server) if args.server else None
         with SyncClient(store, server_url=server, retry=RetryPolicy(attempts=args.retries)) as client:

@@ -11,6 +11,7 @@ from jydesk.store.actor import Actor
 from jydesk.store.audit.log import AuditRow, history
 
 if TYPE_CHECKING:
+    from jydesk.store.crypto import DataKey
     from jydesk.store.database import Store
 
 #: Who runs a command line that logs no clerk in.
@@ -35,13 +36,13 @@ def try_record_event(store: Store, actor: Actor, action: str, detail: str | None
     return True
 
 
-def record_in_folder(data_dir: Path, actor: Actor, action: str, detail: str) -> bool:
+def record_in_folder(data_dir: Path, actor: Actor, action: str, detail: str, *, key: DataKey) -> bool:
     """Open the folder's store, write one entry, close it (after a restore or a command-line
     backup, where no store is open). False (logged) if it could not be written."""
     from jydesk.store.database import open_store
 
     try:
-        store = open_store(data_dir)
+        store = open_store(data_dir, key=key)
     except Exception as exc:  # the restore or backup stands; logged
         logging.getLogger(__name__).warning("操作日志未能记录“%s”：%s", action, exc)
         return False

@@ -115,7 +115,7 @@ def record_visit(store: Store, actor: Actor, entry: VisitEntry, *, today: date |
     defaults = new_visit_values(store, entry.person_id, clerk=actor.name, today=today)
     entry = VisitEntry(entry.person_id, {**defaults, **entry.values}, entry.follow_ups, entry.photos)
     clean, items = _check_entry(defn, entry, today)
-    photos = [store_photo(store.attachments_dir, p) for p in entry.photos]
+    photos = [store_photo(store.attachments_dir, p, store.key) for p in entry.photos]
     data = {k: v for k, v in clean.items() if k not in VISIT_COLUMNS and k != "person_id" and v not in (None, "", [])}
     with store.write(actor) as w:
         person = w.session.get(Person, entry.person_id)

@@ -15,6 +15,7 @@ from jydesk.ui.widgets import ask
 
 if TYPE_CHECKING:
     from jydesk.store.actor import Actor
+    from jydesk.store.crypto import DataKey
     from jydesk.store.database import Store
     from jydesk.store.restore import RestoreResult
 
@@ -35,7 +36,7 @@ def backup_to_folder(parent: QWidget, store: Store, folder: Path | None = None) 
             return None
         folder = Path(chosen)
     try:
-        target = run_with_progress(parent, "正在备份并检查……", backup_to, store.path, folder)
+        target = run_with_progress(parent, "正在备份并检查……", backup_to, store.path, store.key, folder)
     except (DatabaseFileError, OSError) as exc:
         reason = str(exc) if isinstance(exc, DatabaseFileError) else f"无法写入 {folder}：{exc.strerror or exc}"
         tell(parent, TITLE_BACKUP, f"备份没有完成。\n{reason}", WARN)
@@ -44,12 +45,12 @@ def backup_to_folder(parent: QWidget, store: Store, folder: Path | None = None) 
     return target
 
 
-def restore_file(parent: QWidget | None, data_dir: Path, source: Path) -> RestoreResult | None:
+def restore_file(parent: QWidget | None, data_dir: Path, source: Path, key: DataKey) -> RestoreResult | None:
     """Check ``source``, ask, restore (the caller holds the folder's lock and has closed the store)."""
     from jydesk.store.restore import RestoreError, inspect_backup, restore
 
     try:
-        facts = run_with_progress(parent, "正在检查备份文件……", inspect_backup, source)
+        facts = run_with_progress(parent, "正在检查备份文件……", inspect_backup, source, key)
     except RestoreError as exc:
         tell(parent, TITLE_RESTORE, str(exc), WARN)
         return None
@@ -61,7 +62,7 @@ def restore_file(parent: QWidget | None, data_dir: Path, source: Path) -> Restor
     if not answer:
         return None
     try:
-        return run_with_progress(parent, "正在恢复……", restore, data_dir, source)
+        return run_with_progress(parent, "正在恢复……", restore, data_dir, source, key)
     except (RestoreError, DatabaseFileError, OSError) as exc:
         tell(parent, TITLE_RESTORE, f"恢复没有完成，原数据库未改动。\n{exc}", WARN)
         return None
@@ -84,13 +85,13 @@ def restore_in_running_app(window: QWidget, store: Store, unsaved: bool, source:
     if source is None:
         return False
     store.close()
-    result = restore_file(window, store.data_dir, source)
+    result = restore_file(window, store.data_dir, source, store.key)
     if result is None:
         return False
     if actor is not None:  # written into the restored file: its log then says who restored it and from what
         from jydesk.store.audit.events import record_in_folder
 
-        record_in_folder(store.data_dir, actor, "restore", f"用备份 {source} 恢复数据")
+        record_in_folder(store.data_dir, actor, "restore", f"用备份 {source} 恢复数据", key=store.key)
     kept = f"\n原数据库已保留为：\n{result.kept}" if result.kept else ""
     tell(window, TITLE_RESTORE, f"数据已恢复。{kept}\n\n程序现在关闭，请重新打开。")
     app = QApplication.instance()

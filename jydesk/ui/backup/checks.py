@@ -15,16 +15,17 @@ from jydesk.ui.backup.actions import WARN, ask_backup_file, restore_file, tell
 from jydesk.ui.widgets import ask
 
 if TYPE_CHECKING:
+    from jydesk.store.crypto import DataKey
     from jydesk.store.database import Store
 
 log = logging.getLogger(__name__)
 TITLE = "数据文件"
 
 
-def offer_restore(parent: QWidget | None, data_dir: Path, message: str) -> bool:
+def offer_restore(parent: QWidget | None, data_dir: Path, message: str, key: DataKey) -> bool:
     """Tell the clerk the data file cannot be used and offer the newest good backup (or another
     file). True once a backup has been restored (the caller opens the store again)."""
-    best = newest_good_backup(data_dir)
+    best = newest_good_backup(data_dir, key)
     buttons = [("other", "选择其他备份文件…", ask.Role.ActionRole), ("quit", "退出", ask.Role.RejectRole)]
     if best is not None:
         informative = f"最近一份完好的备份：{best.label}\n{best.path}\n\n是否用它恢复？当前文件会保留在备份文件夹中。"
@@ -39,18 +40,18 @@ def offer_restore(parent: QWidget | None, data_dir: Path, message: str) -> bool:
         source = ask_backup_file(parent, data_dir)
     else:
         return False
-    return source is not None and restore_file(parent, data_dir, source) is not None
+    return source is not None and restore_file(parent, data_dir, source, key) is not None
 
 
-def after_start(db_path: Path) -> tuple[list[str], BackupInfo | None]:
+def after_start(db_path: Path, key: DataKey) -> tuple[list[str], BackupInfo | None]:
     """(integrity problems, the day's backup if one was due and made) — run in a worker."""
     from jydesk.store.backup import daily_backup_due, make_backup
     from jydesk.store.integrity import integrity_problems
 
-    problems = integrity_problems(db_path)
+    problems = integrity_problems(db_path, key)
     if problems or not daily_backup_due(db_path.parent):
         return problems, None
-    return [], make_backup(db_path)
+    return [], make_backup(db_path, key)
 
 
 def start_checks(window: QWidget, store: Store) -> None:
@@ -59,7 +60,7 @@ def start_checks(window: QWidget, store: Store) -> None:
 
     if store.duplicate_id_numbers:
         tell(window, "身份证号重复", duplicates_message(store.path, store.duplicate_id_numbers), WARN)
-    job = window.ctx.workers.submit(after_start, store.path)  # type: ignore[attr-defined]
+    job = window.ctx.workers.submit(after_start, store.path, store.key)  # type: ignore[attr-defined]
     job.signals.result.connect(lambda result: _checked(window, store, *result))
     job.signals.error.connect(lambda exc: _checked(window, store, [str(exc)], None))
 
@@ -73,7 +74,7 @@ def _checked(window: QWidget, store: Store, problems: list[str], made: BackupInf
         window.statusBar().showMessage(f"已自动备份数据（{made.label}）", 8000)  # type: ignore[attr-defined]
     if not problems:
         return
-    best = newest_good_backup(store.data_dir)
+    best = newest_good_backup(store.data_dir, store.key)
     offer = (f"最近一份完好的备份：{best.label}\n{best.path}\n可用“文件 → 恢复…”恢复。" if best is not None
              else "没有找到完好的自动备份；请尽快用“文件 → 备份…”另存一份，并联系技术支持。")
     log.error("数据文件完整性检查发现问题：%s", problems)

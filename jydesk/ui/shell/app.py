@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 if TYPE_CHECKING:
     from jydesk.store import Store
+    from jydesk.store.crypto import DataKey
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +60,11 @@ def install_translations(app: QApplication) -> list[QTranslator]:
 def run_app(data_dir: Path) -> int:
     """The desktop app on ``data_dir``: set-up on first run, login, main window. Exit status.
 
-    The login dialog appears before the ORM is loaded (plain ``sqlite3`` reads); SQLAlchemy,
-    the models and the first services load in a background thread while the clerk types."""
+    The data is encrypted: the login dialog reads only the key slots; the clerk's password
+    unwraps the data key, which opens the database. SQLAlchemy and the models are imported in
+    a background thread while the clerk types. A data folder from before encryption is
+    encrypted first (with progress)."""
     app = create_application()
-    from jydesk.store.quick_reads import user_count
     from jydesk.ui.shell.single_instance import SingleInstance, raise_visible_windows
 
     instance = SingleInstance(data_dir)
@@ -72,33 +74,38 @@ def run_app(data_dir: Path) -> int:
                                 if shown else instance.message)
         return 0
     instance.activate_requested.connect(raise_visible_windows)
-    store = open_or_offer_backup(data_dir)
-    if store is None:
-        instance.release()
-        return 1
     warm: list[threading.Thread] = []
+    store: Store | None = None
     try:
+        state = _folder_state(data_dir)
+        if state == "plain":
+            from jydesk.ui.shell.encrypt_dialog import encrypt_old_folder
+
+            if not encrypt_old_folder(data_dir):
+                return 1
+            state = "locked"
+        if state == "no_slots":
+            QMessageBox.critical(None, APP_NAME, f"数据文件夹 {data_dir} 缺少密钥文件 keyslots.json，数据无法解密。\n"
+                                 "请把备份文件旁的 .keyslots.json 复制为该文件，或用“jydesk restore 备份文件”恢复。")
+            return 1
+        if state not in ("new", "locked"):
+            QMessageBox.critical(None, APP_NAME, state)
+            return 1
         actor, username = None, ""
-        if store.village() is None or user_count(store) == 0:
+        if state == "new":
             from jydesk.ui.shell.setup_dialog import SetupDialog
 
-            setup = SetupDialog(store)
-            after_first_paint(setup, lambda: warm.append(begin_warm_up(store)))
+            setup = SetupDialog(data_dir)
+            after_first_paint(setup, lambda: warm.append(begin_warm_up(None)))
             after_first_paint(setup, instance.listen)
-            if setup.exec() != SetupDialog.DialogCode.Accepted or setup.actor is None:
+            if setup.exec() != SetupDialog.DialogCode.Accepted or setup.actor is None or setup.store is None:
                 return 0
-            actor, username = setup.actor, setup.username
-        if actor is None:
-            from jydesk.ui.shell.login_dialog import LoginDialog
-            from jydesk.ui.shell.main_window import village_caption
-
-            login = LoginDialog(store, village=village_caption(store))
-            # The ORM loads while the clerk types, not before the dialog is painted (same GIL).
-            after_first_paint(login, lambda: warm.append(begin_warm_up(store)))
-            after_first_paint(login, instance.listen)
-            if login.exec() != LoginDialog.DialogCode.Accepted or login.actor is None:
+            store, actor, username = setup.store, setup.actor, setup.username
+            warm.append(begin_warm_up(store))
+        else:
+            store, actor, username = _log_in(data_dir, warm, instance)
+            if store is None or actor is None:
                 return 0
-            actor, username = login.actor, login.username
         from jydesk.ui.shell.main_window import MainWindow
 
         window = MainWindow(store, actor, username=username)
@@ -110,11 +117,45 @@ def run_app(data_dir: Path) -> int:
     finally:
         for thread in warm:
             thread.join(10)
-        store.close()
+        if store is not None:
+            store.close()
         instance.release()
 
 
-def open_or_offer_backup(data_dir: Path) -> Store | None:
+def _folder_state(data_dir: Path) -> str:
+    from jydesk.store.keyslots import KeySlotsError
+    from jydesk.store.unlock import folder_state
+
+    try:
+        return folder_state(data_dir)
+    except KeySlotsError as exc:
+        return str(exc)
+
+
+def _log_in(data_dir: Path, warm: list[threading.Thread], instance: object) -> tuple[Store | None, object, str]:
+    """The login dialog over the key slots; a damaged data file is offered the newest good backup."""
+    from jydesk.store.keyslots import KeySlots
+    from jydesk.ui.shell.login_dialog import LoginDialog
+
+    slots = KeySlots.for_data_dir(data_dir)
+    while True:
+        login = LoginDialog(None, village=slots.village, data_dir=data_dir)
+        # SQLAlchemy and the models load while the clerk types, not before the dialog is painted (same GIL).
+        after_first_paint(login, lambda: warm.append(begin_warm_up(None)))
+        after_first_paint(login, instance.listen)  # type: ignore[attr-defined]
+        if login.exec() != LoginDialog.DialogCode.Accepted:
+            return None, None, ""
+        if login.damage is None and login.store is not None:
+            warm.append(begin_warm_up(login.store))
+            return login.store, login.actor, login.username
+        from jydesk.ui.backup.checks import offer_restore
+
+        assert login.key is not None
+        if not offer_restore(None, data_dir, login.damage or "", login.key):
+            return None, None, ""
+
+
+def open_or_offer_backup(data_dir: Path, key: DataKey) -> Store | None:
     """The store, or None after telling the clerk why not. A damaged or empty data file is never
     replaced: the clerk is offered the newest good backup (and the file is opened again after it)."""
     from jydesk.store import SchemaTooNewError, open_store
@@ -122,7 +163,7 @@ def open_or_offer_backup(data_dir: Path) -> Store | None:
 
     while True:
         try:
-            return open_store(data_dir)
+            return open_store(data_dir, key=key)
         except SchemaTooNewError as exc:
             QMessageBox.critical(None, APP_NAME, str(exc))
             return None
@@ -135,7 +176,7 @@ def open_or_offer_backup(data_dir: Path) -> Store | None:
                 return None
             from jydesk.ui.backup.checks import offer_restore
 
-            if not offer_restore(None, data_dir, message):
+            if not offer_restore(None, data_dir, message, key):
                 return None
 
 
@@ -168,15 +209,24 @@ def after_first_paint(widget: QWidget, callback: Callable[[], None]) -> None:
     _FirstPaint(widget, callback)
 
 
-def begin_warm_up(store: Store) -> threading.Thread:
-    """Load the ORM and the first services in a background thread (behind the login dialog)."""
+def begin_warm_up(store: Store | None) -> threading.Thread:
+    """Load the ORM and the first services in a background thread (behind the login dialog);
+    without a store (before the login has unlocked it) only the modules are imported."""
     thread = threading.Thread(target=_warm_up, args=(store,), name="jydesk-warm-up", daemon=True)
     thread.start()
     return thread
 
 
-def _warm_up(store: Store) -> None:
+def _warm_up(store: Store | None) -> None:
     try:
+        if store is None:
+            import importlib
+
+            from jydesk.store.database import WARM_MODULES
+
+            for name in ("sqlalchemy", "jydesk.store.models", "jydesk.store.unit_of_work", *WARM_MODULES):
+                importlib.import_module(name)
+            return
         store.warm_up()
     except Exception:  # the same failure is met (and shown) where the window needs the ORM
         log.exception("后台加载数据库组件失败")

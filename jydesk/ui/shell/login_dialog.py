@@ -1,6 +1,13 @@
-"""Login dialog: a clerk account of this installation and its password (argon2, growing delay)."""
+"""Login dialog: a clerk account of this installation and its password (argon2, growing delay).
+
+At start (no store yet) the password unwraps the clerk's key slot, which opens the encrypted
+database (``jydesk.store.unlock``); inside the running app (switching clerk) it is checked
+against the open database.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -16,20 +23,30 @@ from PySide6.QtWidgets import (
 )
 
 from jydesk.store.actor import Actor
+from jydesk.store.crypto import DataKey
 from jydesk.store.database import Store
+from jydesk.store.keyslots import KeySlots
 from jydesk.store.quick_reads import active_usernames
 from jydesk.ui.widgets.fields import ErrorLabel
 from jydesk.ui.widgets.wait_button import WaitCountdown
 
 
 class LoginDialog(QDialog):
-    """``exec()`` returns Accepted with :attr:`actor` and :attr:`username` set after a good login."""
+    """``exec()`` returns Accepted with :attr:`actor` and :attr:`username` set after a good login.
 
-    def __init__(self, store: Store, parent: QWidget | None = None, *, village: str = "",
-                 username: str | None = None, purpose: str = "登录") -> None:
+    Given ``data_dir`` instead of a store, a good login also sets :attr:`store` (opened with the
+    unwrapped key); if the data file then turns out damaged, :attr:`key` is set and
+    :attr:`damage` holds the message (the caller offers a backup)."""
+
+    def __init__(self, store: Store | None, parent: QWidget | None = None, *, village: str = "",
+                 username: str | None = None, purpose: str = "登录", data_dir: Path | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self.data_dir = data_dir
         self.actor: Actor | None = None
+        self.key: DataKey | None = None
+        self.damage: str | None = None
+        self.failures = 0
         self.username = ""
         self.setWindowTitle(f"jydesk — {purpose}")
         self.setModal(True)
@@ -42,9 +59,13 @@ class LoginDialog(QDialog):
         self.user = QComboBox()
         self.user.setEditable(True)
         self.user.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        for login, display in active_usernames(store):
-            self.user.addItem(f"{login}", login)
-            self.user.setItemData(self.user.count() - 1, display, Qt.ItemDataRole.ToolTipRole)
+        if store is not None:
+            for login, display in active_usernames(store):
+                self.user.addItem(f"{login}", login)
+                self.user.setItemData(self.user.count() - 1, display, Qt.ItemDataRole.ToolTipRole)
+        elif data_dir is not None:
+            for login in KeySlots.for_data_dir(data_dir).usernames():
+                self.user.addItem(login, login)
         if username:
             self.user.setCurrentText(username)
         self.password = QLineEdit()
@@ -92,6 +113,9 @@ class LoginDialog(QDialog):
             self.error.show_message("请输入密码")
             self.password.setFocus()
             return
+        if self.store is None:
+            self._unlock(username)
+            return
         from jydesk.store.accounts import authenticate  # loaded behind the dialog (Store.warm_up)
 
         result = authenticate(self.store, username, self.password.text())
@@ -103,3 +127,28 @@ class LoginDialog(QDialog):
         self.password.selectAll()
         self.password.setFocus()
         self.countdown.start(result.wait_seconds)
+
+    def _unlock(self, username: str) -> None:
+        """Unwrap the data key with the password, open the database, record the login."""
+        from jydesk.store.accounts import failure_delay
+        from jydesk.store.database import damage_message
+        from jydesk.store.unlock import LoginRefused, login, unlock_key
+
+        assert self.data_dir is not None
+        try:
+            key = unlock_key(self.data_dir, username, self.password.text())
+            self.store, self.actor = login(self.data_dir, username, self.password.text(), key=key)
+        except LoginRefused as exc:
+            self.failures += 1
+            self.error.show_message(str(exc))
+            self.password.selectAll()
+            self.password.setFocus()
+            self.countdown.start(failure_delay(self.failures))
+            return
+        except Exception as exc:  # a damaged data file: the caller offers the newest good backup
+            message = damage_message(exc, self.data_dir / "jydesk.sqlite3")
+            if message is None:
+                raise
+            self.key, self.damage = key, message
+        self.username = username
+        self.accept()

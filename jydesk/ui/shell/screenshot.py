@@ -41,7 +41,12 @@ def main(argv: list[str] | None = None) -> int:
 
     _app = create_application()  # keep the application alive while the window exists
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="jydesk-shot-"))
-    store = open_store(data_dir)
+    from jydesk.store.unlock import create_installation, folder_state, unlock_key
+
+    if folder_state(data_dir) == "new":
+        store = create_installation(data_dir).store
+    else:
+        store = open_store(data_dir, key=unlock_key(data_dir, DEMO_USERNAME, DEMO_PASSWORD))
     if is_empty(store):
         generate(store, args.households, seed=1)
     result = authenticate(store, DEMO_USERNAME, DEMO_PASSWORD)

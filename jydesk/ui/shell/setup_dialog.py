@@ -1,12 +1,21 @@
-"""First-run set-up: bind this installation to its village and create the first clerk account."""
+"""First-run set-up: bind this installation to its village and create the first clerk account.
+
+It also makes the installation's data key (the data is encrypted) and shows the recovery key
+once, with a one-page PDF to print for the town office. Without every password and the
+recovery key the local data cannot be opened; the dialog says so, and that data already synced
+comes back by enrolling a new installation and syncing.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtCore import QRegularExpression, Qt
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -18,30 +27,34 @@ from PySide6.QtWidgets import (
 )
 
 from jydesk.domain.errors import ValidationError
-from jydesk.domain.regions import AREA_NAMES, town_by_code, towns
-from jydesk.store.accounts import create_user
+from jydesk.domain.regions import AREA_NAMES, towns
+from jydesk.store.actor import Actor
 from jydesk.store.database import Store
-from jydesk.store.installation import set_up_village
-from jydesk.store.unit_of_work import Actor
+from jydesk.ui.widgets import ask
 from jydesk.ui.widgets.fields import ErrorLabel, FieldBox
+
+LOSS_NOTICE = ("本机数据经过加密。专干密码和恢复密钥全部遗失时，本机数据将无法打开；"
+               "已同步到市级平台的数据，可以重新登记一台电脑后同步下载。")
 
 
 class SetupDialog(QDialog):
     """Two groups: 本村(社区) (skipped when already bound) and 第一位专干账号."""
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, data_dir: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.store = store
+        self.data_dir = Path(data_dir)
+        self.store: Store | None = None
         self.actor: Actor | None = None
         self.username = ""
+        self.recovery_key = ""
         self.setWindowTitle("jydesk — 首次使用设置")
         self.setModal(True)
         self.setMinimumWidth(520)
-        installed = store.installation()
 
         title = QLabel("欢迎使用简阳市民政专干业务系统")
         title.setObjectName("dialogTitle")
-        intro = QLabel("首次使用前，请设置本机所属的村(社区)，并创建第一个专干账号。\n本机今后登记的所有记录都属于这个村(社区)。")
+        intro = QLabel("首次使用前，请设置本机所属的村(社区)，并创建第一个专干账号。\n本机今后登记的所有记录都属于这个村(社区)。\n"
+                       + LOSS_NOTICE + "完成设置后会显示一次恢复密钥，请打印交乡镇（街道）保管。")
         intro.setObjectName("dialogSubtitle")
         intro.setWordWrap(True)
 
@@ -108,17 +121,8 @@ class SetupDialog(QDialog):
         self.town.currentIndexChanged.connect(self._town_changed)
         self.ok_button.clicked.connect(self.finish)
         cancel.clicked.connect(self.reject)
-        if installed is not None:
-            town = town_by_code(installed.town_code)
-            self.village_group.setTitle(f"本村(社区)：{town.name if town else ''}{installed.village_name}"
-                                        f"（{installed.village_code}）")
-            self.village_group.setEnabled(False)
-            for key in ("town", "village_name", "village_code", "area"):
-                self.boxes[key].hide()
-            self.username_edit.setFocus()
-        else:
-            self._town_changed()
-            self.village_name.setFocus()
+        self._town_changed()
+        self.village_name.setFocus()
 
     def _town_changed(self) -> None:
         code = self.town.currentData() or ""
@@ -132,23 +136,64 @@ class SetupDialog(QDialog):
         self.error.show_message("请按提示修改后再试" if errors else None)
 
     def finish(self) -> None:
+        from jydesk.domain.regions import validate_village_code
+        from jydesk.store.accounts import create_user, password_errors
+
         errors: dict[str, str] = {}
-        needs_village = self.store.installation() is None
         code = self.village_code.text().strip()
-        if needs_village and code and not code.startswith(self.town.currentData() or ""):
+        if code and not code.startswith(self.town.currentData() or ""):
             errors["village_code"] = "村(社区)代码前9位应与所选乡镇(街道)的代码一致"
         if self.password.text() != self.password2.text():
             errors["password2"] = "两次输入的密码不一致"
+        try:  # checked before anything is written: a refused set-up leaves no half-made folder
+            validate_village_code(code)
+        except ValidationError as exc:
+            for e in exc.errors:
+                errors.setdefault(e.field, e.message)
+        if not self.village_name.text().strip():
+            errors["village_name"] = "村(社区)名称不能为空"
+        if not self.username_edit.text().strip():
+            errors["username"] = "用户名不能为空"
+        if not self.display_name.text().strip():
+            errors["display_name"] = "姓名不能为空"
+        errors.update({e.field: e.message for e in password_errors(self.password.text())})
         if errors:
             self._show(errors)
             return
+        from jydesk.store.installation import set_up_village
+        from jydesk.store.unlock import create_installation
+
+        made = create_installation(self.data_dir)
         try:
-            if needs_village:
-                set_up_village(self.store, code, self.village_name.text(), self.area.currentData())
-            actor = create_user(self.store, self.username_edit.text(), self.display_name.text(),
+            set_up_village(made.store, code, self.village_name.text(), self.area.currentData())
+            actor = create_user(made.store, self.username_edit.text(), self.display_name.text(),
                                 self.password.text(), role="admin")
         except ValidationError as exc:
+            made.store.close()
             self._show({e.field: e.message for e in exc.errors})
             return
+        self.store, self.recovery_key = made.store, made.recovery_key
         self.actor, self.username = actor, self.username_edit.text().strip()
+        self.show_recovery_key()
         self.accept()
+
+    def show_recovery_key(self) -> None:
+        """The recovery key, once, with 打印 (a PDF for the town office); asked until dismissed."""
+        from datetime import date
+
+        from jydesk.printing.recovery import recovery_sheet
+
+        village = self.store.village() if self.store is not None else None
+        caption = f"{village.name}（{village.code}）" if village else ""
+        while True:
+            choice = ask.choose(self, "恢复密钥", f"本机的恢复密钥（只显示这一次）：\n\n{self.recovery_key}\n\n"
+                                "所有专干密码都遗失时，凭它才能打开本机数据。请打印后交乡镇（街道）保管，不要存放在本机。\n"
+                                + LOSS_NOTICE,
+                                (("print", "打印恢复密钥…", ask.Role.ActionRole), ("ok", "已妥善保存", ask.Role.AcceptRole)),
+                                default="print")
+            if choice != "print":
+                return
+            target, _ = QFileDialog.getSaveFileName(self, "保存恢复密钥（PDF，打印后请删除此文件）",
+                                                    "jydesk-恢复密钥.pdf", "PDF (*.pdf)")
+            if target:
+                Path(target).write_bytes(recovery_sheet(caption, self.recovery_key, date.today()))

@@ -10,12 +10,12 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
-from jydesk.store import open_store
 from jydesk.store.accounts import create_user
 from jydesk.store.audit import chain
 from jydesk.store.database import DB_FILENAME
 from jydesk.store.models import Case, Person
 from jydesk.store.unit_of_work import SERVER_ACTOR
+from tests.keys import db_connect, keyed
 from tests.ui.conftest import DEMO_USERNAME, actor_for
 
 
@@ -135,12 +135,11 @@ def test_lock_and_backup_are_logged(qtbot, main_window, demo_store, tmp_path: Pa
 
 
 def test_broken_chain_is_reported_at_start_and_by_the_log(qtbot, main_window, demo_store, demo_dir):  # type: ignore[no-untyped-def]
-    import sqlite3
 
     from jydesk.ui.audit.checks import check_chain, start_chain_check
 
     assert check_chain(demo_store).ok
-    conn = sqlite3.connect(demo_dir / DB_FILENAME)
+    conn = db_connect(demo_dir / DB_FILENAME)
     conn.execute("DROP TRIGGER audit_log_no_delete")
     conn.execute("DELETE FROM audit_log WHERE id = 3")
     conn.commit()
@@ -154,7 +153,7 @@ def test_broken_chain_is_reported_at_start_and_by_the_log(qtbot, main_window, de
     dialog = main_window.open_audit_log()
     assert "第 4 条" in dialog.verify()
     dialog.close()
-    store = open_store(demo_dir)
+    store = keyed(demo_dir)
     with store.sql() as db:
         assert chain.verify(db).broken.id == 4
     store.close()

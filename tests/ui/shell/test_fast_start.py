@@ -16,11 +16,12 @@ import json, sys
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from jydesk.ui.shell.app import create_application
 app = create_application()
-from jydesk.store import Actor, open_store
+from jydesk.store import Actor
+from tests.keys import keyed
 from jydesk.store.quick_reads import user_by_name
 from jydesk.ui.shell.main_window import MainWindow
 
-store = open_store(sys.argv[1])
+store = keyed(sys.argv[1])
 window = MainWindow(store, Actor(*user_by_name(store, sys.argv[2])), username=sys.argv[2])
 view = window.panels["list"].view
 

@@ -145,31 +145,35 @@ def test_switched_clerk_gets_the_audit_entries(main_window, qtbot, demo_store): 
     assert (entry.actor_id, entry.actor_name) == (wangwu.id, "王五")
 
 
-def test_first_run_setup_binds_the_village_and_creates_the_clerk(qtbot, app_styled, tmp_path):  # type: ignore[no-untyped-def]
-    from jydesk.store import open_store
-    from jydesk.ui.shell.setup_dialog import SetupDialog
+def test_first_run_setup_binds_the_village_creates_the_clerk_and_shows_the_recovery_key(  # type: ignore[no-untyped-def]
+        qtbot, app_styled, tmp_path, answers):
+    from jydesk.store.keyslots import KeySlots
+    from jydesk.store.unlock import unlock_key
+    from jydesk.ui.shell.setup_dialog import LOSS_NOTICE, SetupDialog
 
-    store = open_store(tmp_path / "empty")
+    folder = tmp_path / "empty"
+    dialog = SetupDialog(folder)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.town.count() == 37
+    dialog.town.setCurrentIndex(dialog.town.findData("510185002"))
+    assert dialog.village_code.text() == "510185002"
+    type_text(qtbot, dialog.village_name, "新桥社区")
+    qtbot.keyClicks(dialog.village_code, "003")
+    qtbot.keyClicks(dialog.username_edit, "zhangsan")
+    type_text(qtbot, dialog.display_name, "张三")
+    qtbot.keyClicks(dialog.password, "secret-1")
+    qtbot.keyClicks(dialog.password2, "secret-2")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert "不一致" in dialog.boxes["password2"].error.text() and not (folder / "jydesk.sqlite3").exists()
+
+    dialog.password2.clear()
+    qtbot.keyClicks(dialog.password2, "secret-1")
+    answers.append("ok")  # the recovery key message, answered once
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == SetupDialog.DialogCode.Accepted
+    store = dialog.store
     try:
-        dialog = SetupDialog(store)
-        qtbot.addWidget(dialog)
-        dialog.show()
-        assert dialog.town.count() == 37
-        dialog.town.setCurrentIndex(dialog.town.findData("510185002"))
-        assert dialog.village_code.text() == "510185002"
-        type_text(qtbot, dialog.village_name, "新桥社区")
-        qtbot.keyClicks(dialog.village_code, "003")
-        qtbot.keyClicks(dialog.username_edit, "zhangsan")
-        type_text(qtbot, dialog.display_name, "张三")
-        qtbot.keyClicks(dialog.password, "secret-1")
-        qtbot.keyClicks(dialog.password2, "secret-2")
-        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-        assert "不一致" in dialog.boxes["password2"].error.text() and store.installation() is None
-
-        dialog.password2.clear()
-        qtbot.keyClicks(dialog.password2, "secret-1")
-        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-        assert dialog.result() == SetupDialog.DialogCode.Accepted
         inst = store.installation()
         assert (inst.village_code, inst.village_name, inst.town_code) == ("510185002003", "新桥社区", "510185002")
         assert dialog.actor is not None and dialog.actor.name == "张三"
@@ -177,23 +181,46 @@ def test_first_run_setup_binds_the_village_and_creates_the_clerk(qtbot, app_styl
             assert s.execute(select(Household)).first() is None
     finally:
         store.close()
+    [question] = answers.asked
+    assert dialog.recovery_key in question and LOSS_NOTICE in question
+    slots = KeySlots.for_data_dir(folder)
+    assert slots.usernames() == ["zhangsan"] and "新桥社区" in slots.village
+    assert unlock_key(folder, "zhangsan", "secret-1") == slots.unlock_recovery(dialog.recovery_key) == store.key
 
 
 def test_setup_rejects_a_code_outside_the_chosen_town(qtbot, app_styled, tmp_path):  # type: ignore[no-untyped-def]
-    from jydesk.store import open_store
     from jydesk.ui.shell.setup_dialog import SetupDialog
 
-    store = open_store(tmp_path / "empty")
+    dialog = SetupDialog(tmp_path / "empty")
+    qtbot.addWidget(dialog)
+    type_text(qtbot, dialog.village_name, "某村")
+    dialog.village_code.setText("510185999001")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert "一致" in dialog.boxes["village_code"].error.text()
+    assert not (tmp_path / "empty" / "jydesk.sqlite3").exists()
+
+
+def test_login_over_the_key_slots_opens_the_encrypted_store(qtbot, app_styled, demo_dir):  # type: ignore[no-untyped-def]
+    from jydesk.ui.shell.login_dialog import LoginDialog
+
+    dialog = LoginDialog(None, data_dir=demo_dir)
+    qtbot.addWidget(dialog)
+    assert [dialog.user.itemText(i) for i in range(dialog.user.count())] == [DEMO_USERNAME]
+    dialog.user.setCurrentText(DEMO_USERNAME)
+    qtbot.keyClicks(dialog.password, "bad-password")
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert dialog.store is None and dialog.error.text() == "用户名或密码错误"
+    dialog.password.clear()
+    qtbot.keyClicks(dialog.password, DEMO_PASSWORD)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert dialog.result() == LoginDialog.DialogCode.Accepted and dialog.store is not None
     try:
-        dialog = SetupDialog(store)
-        qtbot.addWidget(dialog)
-        type_text(qtbot, dialog.village_name, "某村")
-        dialog.village_code.setText("510185999001")
-        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-        assert "一致" in dialog.boxes["village_code"].error.text()
-        assert store.installation() is None
+        assert dialog.actor is not None and dialog.store.village() is not None
+        with dialog.store.read() as s:
+            last = s.execute(select(User.last_login_at).where(User.username == DEMO_USERNAME)).scalar_one()
+        assert last is not None  # the login is recorded once the database is open
     finally:
-        store.close()
+        dialog.store.close()
 
 
 def test_qt_dialogs_speak_chinese(app_styled):  # type: ignore[no-untyped-def]
@@ -297,7 +324,7 @@ def test_run_app_logs_the_clerk_in_and_opens_the_main_window(app_styled, demo_di
     assert seen["clerk"] == "专干：演示专干" and "演示专干" in seen["title"]
 
 
-def test_run_app_on_an_empty_folder_starts_with_the_setup(app_styled, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+def test_run_app_on_an_empty_folder_starts_with_the_setup(app_styled, tmp_path, monkeypatch, answers):  # type: ignore[no-untyped-def]
     from jydesk.ui.shell.app import run_app
     from jydesk.ui.shell.setup_dialog import SetupDialog
 
@@ -313,6 +340,7 @@ def test_run_app_on_an_empty_folder_starts_with_the_setup(app_styled, tmp_path, 
         return self.result()
 
     monkeypatch.setattr(SetupDialog, "exec", clerk_fills_setup)
+    answers.append("ok")  # the recovery key, shown once
     seen: dict = {}
     _fake_event_loop(monkeypatch, seen)
     assert run_app(tmp_path / "new") == 0

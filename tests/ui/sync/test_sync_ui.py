@@ -10,7 +10,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from jydesk.store import open_store
 from jydesk.store.installation import set_up_village
 from jydesk.store.models import Person
 from jydesk.ui.shell.context import AppContext
@@ -22,6 +21,7 @@ from sync.server.app import create_app
 from sync.server.config import Settings
 from sync.server.db import Database
 from sync.server.devices import issue_code
+from tests.keys import keyed
 from tests.sync.client_helpers import CLERK, Device, id_number, new_device
 from tests.sync.conftest import GENEROUS, LiveServer, ServerEnv
 
@@ -169,7 +169,7 @@ def test_export_bundle_from_the_panel(app_device, tmp_path: Path, qtbot) -> None
 
 
 def test_enroll_dialog(live: ServerEnv, tmp_path: Path, qtbot) -> None:
-    store = open_store(tmp_path / "fresh")
+    store = keyed(tmp_path / "fresh")
     village = live.new_village()
     set_up_village(store, village, "登记村")
     ctx = AppContext(store, CLERK)
