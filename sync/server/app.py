@@ -34,7 +34,7 @@ from sync.server.config import Settings
 from sync.server.db import Database
 from sync.server.errors import ServiceError
 from sync.server.middleware import EncodingMiddleware
-from sync.server.ratelimit import RateLimiter
+from sync.server.ratelimit import Limiter, limiter, retry_after
 from sync.server.records import utcnow
 
 log = logging.getLogger("jydesk.server")
@@ -73,8 +73,8 @@ class Services:
     settings: Settings
     db: Database
     blobs: BlobStore
-    device_limiter: RateLimiter
-    anonymous_limiter: RateLimiter
+    device_limiter: Limiter
+    anonymous_limiter: Limiter
 
 
 def json_response(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -108,7 +108,7 @@ def limit_anonymous(request: Request) -> None:
     s = services(request)
     wait = s.anonymous_limiter.take(_client_address(request))
     if wait:
-        raise ServiceError(ErrorCode.RATE_LIMITED, 429, headers={"Retry-After": RateLimiter.retry_after(wait)})
+        raise ServiceError(ErrorCode.RATE_LIMITED, 429, headers={"Retry-After": retry_after(wait)})
 
 
 def client_version(request: Request,
@@ -131,7 +131,7 @@ def current_device(request: Request, creds: Annotated[HTTPAuthorizationCredentia
     device = devices.authenticate(s.db, creds.credentials if creds else None)
     wait = s.device_limiter.take(device.ref.id)
     if wait:
-        raise ServiceError(ErrorCode.RATE_LIMITED, 429, headers={"Retry-After": RateLimiter.retry_after(wait)})
+        raise ServiceError(ErrorCode.RATE_LIMITED, 429, headers={"Retry-After": retry_after(wait)})
     contact.record_contact(s.db, device, client)
     return device
 
@@ -196,8 +196,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.router.route_class = _OrjsonRoute
     app.state.services = Services(
         settings, db, BlobStore(db, settings.blob_dir, max_size=limits.max_attachment_bytes),
-        RateLimiter(limits.device_requests_per_minute, limits.device_burst),
-        RateLimiter(limits.anonymous_requests_per_minute, limits.anonymous_burst))
+        limiter(db, "device", limits.device_requests_per_minute, limits.device_burst),
+        limiter(db, "anonymous", limits.anonymous_requests_per_minute, limits.anonymous_burst))
     app.add_middleware(EncodingMiddleware, limits=limits)
 
     @app.exception_handler(ServiceError)
