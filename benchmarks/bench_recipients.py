@@ -11,7 +11,7 @@ import statistics
 import time
 from datetime import date
 
-from benchmarks.common import database_100k, percentiles
+from benchmarks.common import bench_key, database_100k, percentiles
 
 BUDGET_PAINT_MS = 50.0
 BUDGET_DUE_MS = 100.0
@@ -52,7 +52,7 @@ def main() -> None:
     from jydesk.store.recipients.reviews import reviews_due
     from jydesk.store.recipients.stats import statistics as stat_lines
 
-    store = open_store(database_100k())
+    store = open_store(database_100k(), key=bench_key())
     try:
         rows = _top_up(store)
         with store.sql() as conn:

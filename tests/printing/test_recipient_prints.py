@@ -9,10 +9,10 @@ from datetime import date
 from pathlib import Path
 
 from jydesk.domain import benefits as b
-from jydesk.store import open_store
 from jydesk.store.demo import generate
 from jydesk.store.recipients.register import totals
 from jydesk.store.recipients.roll import notice_rows, paid_rows
+from tests.keys import keyed
 from tests.printing.pdf_text import compact_text
 
 MONTH = b.month_of(date.today())
@@ -24,7 +24,7 @@ def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_roll_and_notice_from_the_cli(data_dir: Path, tmp_path: Path) -> None:
-    store = open_store(data_dir)
+    store = keyed(data_dir)
     generate(store, 200, 5)
     rows = paid_rows(store, MONTH)
     notice = notice_rows(store, MONTH)

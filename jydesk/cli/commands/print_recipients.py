@@ -9,6 +9,7 @@ from pathlib import Path
 
 from jydesk.cli import CommandError
 from jydesk.cli.arguments import os_reason
+from jydesk.cli.login import add_login_arguments
 
 _MONTH = re.compile(r"^(19|20|21)\d\d-(0[1-9]|1[0-2])$")
 BENEFIT_CODES = ("dibao", "tekun", "canji", "gaoling", "wuren")
@@ -19,11 +20,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--month", required=True, metavar="YYYY-MM", help="发放月份，如 2026-07")
     p.add_argument("--benefit", choices=BENEFIT_CODES, help="只打印一类保障（默认全部）")
     p.add_argument("-o", "--output", metavar="OUT.pdf", type=Path, required=True, help="输出的 PDF 文件")
+    add_login_arguments(p)
     p.set_defaults(handler=lambda a: run(a, notice=False))
     p = sub.add_parser("print-notice", help="打印当月社会救助对象公布（PDF，张贴于村务公开栏）")
     p.add_argument("--month", required=True, metavar="YYYY-MM", help="公布月份，如 2026-07")
     p.add_argument("--mask", action="store_true", help="姓名只显示姓（如 张＊＊）")
     p.add_argument("-o", "--output", metavar="OUT.pdf", type=Path, required=True, help="输出的 PDF 文件")
+    add_login_arguments(p)
     p.set_defaults(handler=lambda a: run(a, notice=True))
 
 
@@ -32,11 +35,12 @@ def run(args: argparse.Namespace, *, notice: bool) -> int:
         raise CommandError(f"月份“{args.month}”不正确，应写成 YYYY-MM，例如 2026-07")
     if not (args.data_dir / "jydesk.sqlite3").exists():
         raise CommandError(f"数据文件夹 {args.data_dir} 中没有数据库")
+    from jydesk.cli.login import open_logged_in
     from jydesk.printing.recipients import render_notice, render_roll
-    from jydesk.store import SYSTEM_ACTOR, open_store
+    from jydesk.store import SYSTEM_ACTOR
     from jydesk.store.recipients.roll import notice_rows, paid_rows
 
-    store = open_store(args.data_dir)
+    store = open_logged_in(args)
     try:
         village = store.village()
         name = village.name if village else ""
