@@ -174,8 +174,14 @@ def print_everything(jydesk: Path, vpy: Path, data: Path, out: Path, cwd: Path) 
                             "if p.name.endswith('.toml'))))"], cwd=cwd, capture=True))
     if not codes:
         raise SmokeError("the installed package lists no form definitions")
+    # Forms that are not applications (复核表, 生存认证记录: case_type = false) print filled from a
+    # recorded review in the app (tests/ui/recipients); here they print blank.
+    records = set(json.loads(run([vpy, "-c", "import json, tomllib, importlib.resources as r; print(json.dumps(["
+                                  "p.name[:-5] for p in r.files('jydesk').joinpath('_data', 'forms').iterdir() "
+                                  "if p.name.endswith('.toml') and tomllib.loads(p.read_text('utf-8'))"
+                                  ".get('case_type', True) is False]))"], cwd=cwd, capture=True))) - {"visit", "dibao-auth", "notice"}
     cases, visit = _cases_and_visit(vpy, data, cwd)
-    missing = [c for c in codes if c not in cases and c not in ("visit", "dibao-auth", "notice")]
+    missing = [c for c in codes if c not in cases and c not in ("visit", "dibao-auth", "notice", *records)]
     if missing:  # the demo village has 低保, 临时救助 and 高龄津贴 cases only: add a 草稿 of the others
         person, household = _query(vpy, data, "SELECT id, household_id FROM persons ORDER BY id LIMIT 1", cwd)[0]
         run([vpy, "-c", ADD_CASES, data, person, household, *missing], cwd=cwd, capture=True)
@@ -185,6 +191,8 @@ def print_everything(jydesk: Path, vpy: Path, data: Path, out: Path, cwd: Path) 
         run([jydesk, "--data-dir", data, "print", code, "--blank", "-o", blank], cwd=cwd)
         check_pdf(blank)
         if code == "notice":  # 告知书: only for a case ended at the desk (filled: tests/store/test_case_ways.py)
+            continue
+        if code in records:
             continue
         if code == "visit":
             source = ["--visit", visit]
@@ -202,6 +210,11 @@ def print_everything(jydesk: Path, vpy: Path, data: Path, out: Path, cwd: Path) 
     week = time.strftime("%G-W%V", iso)
     run([jydesk, "--data-dir", data, "print-roster", "--week", week, "-o", roster], cwd=cwd)
     check_pdf(roster)
+    month = time.strftime("%Y-%m", iso)
+    for command in ("print-roll", "print-notice"):  # 花名册 and 公布 of the demo recipients
+        pdf = out / f"{command}.pdf"
+        run([jydesk, "--data-dir", data, command, "--month", month, "-o", pdf], cwd=cwd)
+        check_pdf(pdf)
 
 
 # -- city server -------------------------------------------------------------------------------
