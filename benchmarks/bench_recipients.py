@@ -11,7 +11,7 @@ import statistics
 import time
 from datetime import date
 
-from benchmarks.common import bench_key, database_100k, percentiles
+from benchmarks.common import bench_key, database_100k, percentiles, timed
 
 BUDGET_PAINT_MS = 50.0
 BUDGET_DUE_MS = 100.0
@@ -37,15 +37,6 @@ def _top_up(store) -> int:  # type: ignore[no-untyped-def]
         return int(conn.execute("SELECT count(*) FROM recipients WHERE deleted = 0").fetchone()[0])
 
 
-def _timed(fn, runs: int) -> tuple[list[float], object]:  # type: ignore[no-untyped-def]
-    samples, result = [], None
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples, result
-
-
 def main() -> None:
     from jydesk.store import open_store
     from jydesk.store.recipients.register import totals
@@ -57,13 +48,13 @@ def main() -> None:
         rows = _top_up(store)
         with store.sql() as conn:
             people = conn.execute("SELECT count(*) FROM persons").fetchone()[0]
-        samples, due = _timed(lambda: reviews_due(store), 7)
+        samples, due = timed(lambda: reviews_due(store), 7)
         over = "" if max(samples) <= BUDGET_DUE_MS else "  OVER BUDGET"
         print(f"reviews due ({people:,} people, {rows:,} register rows, {len(due):,} due/overdue): "  # type: ignore[arg-type]
               f"{percentiles(samples)}  (budget ≤ {BUDGET_DUE_MS:.0f} ms){over}")
-        samples, _ = _timed(lambda: totals(store), 5)
+        samples, _ = timed(lambda: totals(store), 5)
         print(f"register totals (人数/户数/月金额, worker): {percentiles(samples)}")
-        samples, _ = _timed(lambda: stat_lines(store), 3)
+        samples, _ = timed(lambda: stat_lines(store), 3)
         print(f"统计 lines (per benefit, worker): {percentiles(samples)}")
         _paint(store, rows)
     finally:

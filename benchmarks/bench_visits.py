@@ -9,21 +9,12 @@ from datetime import date
 
 from sqlalchemy import text
 
-from benchmarks.common import bench_key, database_100k, percentiles
+from benchmarks.common import bench_key, database_100k, percentiles, timed
 from jydesk.domain.visits import IsoWeek
 from jydesk.store import open_store
 from jydesk.store.visits import due_list, due_roster, weekly_coverage
 
 BUDGET_DUE_MS = 100
-
-
-def _timed(fn, runs: int) -> tuple[list[float], object]:  # type: ignore[no-untyped-def]
-    samples, result = [], None
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples, result
 
 
 def main() -> None:
@@ -37,15 +28,15 @@ def main() -> None:
         sum(range(10**7))
         print(f"machine speed: 10^7 loop in {time.perf_counter() - started:.2f} s (idle reference ≈ 0.15 s)")
         with store.read() as s:
-            samples, items = _timed(lambda: due_list(s, week, today), 7)
+            samples, items = timed(lambda: due_list(s, week, today), 7)
             p50 = sorted(samples)[len(samples) // 2]
             print(f"due list {week} ({len(items):,} people listed): {percentiles(samples)} — "  # type: ignore[arg-type]
                   f"budget {BUDGET_DUE_MS} ms: {'OK' if p50 <= BUDGET_DUE_MS else 'OVER'}")
-            samples, result = _timed(lambda: weekly_coverage(s, week, 12), 5)
+            samples, result = timed(lambda: weekly_coverage(s, week, 12), 5)
             last = result.history[-1]  # type: ignore[attr-defined]
             print(f"特殊困难老年人周探访率, 12 weeks, {len(result.groups)} 组 (due this week {last.due:,}, "  # type: ignore[attr-defined]
                   f"done {last.done:,}): {percentiles(samples)}")
-            samples, rows = _timed(lambda: due_roster(s, week), 5)
+            samples, rows = timed(lambda: due_roster(s, week), 5)
             print(f"roster rows ({len(rows):,} due): {percentiles(samples)}")  # type: ignore[arg-type]
     finally:
         store.close()

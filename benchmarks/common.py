@@ -58,3 +58,13 @@ def percentiles(samples_ms: list[float]) -> str:
 def p95(samples_ms: list[float]) -> float:
     samples = sorted(samples_ms)
     return samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+
+
+def timed(fn, runs: int) -> tuple[list[float], object]:  # type: ignore[no-untyped-def]
+    """``fn()`` run ``runs`` times: the wall times in ms and the last result."""
+    samples, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples, result

@@ -24,6 +24,17 @@ class CommandError(Exception):
         self.status = status
 
 
+def write_output(path: Path, data: bytes) -> None:
+    """Write a command's output file (its folder made); a failure is a :class:`CommandError`."""
+    from jydesk.cli.arguments import os_reason
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        raise CommandError(f"无法写入 {path}：{os_reason(exc)}") from None
+
+
 def default_data_dir() -> Path:
     """--data-dir, else $JYDESK_DATA_DIR, else the platform's user data folder."""
     env = os.environ.get("JYDESK_DATA_DIR")

@@ -168,6 +168,17 @@ def month_start(month: str) -> date:
     return date(int(year), int(mon), 1)
 
 
+def past_date(value: Any, field: str, label: str, today: date) -> tuple[date, FieldError | None]:
+    """``value`` read as a day no later than ``today``: (the day, or ``today`` if unreadable; the error)."""
+    try:
+        day = value if isinstance(value, date) else date.fromisoformat(str(value))
+    except ValueError:
+        return today, FieldError(field, f"{label}“{value}”应写成 YYYY-MM-DD")
+    if day > today:
+        return day, FieldError(field, f"{label}不能晚于今天")
+    return day, None
+
+
 def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 

@@ -58,8 +58,6 @@ class RateLimiter:
                 self._buckets.popitem(last=False)
         return wait
 
-    retry_after = staticmethod(retry_after)
-
 
 # One statement, atomic under concurrency (the row is locked by ON CONFLICT DO UPDATE): the
 # bucket refilled for the time since its last use, one token spent if there is one.

@@ -37,11 +37,14 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _serving(data_dir: Path, *args: str) -> Iterator[str]:
-    """``jydesk-server serve`` in a subprocess with ``data_dir`` and no database URL; its base URL."""
+def _serving(data_dir: Path, *args: str, database_url: str | None = None) -> Iterator[str]:
+    """``jydesk-server serve`` in a subprocess with ``data_dir`` and ``database_url`` (none: the
+    embedded default); its base URL."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("JYDESK_SERVER_DATABASE_URL", "JYDESK_SERVER_WORKERS")}
     env["JYDESK_SERVER_DATA_DIR"] = str(data_dir)
+    if database_url:
+        env["JYDESK_SERVER_DATABASE_URL"] = database_url
     proc = subprocess.Popen([sys.executable, "-m", "sync.server.cli", "serve", "--port", str(port),
                              "--log-level", "warning", *args], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -8,14 +8,9 @@ hosts (``rate_buckets`` in PostgreSQL), not one per host.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, closing, contextmanager
+from contextlib import ExitStack, closing
 from pathlib import Path
 
 import httpx
@@ -26,7 +21,7 @@ from sync.server.config import Limits, Settings
 from sync.server.db import Database
 from sync.server.devices import issue_code
 from tests.sync.conftest import DeviceClient, LiveServer, Unique, change, fresh_database
-from tests.sync.test_server_cli import ROOT, _free_port
+from tests.sync.test_server_cli import _serving
 
 
 @pytest.fixture
@@ -34,32 +29,6 @@ def pg_url(tmp_path: Path) -> Iterator[str]:
     with fresh_database("postgres", tmp_path) as url:
         Database(url, pool_size=1).migrate()
         yield url
-
-
-@contextmanager
-def _host(url: str, data_dir: Path) -> Iterator[str]:
-    """One ``jydesk-server serve`` process on its own port; its base URL."""
-    port = _free_port()
-    env = {**os.environ, "JYDESK_SERVER_DATABASE_URL": url, "JYDESK_SERVER_DATA_DIR": str(data_dir)}
-    env.pop("JYDESK_SERVER_WORKERS", None)
-    proc = subprocess.Popen([sys.executable, "-m", "sync.server.cli", "serve", "--port", str(port),
-                             "--log-level", "warning"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(30)
 
 
 def _enroll(db: Database, base: str, village: str, unique: Unique) -> DeviceClient:
@@ -74,7 +43,7 @@ def test_two_hosts_lose_double_and_reorder_nothing(pg_url: str, tmp_path: Path) 
     unique = Unique()
     village, other_village = unique.village(), unique.village()
     with ExitStack() as stack:
-        hosts = [stack.enter_context(_host(pg_url, tmp_path / "shared-data")) for _ in range(2)]
+        hosts = [stack.enter_context(_serving(tmp_path / "shared-data", database_url=pg_url)) for _ in range(2)]
         writers = [_enroll(db, hosts[i % 2], village, unique) for i in range(3)]
         writers.append(_enroll(db, hosts[1], other_village, unique))
         for w in writers:

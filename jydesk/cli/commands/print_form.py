@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jydesk.cli import CommandError
-from jydesk.cli.arguments import os_reason
+from jydesk.cli import CommandError, write_output
 from jydesk.cli.login import add_login_arguments
 
 if TYPE_CHECKING:
@@ -42,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     if args.blank:
         pdf, pages = render_pages([(defn, None, "")])
-        _write(args.output, pdf)
+        write_output(args.output, pdf)
         print(f"已生成空白“{defn.title}” {args.output}（{pages}页）")
         return 0
     if args.visit and defn.case_type:
@@ -58,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         except ValidationError as exc:
             raise CommandError(exc.message) from None
         pdf, pages = render_pages([item.as_batch_item()])
-        _write(args.output, pdf)
+        write_output(args.output, pdf)
         _audit(store, item, pages, args.output)
     finally:
         store.close()
@@ -73,14 +72,6 @@ def _open(args: argparse.Namespace) -> Store:
     if not (args.data_dir / "jydesk.sqlite3").exists():
         raise CommandError(f"数据文件夹 {args.data_dir} 中没有数据库")
     return open_logged_in(args)
-
-
-def _write(path: Path, pdf: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(pdf)
-    except OSError as exc:
-        raise CommandError(f"无法写入 {path}：{os_reason(exc)}") from None
 
 
 def _audit(store: Store, item: PrintItem, pages: int, target: Path) -> None:

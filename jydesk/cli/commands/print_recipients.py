@@ -7,8 +7,7 @@ import argparse
 import re
 from pathlib import Path
 
-from jydesk.cli import CommandError
-from jydesk.cli.arguments import os_reason
+from jydesk.cli import CommandError, write_output
 from jydesk.cli.login import add_login_arguments
 
 _MONTH = re.compile(r"^(19|20|21)\d\d-(0[1-9]|1[0-2])$")
@@ -52,11 +51,7 @@ def run(args: argparse.Namespace, *, notice: bool) -> int:
             rows = paid_rows(store, args.month, args.benefit)
             pdf = render_roll(rows, args.month, village_name=name, benefit=args.benefit)
             what = f"{args.month} 在保对象花名册"
-        try:
-            args.output.parent.mkdir(parents=True, exist_ok=True)
-            args.output.write_bytes(pdf)
-        except OSError as exc:
-            raise CommandError(f"无法写入 {args.output}：{os_reason(exc)}") from None
+        write_output(args.output, pdf)
         with store.write(SYSTEM_ACTOR) as w:
             w.audit("print", detail=f"命令行打印{what}（{len(rows)}条）；{args.output}")
     finally:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from jydesk.cli import CommandError
-from jydesk.cli.arguments import os_reason
+from jydesk.cli import CommandError, write_output
 from jydesk.cli.login import add_login_arguments
 
 
@@ -42,11 +41,7 @@ def run(args: argparse.Namespace) -> int:
             rows = due_roster(s, week)
             village = village_name(s)
         pdf = render_roster(week, rows, village_name=village, clerk=args.clerk)
-        try:
-            args.output.parent.mkdir(parents=True, exist_ok=True)
-            args.output.write_bytes(pdf)
-        except OSError as exc:
-            raise CommandError(f"无法写入 {args.output}：{os_reason(exc)}") from None
+        write_output(args.output, pdf)
         with store.write(SYSTEM_ACTOR) as w:
             w.audit("print", detail=f"命令行打印本周探访名单 {week}（{len(rows)}人）；{args.output}")
     finally:

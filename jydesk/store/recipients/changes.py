@@ -118,13 +118,9 @@ def record_life_event(store: Store, actor: Actor, person_id: str, kind: str, hap
     errors = []
     if kind not in {k.value for k in b.LifeEventKind}:
         errors.append(FieldError("kind", "人员变动应为死亡或迁出"))
-    try:
-        day = happened_on if isinstance(happened_on, date) else date.fromisoformat(str(happened_on))
-        if day > today:
-            errors.append(FieldError("happened_on", "发生日期不能晚于今天"))
-    except ValueError:
-        day = today
-        errors.append(FieldError("happened_on", f"发生日期“{happened_on}”应写成 YYYY-MM-DD"))
+    day, bad_day = b.past_date(happened_on, "happened_on", "发生日期", today)
+    if bad_day:
+        errors.append(bad_day)
     if not (source or "").strip():
         errors.append(FieldError("source", "请填写信息来源（如 死亡证明、家属告知、户籍迁出证明）"))
     if errors:

@@ -183,14 +183,9 @@ def record_review(store: Store, actor: Actor, recipient_id: str, kind: str, valu
     defn = get_definition(b.REVIEW_FORMS[kind])
     merged = {**new_review_values(store, recipient_id, kind, clerk=actor.name, today=today), **values}
     errors = [e for e in defn.validate(merged) if not (e.field == "reviewed_on" and e.code == "range")]
-    on = merged.get("reviewed_on")
-    try:
-        day = on if isinstance(on, date) else date.fromisoformat(str(on))
-        if day > today:
-            errors.append(FieldError("reviewed_on", "复核日期不能晚于今天"))
-    except ValueError:
-        day = today
-        errors.append(FieldError("reviewed_on", f"复核日期“{on}”应写成 YYYY-MM-DD"))
+    day, bad_day = b.past_date(merged.get("reviewed_on"), "reviewed_on", "复核日期", today)
+    if bad_day:
+        errors.append(bad_day)
     if errors:
         raise ValidationError(errors)
     clean = defn.normalise(merged)
